@@ -1,0 +1,102 @@
+// Package journal is grainflow's durable record: the history of every workflow
+// run, the due-timer index, the set of runs that need an owner after a restart,
+// and per-workflow metadata for describe and list.
+//
+// The Journal interface is what the workflow actors depend on. The local
+// implementation (Open) keeps everything in one Pebble database per node; a
+// Raft-replicated implementation can take its place without touching the
+// actors, because every method either reads committed state or returns only
+// after the write is durable.
+package journal
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+)
+
+// Errors returned by Append and the readers. Callers test them with errors.Is.
+var (
+	// ErrOutOfSequence means the first appended event does not carry the
+	// run's next event ID, or the events are not consecutive.
+	ErrOutOfSequence = errors.New("journal: events out of sequence")
+	// ErrRunClosed means the run has already recorded a close event.
+	ErrRunClosed = errors.New("journal: run is closed")
+	// ErrNotFound means no such workflow or run is recorded.
+	ErrNotFound = errors.New("journal: not found")
+	// ErrCorrupt means a stored record could not be decoded.
+	ErrCorrupt = errors.New("journal: corrupt record")
+	// ErrClosed means the journal has been closed.
+	ErrClosed = errors.New("journal: closed")
+)
+
+// RunKey names one run of a workflow.
+type RunKey struct {
+	Namespace  string
+	WorkflowID string
+	RunID      string
+}
+
+// Timer is an entry of the due-timer index. The actor chooses ID; it is unique
+// within the run (for example "timer/5" or "activity/7/retry").
+type Timer struct {
+	Run    RunKey
+	ID     string
+	FireAt time.Time
+}
+
+// AppendRequest is one atomic write to a run: events, timer index changes and
+// the run's new metadata all commit together or not at all.
+type AppendRequest struct {
+	Run RunKey
+	// Events are appended in order. The first must carry the run's next event
+	// ID (1 for a new run, whose first event must be WorkflowExecutionStarted)
+	// and the rest must follow without gaps. May be empty when only timers
+	// or the wake flag change.
+	Events []*journalpb.Event
+	// AddTimers and DeleteTimers change the due-timer index.
+	AddTimers    []Timer
+	DeleteTimers []Timer
+	// Wake, when set, records whether the run must be re-activated after a
+	// restart even without a due timer (it has activities in flight or work
+	// it could not finish).
+	Wake *bool
+	// Status, when not UNSPECIFIED, becomes the run's status. A closing status
+	// sets the close time and starts the retention clock.
+	Status journalpb.WorkflowStatus
+}
+
+// Journal is the storage the workflow actors write through.
+type Journal interface {
+	// Partitions is the fixed partition count P recorded at creation.
+	Partitions() int
+	// PartitionOf maps a workflow to its partition in [0, P).
+	PartitionOf(namespace, workflowID string) int
+
+	// Append writes req atomically and returns only once it is durable (a
+	// synced commit). Concurrent appends share fsyncs. Appending to a closed
+	// run or out of sequence returns ErrRunClosed or ErrOutOfSequence and
+	// writes nothing.
+	Append(ctx context.Context, req *AppendRequest) error
+
+	// History returns the run's events in order.
+	History(ctx context.Context, run RunKey) ([]*journalpb.Event, error)
+	// Run returns the metadata of one run.
+	Run(ctx context.Context, run RunKey) (*journalpb.WorkflowMeta, error)
+	// Current returns the metadata of the workflow ID's latest run.
+	Current(ctx context.Context, namespace, workflowID string) (*journalpb.WorkflowMeta, error)
+	// List returns the latest run of each workflow in the namespace, ordered
+	// by workflow ID, starting after the given workflow ID, at most limit.
+	List(ctx context.Context, namespace, afterWorkflowID string, limit int) ([]*journalpb.WorkflowMeta, error)
+
+	// DueTimers returns up to limit timers of the partition due at or before
+	// now, earliest first, and the fire time of the earliest timer not yet
+	// due (zero if there is none).
+	DueTimers(ctx context.Context, partition int, now time.Time, limit int) (due []Timer, next time.Time, err error)
+	// WakeRuns returns the runs of the partition whose wake flag is set.
+	WakeRuns(ctx context.Context, partition int) ([]RunKey, error)
+
+	Close() error
+}
