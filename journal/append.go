@@ -1,0 +1,285 @@
+package journal
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+)
+
+// appendOp is one queued Append waiting for the committer.
+type appendOp struct {
+	ctx  context.Context
+	req  *AppendRequest
+	done chan error
+}
+
+// Append implements Journal. Requests are checked on the caller's goroutine
+// as far as they can be without reading state, then queued; the committer
+// merges everything queued into one Pebble batch and one synced commit.
+func (db *DB) Append(ctx context.Context, req *AppendRequest) error {
+	if err := checkRequest(req); err != nil {
+		return err
+	}
+	op := &appendOp{ctx: ctx, req: req, done: make(chan error, 1)}
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case db.appends <- op:
+		db.mu.RUnlock()
+	case <-ctx.Done():
+		db.mu.RUnlock()
+		return ctx.Err()
+	}
+	// Once queued, wait for the outcome even if ctx ends: the committer may
+	// already be writing the request, and the caller must know whether it did.
+	return <-op.done
+}
+
+// checkRequest validates what can be validated without reading the database.
+func checkRequest(req *AppendRequest) error {
+	if req == nil {
+		return fmt.Errorf("journal: nil append request")
+	}
+	if err := validRun(req.Run); err != nil {
+		return err
+	}
+	for i, e := range req.Events {
+		if e == nil || e.GetAttributes() == nil {
+			return fmt.Errorf("journal: workflow %s run %s: event %d of the batch has no attributes", req.Run.WorkflowID, req.Run.RunID, i)
+		}
+		if i > 0 && e.GetEventId() != req.Events[i-1].GetEventId()+1 {
+			return fmt.Errorf("%w: workflow %s run %s: event ID %d follows %d",
+				ErrOutOfSequence, req.Run.WorkflowID, req.Run.RunID, e.GetEventId(), req.Events[i-1].GetEventId())
+		}
+	}
+	for _, t := range append(append([]Timer(nil), req.AddTimers...), req.DeleteTimers...) {
+		if t.Run != req.Run {
+			return fmt.Errorf("journal: timer %s belongs to run %v, not %v", t.ID, t.Run, req.Run)
+		}
+		if err := validName("timer ID", t.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// commitLoop is the single committer: it takes every queued append, stages
+// the valid ones into one batch and commits it with a sync.
+func (db *DB) commitLoop() {
+	defer db.wg.Done()
+	group := make([]*appendOp, 0, maxGroup)
+	for {
+		select {
+		case <-db.done:
+			db.failQueued()
+			return
+		case op := <-db.appends:
+			group = append(group[:0], op)
+		}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case op := <-db.appends:
+				group = append(group, op)
+			default:
+				break gather
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+// failQueued answers the appends still queued at Close.
+func (db *DB) failQueued() {
+	for {
+		select {
+		case op := <-db.appends:
+			op.done <- ErrClosed
+		default:
+			return
+		}
+	}
+}
+
+// commitGroup stages each append of the group on top of the ones before it,
+// commits the batch once, and answers every caller.
+func (db *DB) commitGroup(group []*appendOp) {
+	batch := db.pebble.NewBatch()
+	defer batch.Close()
+	staged := make(map[string]*journalpb.WorkflowMeta) // run key -> meta after the staged appends
+	results := make([]error, len(group))
+	any := false
+	for i, op := range group {
+		if err := op.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		results[i] = db.stage(batch, staged, op.req)
+		any = any || results[i] == nil
+	}
+	if any {
+		if err := batch.Commit(pebble.Sync); err != nil {
+			err = fmt.Errorf("journal: commit: %w", err)
+			for i := range results {
+				if results[i] == nil {
+					results[i] = err
+				}
+			}
+		}
+	}
+	for i, op := range group {
+		op.done <- results[i]
+	}
+}
+
+// stage validates req against the committed state and the appends staged
+// before it, then adds its writes to batch. On error it adds nothing.
+func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMeta, req *AppendRequest) error {
+	p := db.PartitionOf(req.Run.Namespace, req.Run.WorkflowID)
+	rk := runKey(p, req.Run)
+	meta, err := db.stagedMeta(staged, rk)
+	if err != nil {
+		return err
+	}
+	isNew := meta == nil
+	if isNew {
+		if meta, err = newRunMeta(req); err != nil {
+			return err
+		}
+	} else if err := checkContinuation(meta, req); err != nil {
+		return err
+	}
+
+	// Encode everything before writing anything, so a failure leaves the batch untouched.
+	encoded := make([][]byte, len(req.Events))
+	size := 0
+	for i, e := range req.Events {
+		b, err := proto.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("journal: encode event %d of workflow %s: %w", e.GetEventId(), req.Run.WorkflowID, err)
+		}
+		encoded[i], size = b, size+len(b)
+	}
+	if size > db.opts.MaxBatchBytes {
+		return fmt.Errorf("journal: workflow %s run %s: %d bytes of events exceed the %d-byte limit of one append",
+			req.Run.WorkflowID, req.Run.RunID, size, db.opts.MaxBatchBytes)
+	}
+	meta = proto.Clone(meta).(*journalpb.WorkflowMeta)
+	meta.NextEventId += int64(len(req.Events))
+	closing := false
+	if req.Status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+		closing = isClosed(req.Status)
+		meta.Status = req.Status
+		if closing {
+			meta.CloseTime = timestamppb.New(closeTime(req))
+		}
+	}
+	metaBytes, err := proto.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("journal: encode metadata of workflow %s: %w", req.Run.WorkflowID, err)
+	}
+
+	for i, e := range req.Events {
+		_ = batch.Set(eventKey(p, req.Run, e.GetEventId()), encoded[i], nil)
+	}
+	_ = batch.Set(rk, metaBytes, nil)
+	if isNew {
+		_ = batch.Set(currentKey(req.Run.Namespace, req.Run.WorkflowID), []byte(req.Run.RunID), nil)
+	}
+	for _, t := range req.DeleteTimers {
+		_ = batch.Delete(timerKey(p, t), nil)
+	}
+	for _, t := range req.AddTimers {
+		_ = batch.Set(timerKey(p, t), nil, nil)
+	}
+	switch {
+	case closing:
+		_ = batch.Delete(wakeKey(p, req.Run), nil)
+		_ = batch.Set(retentionKey(meta.CloseTime.AsTime(), p, req.Run), nil, nil)
+	case req.Wake != nil && *req.Wake:
+		_ = batch.Set(wakeKey(p, req.Run), nil, nil)
+	case req.Wake != nil:
+		_ = batch.Delete(wakeKey(p, req.Run), nil)
+	}
+	staged[string(rk)] = meta
+	return nil
+}
+
+// stagedMeta returns the run's metadata as the staged appends left it, or as
+// committed, or nil if the run does not exist.
+func (db *DB) stagedMeta(staged map[string]*journalpb.WorkflowMeta, rk []byte) (*journalpb.WorkflowMeta, error) {
+	if meta, ok := staged[string(rk)]; ok {
+		return meta, nil
+	}
+	meta := &journalpb.WorkflowMeta{}
+	switch err := db.get(rk, meta); {
+	case err == ErrNotFound:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return meta, nil
+}
+
+// newRunMeta checks that req starts a run and returns the run's first metadata.
+func newRunMeta(req *AppendRequest) (*journalpb.WorkflowMeta, error) {
+	if len(req.Events) == 0 {
+		return nil, fmt.Errorf("%w: workflow %s run %s", ErrNotFound, req.Run.WorkflowID, req.Run.RunID)
+	}
+	first := req.Events[0]
+	started := first.GetWorkflowExecutionStarted()
+	if started == nil || first.GetEventId() != 1 {
+		return nil, fmt.Errorf("%w: workflow %s run %s does not exist, so its first event must be WorkflowExecutionStarted with ID 1 (got ID %d)",
+			ErrOutOfSequence, req.Run.WorkflowID, req.Run.RunID, first.GetEventId())
+	}
+	return &journalpb.WorkflowMeta{
+		Namespace:    req.Run.Namespace,
+		WorkflowId:   req.Run.WorkflowID,
+		RunId:        req.Run.RunID,
+		WorkflowType: started.GetWorkflowType(),
+		TaskQueue:    started.GetTaskQueue(),
+		Status:       journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING,
+		StartTime:    first.GetTime(),
+		NextEventId:  1,
+	}, nil
+}
+
+// checkContinuation checks req against an existing run's metadata. A closed
+// run only accepts clean-up: deleting timers and clearing the wake flag.
+func checkContinuation(meta *journalpb.WorkflowMeta, req *AppendRequest) error {
+	if isClosed(meta.GetStatus()) {
+		cleanup := len(req.Events) == 0 && len(req.AddTimers) == 0 &&
+			req.Status == journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED && (req.Wake == nil || !*req.Wake)
+		if !cleanup {
+			return fmt.Errorf("%w: workflow %s run %s is %s",
+				ErrRunClosed, req.Run.WorkflowID, req.Run.RunID, meta.GetStatus())
+		}
+		return nil
+	}
+	if len(req.Events) > 0 && req.Events[0].GetEventId() != meta.GetNextEventId() {
+		return fmt.Errorf("%w: workflow %s run %s: first event ID %d, expected %d",
+			ErrOutOfSequence, req.Run.WorkflowID, req.Run.RunID, req.Events[0].GetEventId(), meta.GetNextEventId())
+	}
+	return nil
+}
+
+func isClosed(s journalpb.WorkflowStatus) bool {
+	return s != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED && s != journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING
+}
+
+// closeTime is the time of the last event of a closing append, or now.
+func closeTime(req *AppendRequest) time.Time {
+	if n := len(req.Events); n > 0 && req.Events[n-1].GetTime() != nil {
+		return req.Events[n-1].GetTime().AsTime()
+	}
+	return time.Now()
+}

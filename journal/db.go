@@ -1,0 +1,333 @@
+package journal
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+)
+
+// Options configures Open. The zero value of each field picks its default.
+type Options struct {
+	// Partitions is the partition count P (default 16). It is recorded when
+	// the database is created; opening it later with another non-zero count
+	// is an error.
+	Partitions int
+	// Retention is how long a closed run keeps its history (default 7 days).
+	Retention time.Duration
+	// SweepInterval is how often expired runs are removed (default 1 min).
+	SweepInterval time.Duration
+	// MaxBatchBytes bounds the encoded events of one Append (default 4 MiB).
+	MaxBatchBytes int
+	// Logger receives Pebble's and the sweeper's messages (default: discard).
+	Logger *slog.Logger
+}
+
+const (
+	defaultPartitions    = 16
+	defaultRetention     = 7 * 24 * time.Hour
+	defaultSweepInterval = time.Minute
+	defaultMaxBatchBytes = 4 << 20
+	// maxGroup bounds how many appends share one Pebble batch and fsync.
+	maxGroup = 1024
+)
+
+// DB is the local Journal: one Pebble database per node.
+type DB struct {
+	pebble     *pebble.DB
+	partitions int
+	opts       Options
+
+	appends chan *appendOp
+	// done is closed by Close; the committer and sweeper stop on it.
+	done      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+	// mu guards closed against Append racing Close.
+	mu     sync.RWMutex
+	closed bool
+}
+
+var _ Journal = (*DB)(nil)
+
+// Open opens or creates the journal in dir.
+func Open(dir string, opts Options) (*DB, error) {
+	if opts.Partitions < 0 || opts.Partitions > 1<<16 {
+		return nil, fmt.Errorf("journal: partition count %d out of range [1, 65536]", opts.Partitions)
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = defaultRetention
+	}
+	if opts.SweepInterval <= 0 {
+		opts.SweepInterval = defaultSweepInterval
+	}
+	if opts.MaxBatchBytes <= 0 {
+		opts.MaxBatchBytes = defaultMaxBatchBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	cache := pebble.NewCache(64 << 20)
+	defer cache.Unref()
+	pdb, err := pebble.Open(dir, &pebble.Options{
+		FormatMajorVersion: pebble.FormatNewest,
+		Cache:              cache,
+		MemTableSize:       32 << 20,
+		Logger:             pebbleLogger{opts.Logger},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: open pebble at %s: %w", dir, err)
+	}
+	p, err := recordPartitions(pdb, opts.Partitions)
+	if err != nil {
+		_ = pdb.Close()
+		return nil, fmt.Errorf("journal: %s: %w", dir, err)
+	}
+	db := &DB{
+		pebble:     pdb,
+		partitions: p,
+		opts:       opts,
+		appends:    make(chan *appendOp, maxGroup),
+		done:       make(chan struct{}),
+	}
+	db.wg.Add(2)
+	go db.commitLoop()
+	go db.sweepLoop()
+	return db, nil
+}
+
+// recordPartitions returns the partition count stored in the database,
+// storing want (or the default) if the database is new.
+func recordPartitions(pdb *pebble.DB, want int) (int, error) {
+	v, closer, err := pdb.Get(partitionsKey)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		if want == 0 {
+			want = defaultPartitions
+		}
+		if err := pdb.Set(partitionsKey, binary.BigEndian.AppendUint32(nil, uint32(want)), pebble.Sync); err != nil {
+			return 0, fmt.Errorf("record partition count: %w", err)
+		}
+		return want, nil
+	case err != nil:
+		return 0, fmt.Errorf("read partition count: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 4 {
+		return 0, fmt.Errorf("%w: partition count record has %d bytes", ErrCorrupt, len(v))
+	}
+	have := int(binary.BigEndian.Uint32(v))
+	if want != 0 && want != have {
+		return 0, fmt.Errorf("journal was created with %d partitions, cannot open it with %d", have, want)
+	}
+	return have, nil
+}
+
+// Partitions implements Journal.
+func (db *DB) Partitions() int { return db.partitions }
+
+// PartitionOf implements Journal: FNV-1a of namespace and workflow ID.
+func (db *DB) PartitionOf(namespace, workflowID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(namespace))
+	h.Write([]byte{0})
+	h.Write([]byte(workflowID))
+	return int(h.Sum32() % uint32(db.partitions))
+}
+
+// Close stops the committer and sweeper and closes Pebble. Appends that are
+// queued or arrive later fail with ErrClosed.
+func (db *DB) Close() error {
+	var err error
+	db.closeOnce.Do(func() {
+		db.mu.Lock()
+		db.closed = true
+		db.mu.Unlock()
+		close(db.done)
+		db.wg.Wait()
+		err = db.pebble.Close()
+	})
+	return err
+}
+
+// get reads and decodes one protobuf value; ErrNotFound if absent.
+func (db *DB) get(key []byte, msg proto.Message) error {
+	v, closer, err := db.pebble.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("journal: read %q: %w", key, err)
+	}
+	defer closer.Close()
+	if err := proto.Unmarshal(v, msg); err != nil {
+		return fmt.Errorf("%w: key %q: %v", ErrCorrupt, key, err)
+	}
+	return nil
+}
+
+// History implements Journal.
+func (db *DB) History(ctx context.Context, run RunKey) ([]*journalpb.Event, error) {
+	if err := validRun(run); err != nil {
+		return nil, err
+	}
+	p := db.PartitionOf(run.Namespace, run.WorkflowID)
+	prefix := eventPrefix(p, run)
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("journal: read history of %s/%s: %w", run.WorkflowID, run.RunID, err)
+	}
+	defer iter.Close()
+	var events []*journalpb.Event
+	for iter.First(); iter.Valid(); iter.Next() {
+		e := &journalpb.Event{}
+		if err := proto.Unmarshal(iter.Value(), e); err != nil {
+			return nil, fmt.Errorf("%w: event %d of workflow %s run %s: %v",
+				ErrCorrupt, len(events)+1, run.WorkflowID, run.RunID, err)
+		}
+		events = append(events, e)
+	}
+	if err := iter.Error(); err != nil {
+		return nil, fmt.Errorf("journal: read history of %s/%s: %w", run.WorkflowID, run.RunID, err)
+	}
+	if len(events) == 0 {
+		if _, err := db.Run(ctx, run); err != nil {
+			return nil, err
+		}
+	}
+	return events, nil
+}
+
+// Run implements Journal.
+func (db *DB) Run(ctx context.Context, run RunKey) (*journalpb.WorkflowMeta, error) {
+	if err := validRun(run); err != nil {
+		return nil, err
+	}
+	meta := &journalpb.WorkflowMeta{}
+	if err := db.get(runKey(db.PartitionOf(run.Namespace, run.WorkflowID), run), meta); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("%w: workflow %s run %s", ErrNotFound, run.WorkflowID, run.RunID)
+		}
+		return nil, err
+	}
+	return meta, nil
+}
+
+// Current implements Journal.
+func (db *DB) Current(ctx context.Context, namespace, workflowID string) (*journalpb.WorkflowMeta, error) {
+	runID, err := db.currentRunID(namespace, workflowID)
+	if err != nil {
+		return nil, err
+	}
+	return db.Run(ctx, RunKey{Namespace: namespace, WorkflowID: workflowID, RunID: runID})
+}
+
+func (db *DB) currentRunID(namespace, workflowID string) (string, error) {
+	v, closer, err := db.pebble.Get(currentKey(namespace, workflowID))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return "", fmt.Errorf("%w: workflow %s", ErrNotFound, workflowID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("journal: read current run of %s: %w", workflowID, err)
+	}
+	defer closer.Close()
+	return string(v), nil
+}
+
+// List implements Journal.
+func (db *DB) List(ctx context.Context, namespace, afterWorkflowID string, limit int) ([]*journalpb.WorkflowMeta, error) {
+	prefix := currentPrefix(namespace)
+	lower := prefix
+	if afterWorkflowID != "" {
+		lower = prefixEnd(currentKey(namespace, afterWorkflowID))
+	}
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("journal: list namespace %s: %w", namespace, err)
+	}
+	defer iter.Close()
+	var out []*journalpb.WorkflowMeta
+	for iter.First(); iter.Valid() && (limit <= 0 || len(out) < limit); iter.Next() {
+		k := iter.Key()
+		workflowID := string(k[len(prefix) : len(k)-1])
+		meta, err := db.Run(ctx, RunKey{Namespace: namespace, WorkflowID: workflowID, RunID: string(iter.Value())})
+		if errors.Is(err, ErrNotFound) {
+			continue // swept between the two reads
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, meta)
+	}
+	return out, iter.Error()
+}
+
+// DueTimers implements Journal.
+func (db *DB) DueTimers(ctx context.Context, partition int, now time.Time, limit int) ([]Timer, time.Time, error) {
+	prefix := timerPrefix(partition)
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("journal: scan timers of partition %d: %w", partition, err)
+	}
+	defer iter.Close()
+	var due []Timer
+	for iter.First(); iter.Valid(); iter.Next() {
+		t, err := decodeTimerKey(iter.Key())
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if t.FireAt.After(now) {
+			return due, t.FireAt, nil
+		}
+		if limit > 0 && len(due) == limit {
+			return due, t.FireAt, nil
+		}
+		due = append(due, t)
+	}
+	return due, time.Time{}, iter.Error()
+}
+
+// WakeRuns implements Journal.
+func (db *DB) WakeRuns(ctx context.Context, partition int) ([]RunKey, error) {
+	prefix := wakePrefix(partition)
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("journal: scan wake index of partition %d: %w", partition, err)
+	}
+	defer iter.Close()
+	var runs []RunKey
+	for iter.First(); iter.Valid(); iter.Next() {
+		run, err := decodeRunSuffix(iter.Key()[len(prefix):])
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, run)
+	}
+	return runs, iter.Error()
+}
+
+// pebbleLogger sends Pebble's messages to slog at debug level (errors at
+// error level) instead of stderr.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Debug(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
+	panic(fmt.Sprintf(format, args...))
+}

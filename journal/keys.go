@@ -1,0 +1,153 @@
+package journal
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// Key layout. Integers are big-endian so keys sort numerically; variable
+// strings end in 0x00 so that "wf-1" never matches a prefix of "wf-10".
+// Partition-scoped keys carry the partition as two bytes after the tag.
+//
+//	'#' "partitions"                           -> uint32 P
+//	'e' | p | ns 0 wf 0 run 0 | eventID        -> journalpb.Event
+//	'r' | p | ns 0 wf 0 run 0                  -> journalpb.WorkflowMeta
+//	'c' | ns 0 wf 0                            -> current run ID
+//	't' | p | fireAt | ns 0 wf 0 run 0 id 0    -> empty (due-timer index)
+//	'w' | p | ns 0 wf 0 run 0                  -> empty (wake index)
+//	'x' | closeTime | p | ns 0 wf 0 run 0      -> empty (retention index)
+const (
+	tagPartitions = '#'
+	tagEvent      = 'e'
+	tagRun        = 'r'
+	tagCurrent    = 'c'
+	tagTimer      = 't'
+	tagWake       = 'w'
+	tagRetention  = 'x'
+)
+
+var partitionsKey = []byte{tagPartitions, 'p', 'a', 'r', 't', 'i', 't', 'i', 'o', 'n', 's'}
+
+func appendPartition(b []byte, p int) []byte { return binary.BigEndian.AppendUint16(b, uint16(p)) }
+
+func appendString(b []byte, s string) []byte { return append(append(b, s...), 0) }
+
+// appendTime encodes t as nanoseconds since the Unix epoch, offset so that
+// times before 1970 still sort first.
+func appendTime(b []byte, t time.Time) []byte {
+	return binary.BigEndian.AppendUint64(b, uint64(t.UnixNano())^(1<<63))
+}
+
+func decodeTime(b []byte) time.Time {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
+}
+
+func appendRun(b []byte, run RunKey) []byte {
+	return appendString(appendString(appendString(b, run.Namespace), run.WorkflowID), run.RunID)
+}
+
+// runPrefix is the prefix of every event key of run in partition p.
+func eventPrefix(p int, run RunKey) []byte {
+	return appendRun(appendPartition([]byte{tagEvent}, p), run)
+}
+
+func eventKey(p int, run RunKey, eventID int64) []byte {
+	return binary.BigEndian.AppendUint64(eventPrefix(p, run), uint64(eventID))
+}
+
+func runKey(p int, run RunKey) []byte { return appendRun(appendPartition([]byte{tagRun}, p), run) }
+
+func currentPrefix(namespace string) []byte { return appendString([]byte{tagCurrent}, namespace) }
+
+func currentKey(namespace, workflowID string) []byte {
+	return appendString(currentPrefix(namespace), workflowID)
+}
+
+func timerPrefix(p int) []byte { return appendPartition([]byte{tagTimer}, p) }
+
+func timerKey(p int, t Timer) []byte {
+	return appendString(appendRun(appendTime(timerPrefix(p), t.FireAt), t.Run), t.ID)
+}
+
+func wakePrefix(p int) []byte { return appendPartition([]byte{tagWake}, p) }
+
+func wakeKey(p int, run RunKey) []byte { return appendRun(wakePrefix(p), run) }
+
+func retentionKey(closeTime time.Time, p int, run RunKey) []byte {
+	return appendRun(appendPartition(appendTime([]byte{tagRetention}, closeTime), p), run)
+}
+
+// prefixEnd returns the smallest key greater than every key with the prefix.
+func prefixEnd(prefix []byte) []byte {
+	end := bytes.Clone(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// splitStrings reads n 0x00-terminated strings from b and returns the rest.
+func splitStrings(b []byte, n int) ([]string, []byte, error) {
+	out := make([]string, 0, n)
+	for range n {
+		i := bytes.IndexByte(b, 0)
+		if i < 0 {
+			return nil, nil, fmt.Errorf("%w: truncated key", ErrCorrupt)
+		}
+		out = append(out, string(b[:i]))
+		b = b[i+1:]
+	}
+	return out, b, nil
+}
+
+// decodeTimerKey parses a key made by timerKey.
+func decodeTimerKey(k []byte) (Timer, error) {
+	const head = 1 + 2 + 8
+	if len(k) < head {
+		return Timer{}, fmt.Errorf("%w: short timer key %q", ErrCorrupt, k)
+	}
+	parts, _, err := splitStrings(k[head:], 4)
+	if err != nil {
+		return Timer{}, err
+	}
+	return Timer{
+		Run:    RunKey{Namespace: parts[0], WorkflowID: parts[1], RunID: parts[2]},
+		ID:     parts[3],
+		FireAt: decodeTime(k[3:head]),
+	}, nil
+}
+
+// decodeRunSuffix parses "ns 0 wf 0 run 0" at the start of b.
+func decodeRunSuffix(b []byte) (RunKey, error) {
+	parts, _, err := splitStrings(b, 3)
+	if err != nil {
+		return RunKey{}, err
+	}
+	return RunKey{Namespace: parts[0], WorkflowID: parts[1], RunID: parts[2]}, nil
+}
+
+// validName reports an error if s cannot be a key component.
+func validName(what, s string) error {
+	if s == "" {
+		return fmt.Errorf("journal: %s is empty", what)
+	}
+	if bytes.IndexByte([]byte(s), 0) >= 0 {
+		return fmt.Errorf("journal: %s %q contains a NUL byte", what, s)
+	}
+	return nil
+}
+
+func validRun(run RunKey) error {
+	if err := validName("namespace", run.Namespace); err != nil {
+		return err
+	}
+	if err := validName("workflow ID", run.WorkflowID); err != nil {
+		return err
+	}
+	return validName("run ID", run.RunID)
+}
