@@ -1,0 +1,44 @@
+// Package activity is what activity code calls on its context, as in the
+// Temporal Go SDK's activity package: its info (attempt, workflow and
+// activity IDs), heartbeats and the previous attempt's heartbeat details,
+// and its logger. The functions panic outside an activity context.
+package activity
+
+import (
+	"context"
+
+	"github.com/grainflow/grainflow/sdk/internal"
+	"github.com/grainflow/grainflow/sdk/log"
+)
+
+type (
+	// Info describes the running activity attempt.
+	Info = internal.ActivityInfo
+	// Type names an activity.
+	Type = internal.ActivityType
+	// RegisterOptions configures registration of activities.
+	RegisterOptions = internal.RegisterActivityOptions
+)
+
+// GetInfo returns the running activity's info.
+func GetInfo(ctx context.Context) Info { return internal.GetActivityInfo(ctx) }
+
+// RecordHeartbeat reports that the activity is alive, with progress details
+// that a retried attempt can read back with GetHeartbeatDetails.
+func RecordHeartbeat(ctx context.Context, details ...any) {
+	internal.RecordActivityHeartbeat(ctx, details...)
+}
+
+// HasHeartbeatDetails reports whether an earlier attempt heartbeated details.
+func HasHeartbeatDetails(ctx context.Context) bool { return internal.HasActivityHeartbeatDetails(ctx) }
+
+// GetHeartbeatDetails decodes the last heartbeat details of an earlier attempt.
+func GetHeartbeatDetails(ctx context.Context, d ...any) error {
+	return internal.GetActivityHeartbeatDetails(ctx, d...)
+}
+
+// GetLogger returns the activity's logger.
+func GetLogger(ctx context.Context) log.Logger { return internal.GetActivityLogger(ctx) }
+
+// IsActivity reports whether ctx is an activity's context.
+func IsActivity(ctx context.Context) bool { return internal.ActivityEnvironmentOf(ctx) != nil }

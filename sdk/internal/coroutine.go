@@ -1,0 +1,332 @@
+package internal
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"time"
+)
+
+// The dispatcher runs workflow code deterministically. Every workflow
+// goroutine (the workflow function itself and each workflow.Go) is a real Go
+// goroutine wrapped in a coroutine, but only one of them runs at any moment:
+// the dispatcher hands control to a coroutine and waits until that coroutine
+// parks itself in a blocking workflow call (Future.Get, Channel.Receive,
+// Selector.Select, Await, ...) or returns. Coroutines are run in creation
+// order, pass after pass, until a whole pass makes no progress: then every
+// coroutine is blocked on something only new history events can change.
+
+// unwindPanic is the value a parked coroutine panics with when its dispatcher
+// closes. The coroutine wrapper recovers it, so deferred functions of workflow
+// code run and the goroutine exits instead of leaking.
+type unwindPanic struct{}
+
+// errUnwind is the single unwindPanic value.
+var errUnwind = &unwindPanic{}
+
+// defaultDeadlockTimeout is how long a coroutine may run without yielding
+// before the dispatcher reports a DeadlockError, unless configured.
+const defaultDeadlockTimeout = time.Second
+
+// DeadlockError fails a workflow task when a workflow coroutine runs longer
+// than the deadlock timeout without reaching a blocking workflow call. The
+// usual causes are a busy loop, native blocking (time.Sleep, sync.Mutex, Go
+// channels, network I/O) or a very slow data converter in workflow code.
+type DeadlockError struct {
+	// Coroutine is the name of the coroutine that did not yield ("root" for
+	// the workflow function).
+	Coroutine string
+	// Timeout is the deadlock timeout that elapsed.
+	Timeout time.Duration
+	// StackTrace is the coroutine's stack when the timeout elapsed.
+	StackTrace string
+}
+
+func (e *DeadlockError) Error() string {
+	return fmt.Sprintf("potential deadlock detected: workflow coroutine %q did not yield within %v "+
+		"(workflow code must not block outside the workflow API: no time.Sleep, native channels, mutexes or I/O)",
+		e.Coroutine, e.Timeout)
+}
+
+// coroutinePanic records a panic that escaped workflow code.
+type coroutinePanic struct {
+	value      any
+	stackTrace string
+}
+
+// dispatcher owns the coroutines of one workflow execution.
+type dispatcher struct {
+	// coroutines are the live coroutines in creation order.
+	coroutines []*coroutine
+	// current is the coroutine that is running, nil between runs.
+	current *coroutine
+	// created counts coroutines ever created; it names unnamed ones.
+	created int
+	// halted stops all further runs (the workflow function returned).
+	halted bool
+	// panicked is the first panic that escaped a coroutine.
+	panicked *coroutinePanic
+
+	deadlockTimeout time.Duration
+	timer           *time.Timer
+
+	// closing makes every resumed coroutine unwind.
+	closing bool
+	closed  bool
+	// stuck is a coroutine that did not yield in time.
+	stuck *coroutine
+	// abandoned is closed when close has finished: a coroutine that close
+	// could not unwind (because another one was stuck) unwinds on its own
+	// when it parks.
+	abandoned chan struct{}
+}
+
+func newDispatcher(deadlockTimeout time.Duration) *dispatcher {
+	if deadlockTimeout <= 0 {
+		deadlockTimeout = defaultDeadlockTimeout
+	}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	return &dispatcher{deadlockTimeout: deadlockTimeout, timer: timer, abandoned: make(chan struct{})}
+}
+
+// coroutine is one workflow goroutine.
+type coroutine struct {
+	d    *dispatcher
+	name string
+	// goid is the Go runtime's goroutine number, used to find the
+	// coroutine's stack in a full stack dump.
+	goid string
+	// resume hands control to the coroutine; parked hands it back.
+	resume chan struct{}
+	parked chan struct{}
+	// keptBlocked is true when the coroutine was resumed and blocked again
+	// without its wait condition having become true (no progress).
+	keptBlocked bool
+	finished    bool
+	// panicked is a panic that escaped the coroutine's code.
+	panicked *coroutinePanic
+	// blockedOn says which call the coroutine is parked in.
+	blockedOn string
+}
+
+// newCoroutine creates a coroutine that will run fn when the dispatcher
+// reaches it, after every coroutine created before it.
+func (d *dispatcher) newCoroutine(name string, fn func()) *coroutine {
+	d.created++
+	if name == "" {
+		name = strconv.Itoa(d.created)
+	}
+	co := &coroutine{d: d, name: name, resume: make(chan struct{}), parked: make(chan struct{})}
+	d.coroutines = append(d.coroutines, co)
+	goidReady := make(chan string)
+	go co.run(fn, goidReady)
+	co.goid = <-goidReady
+	return co
+}
+
+func (co *coroutine) run(fn func(), goidReady chan<- string) {
+	defer co.exit()
+	goidReady <- currentGoroutineID()
+	co.waitForTurn()
+	fn()
+}
+
+// exit records a panic, marks the coroutine finished and hands control back.
+func (co *coroutine) exit() {
+	if r := recover(); r != nil && r != errUnwind {
+		co.panicked = &coroutinePanic{value: r, stackTrace: string(debug.Stack())}
+	}
+	co.finished = true
+	select {
+	case co.parked <- struct{}{}:
+	case <-co.d.abandoned:
+	}
+}
+
+// waitForTurn parks until the dispatcher resumes the coroutine, and unwinds
+// it if the dispatcher is closing.
+func (co *coroutine) waitForTurn() {
+	select {
+	case <-co.resume:
+	case <-co.d.abandoned:
+		panic(errUnwind)
+	}
+	if co.d.closing {
+		panic(errUnwind)
+	}
+}
+
+// yield hands control back to the dispatcher and returns when it is this
+// coroutine's turn again.
+func (co *coroutine) yield(reason string) {
+	co.blockedOn = reason
+	select {
+	case co.parked <- struct{}{}:
+	case <-co.d.abandoned:
+		panic(errUnwind)
+	}
+	co.waitForTurn()
+	co.keptBlocked = true
+}
+
+// waitUntil blocks the coroutine until ready returns true. ready is checked
+// each time the dispatcher reaches the coroutine.
+func (co *coroutine) waitUntil(reason string, ready func() bool) {
+	for !ready() {
+		co.yield(reason)
+	}
+	co.keptBlocked = false
+	co.blockedOn = ""
+}
+
+// executeUntilAllBlocked resumes the coroutines in creation order, pass after pass, until a
+// pass makes no progress, the workflow function returns, or a coroutine
+// panics or fails to yield.
+func (d *dispatcher) executeUntilAllBlocked() error {
+	for !d.halted {
+		progress := false
+		for i := 0; i < len(d.coroutines) && !d.halted; i++ {
+			co := d.coroutines[i]
+			if co.finished {
+				continue
+			}
+			if err := d.step(co); err != nil {
+				return err
+			}
+			if co.panicked != nil {
+				d.panicked = co.panicked
+				d.halted = true
+				return nil
+			}
+			if co.finished || !co.keptBlocked {
+				progress = true
+			}
+		}
+		d.removeFinished()
+		if !progress {
+			break
+		}
+	}
+	return nil
+}
+
+// step runs one coroutine until it yields or returns.
+func (d *dispatcher) step(co *coroutine) error {
+	d.current = co
+	co.resume <- struct{}{}
+	if !d.await(co) {
+		d.stuck = co
+		return &DeadlockError{Coroutine: co.name, Timeout: d.deadlockTimeout, StackTrace: goroutineStack(co.goid)}
+	}
+	d.current = nil
+	return nil
+}
+
+// await waits, at most the deadlock timeout, for the running coroutine co
+// to yield or return, which hands the workflow state back to the caller.
+func (d *dispatcher) await(co *coroutine) bool {
+	d.timer.Reset(d.deadlockTimeout)
+	select {
+	case <-co.parked:
+		d.timer.Stop()
+		return true
+	case <-d.timer.C:
+		return false
+	}
+}
+
+func (d *dispatcher) removeFinished() {
+	live := d.coroutines[:0]
+	for _, co := range d.coroutines {
+		if !co.finished {
+			live = append(live, co)
+		}
+	}
+	clear(d.coroutines[len(live):])
+	d.coroutines = live
+}
+
+// close unwinds every coroutine, one at a time, so that no goroutine
+// outlives the execution: a parked coroutine is resumed and panics with
+// errUnwind, which runs its deferred calls.
+//
+// A coroutine that did not yield in time (stuck) still owns the workflow
+// state. close gives it one more deadlock timeout to yield; if it does not,
+// close touches nothing and closes abandoned instead, which makes every
+// coroutine unwind on its own as soon as it is parked.
+func (d *dispatcher) close() {
+	if d.closed {
+		return
+	}
+	d.closed = true
+	defer close(d.abandoned)
+	if d.stuck != nil {
+		if !d.await(d.stuck) {
+			return
+		}
+		d.stuck = nil
+	}
+	d.closing = true
+	for i := 0; i < len(d.coroutines); i++ {
+		co := d.coroutines[i]
+		for !co.finished {
+			d.current = co
+			co.resume <- struct{}{}
+			if !d.await(co) {
+				// A deferred call of workflow code does not return.
+				return
+			}
+		}
+	}
+	d.current = nil
+	d.coroutines = nil
+}
+
+// stackTraces returns the stacks of the live coroutines, for the
+// __stack_trace query.
+func (d *dispatcher) stackTraces() string {
+	var b bytes.Buffer
+	for _, co := range d.coroutines {
+		if co.finished {
+			continue
+		}
+		fmt.Fprintf(&b, "coroutine %s [blocked on %s]:\n%s\n", co.name, co.blockedOn, goroutineStack(co.goid))
+	}
+	return b.String()
+}
+
+// currentGoroutineID returns the number the Go runtime prints for the
+// calling goroutine in stack dumps.
+func currentGoroutineID() string {
+	var buf [64]byte
+	line := buf[:runtime.Stack(buf[:], false)]
+	line = bytes.TrimPrefix(line, []byte("goroutine "))
+	if i := bytes.IndexByte(line, ' '); i > 0 {
+		return string(line[:i])
+	}
+	return ""
+}
+
+// goroutineStack returns the stack of goroutine goid from a dump of all
+// goroutines, or "" if it is gone.
+func goroutineStack(goid string) string {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	header := []byte("goroutine " + goid + " [")
+	for _, block := range bytes.Split(buf, []byte("\n\n")) {
+		if bytes.HasPrefix(block, header) {
+			return string(block)
+		}
+	}
+	return ""
+}

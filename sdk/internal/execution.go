@@ -1,0 +1,517 @@
+package internal
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// ExecutionOptions configure an Execution.
+type ExecutionOptions struct {
+	// Namespace, WorkflowID and RunID identify the run (see GetInfo).
+	Namespace, WorkflowID, RunID string
+	// Registry holds the workflow functions. Required.
+	Registry *Registry
+	// DataConverter encodes arguments, results, signals and queries.
+	// Default: GetDefaultDataConverter().
+	DataConverter DataConverter
+	// Logger receives workflow code's logs (workflow.GetLogger); nothing is
+	// logged while replaying. Default: discard.
+	Logger Logger
+	// DeadlockTimeout is how long workflow code may run without yielding
+	// before the task fails with a *DeadlockError. Default: 1s.
+	DeadlockTimeout time.Duration
+	// FailWorkflowOnPanic turns a panic in workflow code into a failed
+	// workflow (a WorkflowExecutionFailed command carrying a PanicError)
+	// instead of a failed workflow task (*WorkflowTaskPanicError), which
+	// leaves the workflow blocked until the code is fixed.
+	FailWorkflowOnPanic bool
+}
+
+// Execution runs one workflow run's code deterministically. It holds the
+// workflow's in-memory state: the coroutines, pending activities and
+// timers, signal channels and query handlers.
+//
+// The owner feeds it history. Replay rebuilds the state from recorded
+// events; Decide delivers new input events, runs the code, and returns the
+// events to append: a WorkflowTaskCompleted followed by the commands the
+// code produced. Any error from Replay or Decide fails the workflow task
+// and leaves the Execution unusable: Close it and replay a new one later.
+//
+// An Execution is not safe for concurrent use; Close it when done so that
+// no goroutine of its coroutines is left behind.
+type Execution struct {
+	opts   ExecutionOptions
+	dc     DataConverter
+	logger Logger
+	d      *dispatcher
+
+	// info is set by the WorkflowExecutionStarted event.
+	info    *WorkflowInfo
+	rootCtx *cancelCtx
+
+	now       time.Time
+	replaying bool
+	// querying is true while a query handler runs.
+	querying bool
+	// cancelRequested is set by WorkflowExecutionCancelRequested.
+	cancelRequested bool
+
+	// lastEventID is the ID of the last event in the history so far.
+	lastEventID int64
+	// seq is the last command sequence number handed out.
+	seq int64
+	// pending are input events not yet delivered to the code.
+	pending []*journalpb.Event
+	// commands are the commands of the workflow task being run.
+	commands []*command
+	// activities and timers in flight, by the event ID of their command.
+	activities map[int64]*activityState
+	timers     map[int64]*timerState
+
+	signals       map[string]*channelImpl
+	queryHandlers map[string]*queryHandler
+	channelCount  int
+
+	// closed is set once a close event is part of the history.
+	closed bool
+	// failure is the error that made the Execution unusable.
+	failure error
+}
+
+// NewExecution returns an Execution with no history.
+func NewExecution(opts ExecutionOptions) *Execution {
+	e := &Execution{
+		opts:          opts,
+		dc:            opts.DataConverter,
+		logger:        opts.Logger,
+		d:             newDispatcher(opts.DeadlockTimeout),
+		activities:    map[int64]*activityState{},
+		timers:        map[int64]*timerState{},
+		signals:       map[string]*channelImpl{},
+		queryHandlers: map[string]*queryHandler{},
+	}
+	if e.dc == nil {
+		e.dc = GetDefaultDataConverter()
+	}
+	if e.logger == nil {
+		e.logger = discardLogger{}
+	}
+	return e
+}
+
+// discardLogger drops everything.
+type discardLogger struct{}
+
+func (discardLogger) Debug(string, ...any) {}
+func (discardLogger) Info(string, ...any)  {}
+func (discardLogger) Warn(string, ...any)  {}
+func (discardLogger) Error(string, ...any) {}
+
+// NonDeterminismError fails a workflow task when the workflow code does
+// not produce the commands recorded in its history: the code changed in a
+// way that is not compatible with runs already in progress.
+type NonDeterminismError struct {
+	// EventID is the ID of the history event where code and history part.
+	EventID int64
+	// EventType is that event's kind (for example "ActivityTaskScheduled"),
+	// or "" when the history ends there.
+	EventType string
+	// Command describes the command the code produced there, or is "" when
+	// the code produced none.
+	Command string
+	// Message explains the mismatch.
+	Message string
+}
+
+func (e *NonDeterminismError) Error() string {
+	return "non-deterministic workflow code: " + e.Message
+}
+
+// WorkflowTaskPanicError fails a workflow task when workflow code panics
+// (and FailWorkflowOnPanic is off). The workflow stays open, blocked, until
+// fixed code replays it.
+type WorkflowTaskPanicError struct {
+	// Value is what the code panicked with.
+	Value any
+	// StackTrace is the panicking coroutine's stack.
+	StackTrace string
+}
+
+func (e *WorkflowTaskPanicError) Error() string {
+	return fmt.Sprintf("workflow code panicked: %v", e.Value)
+}
+
+// errExecutionClosed is returned by Decide after the workflow closed.
+var errExecutionClosed = errors.New("workflow execution is closed: no more workflow tasks")
+
+// Closed reports whether the history contains a close event (completed,
+// failed, canceled, terminated or timed out).
+func (e *Execution) Closed() bool { return e.closed }
+
+// Close stops the coroutines of the Execution and waits for their
+// goroutines to exit. The Execution cannot be used afterwards.
+func (e *Execution) Close() {
+	e.d.close()
+	if e.failure == nil {
+		e.failure = errors.New("workflow execution was closed")
+	}
+}
+
+// usable returns the error that made the Execution unusable, if any.
+func (e *Execution) usable() error {
+	if e.failure != nil {
+		return fmt.Errorf("workflow execution is unusable after an earlier failure: %w", e.failure)
+	}
+	return nil
+}
+
+// fail makes err the Execution's failure and returns it.
+func (e *Execution) fail(err error) error {
+	e.failure = err
+	return err
+}
+
+// Replay rebuilds the workflow's state from recorded history: events with
+// consecutive IDs, continuing the history already given (the first call
+// starts at event 1). Input events are held until the next
+// WorkflowTaskCompleted; then they are delivered, the code runs with Now set
+// to that event's time, and the commands it produces must equal the command
+// events that follow, or Replay returns a *NonDeterminismError. Inputs after
+// the last WorkflowTaskCompleted stay pending for the next Decide.
+func (e *Execution) Replay(history []*journalpb.Event) error {
+	if err := e.usable(); err != nil {
+		return err
+	}
+	e.replaying = true
+	defer func() { e.replaying = false }()
+	for i := 0; i < len(history); {
+		ev := history[i]
+		if err := e.checkNextID(ev); err != nil {
+			return e.fail(err)
+		}
+		switch {
+		case ev.GetWorkflowTaskCompleted() != nil:
+			end := i + 1
+			for end < len(history) && isCommandEvent(history[end]) {
+				end++
+			}
+			if err := e.replayTask(ev, history[i+1:end], eventAt(history, end)); err != nil {
+				return e.fail(err)
+			}
+			i = end
+		case isCommandEvent(ev):
+			return e.fail(fmt.Errorf("replay: history event %d (%s) is a command but no WorkflowTaskCompleted precedes it",
+				ev.GetEventId(), eventKind(ev)))
+		default:
+			if err := e.acceptInput(ev); err != nil {
+				return e.fail(err)
+			}
+			i++
+		}
+	}
+	return nil
+}
+
+// replayTask runs the code for one recorded workflow task and checks its
+// commands against the recorded ones. next is the event after them (nil at
+// the end of the history), for error messages.
+func (e *Execution) replayTask(wtc *journalpb.Event, recorded []*journalpb.Event, next *journalpb.Event) error {
+	if e.closed {
+		return fmt.Errorf("replay: history event %d (WorkflowTaskCompleted) follows the close of the workflow", wtc.GetEventId())
+	}
+	for i, ev := range recorded {
+		if want := wtc.GetEventId() + int64(i) + 1; ev.GetEventId() != want {
+			return fmt.Errorf("history event %d (%s) does not follow event %d: event IDs must be consecutive",
+				ev.GetEventId(), eventKind(ev), want-1)
+		}
+	}
+	// While the code runs, the history ends before the task, as in Decide.
+	cmds, err := e.runTask(wtc.GetTime().AsTime())
+	if err != nil {
+		return err
+	}
+	if err := matchCommands(cmds, recorded, wtc.GetEventId(), next); err != nil {
+		return err
+	}
+	e.lastEventID = wtc.GetEventId() + int64(len(recorded))
+	for i, c := range cmds {
+		c.record(recorded[i])
+	}
+	return nil
+}
+
+func eventAt(history []*journalpb.Event, i int) *journalpb.Event {
+	if i < len(history) {
+		return history[i]
+	}
+	return nil
+}
+
+// checkNextID checks that ev continues the history without a gap.
+func (e *Execution) checkNextID(ev *journalpb.Event) error {
+	if ev.GetEventId() != e.lastEventID+1 {
+		return fmt.Errorf("history event %d (%s) does not follow event %d: event IDs must be consecutive",
+			ev.GetEventId(), eventKind(ev), e.lastEventID)
+	}
+	return nil
+}
+
+// acceptInput records an input event to deliver with the next task.
+func (e *Execution) acceptInput(ev *journalpb.Event) error {
+	if e.closed {
+		return fmt.Errorf("history event %d (%s) follows the close of the workflow", ev.GetEventId(), eventKind(ev))
+	}
+	switch ev.GetAttributes().(type) {
+	case *journalpb.Event_WorkflowExecutionTerminated, *journalpb.Event_WorkflowExecutionTimedOut:
+		e.closed = true
+	case nil:
+		return fmt.Errorf("history event %d has no attributes", ev.GetEventId())
+	}
+	e.pending = append(e.pending, ev)
+	e.lastEventID = ev.GetEventId()
+	return nil
+}
+
+// Decide delivers inputs (new input events whose IDs continue the history)
+// and any inputs still pending from Replay, runs the workflow code with Now
+// set to now until every coroutine is blocked, and returns the events to
+// append after inputs: a WorkflowTaskCompleted (time now) followed by the
+// command events the code produced, in program order, with IDs and times
+// set. Decide returns nothing when inputs close the workflow
+// (WorkflowExecutionTerminated or TimedOut), and an error when the workflow
+// is already closed.
+//
+// An error fails the workflow task: *NonDeterminismError, *DeadlockError,
+// *WorkflowTaskPanicError, *UnknownTypeError, or an error about bad input.
+// The Execution is unusable afterwards.
+func (e *Execution) Decide(inputs []*journalpb.Event, now time.Time) ([]*journalpb.Event, error) {
+	if err := e.usable(); err != nil {
+		return nil, err
+	}
+	if e.closed {
+		return nil, errExecutionClosed
+	}
+	for _, ev := range inputs {
+		if isCommandEvent(ev) || ev.GetWorkflowTaskCompleted() != nil {
+			return nil, e.fail(fmt.Errorf("Decide: input event %d is a %s, which only the runtime produces",
+				ev.GetEventId(), eventKind(ev)))
+		}
+		if err := e.checkNextID(ev); err != nil {
+			return nil, e.fail(err)
+		}
+		if err := e.acceptInput(ev); err != nil {
+			return nil, e.fail(err)
+		}
+	}
+	if e.closed {
+		return nil, nil
+	}
+	cmds, err := e.runTask(now)
+	if err != nil {
+		return nil, e.fail(err)
+	}
+	ts := timestamppb.New(now)
+	e.lastEventID++
+	out := []*journalpb.Event{{
+		EventId:    e.lastEventID,
+		Time:       ts,
+		Attributes: &journalpb.Event_WorkflowTaskCompleted{WorkflowTaskCompleted: &journalpb.WorkflowTaskCompleted{}},
+	}}
+	for _, c := range cmds {
+		e.lastEventID++
+		c.event.EventId = e.lastEventID
+		c.event.Time = ts
+		c.record(c.event)
+		out = append(out, c.event)
+	}
+	return out, nil
+}
+
+// runTask delivers the pending inputs and runs the code until every
+// coroutine is blocked (or the workflow function returned), and returns the
+// commands produced.
+func (e *Execution) runTask(now time.Time) ([]*command, error) {
+	e.now = now
+	e.commands = nil
+	inputs := e.pending
+	e.pending = nil
+	for _, ev := range inputs {
+		if err := e.deliver(ev); err != nil {
+			return nil, err
+		}
+	}
+	if e.info == nil {
+		return nil, errors.New("workflow task without a WorkflowExecutionStarted event")
+	}
+	if err := e.d.executeUntilAllBlocked(); err != nil {
+		return nil, err
+	}
+	if p := e.d.panicked; p != nil {
+		if !e.opts.FailWorkflowOnPanic {
+			return nil, &WorkflowTaskPanicError{Value: p.value, StackTrace: p.stackTrace}
+		}
+		e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionFailed{WorkflowExecutionFailed: &journalpb.WorkflowExecutionFailed{
+			Failure: ConvertErrorToFailure(NewPanicError(p.value, p.stackTrace), e.dc),
+		}}})
+	}
+	cmds := e.commands
+	e.commands = nil
+	return cmds, nil
+}
+
+// startWorkflow handles WorkflowExecutionStarted: it finds the workflow
+// function, decodes its arguments and creates the root coroutine.
+func (e *Execution) startWorkflow(ev *journalpb.Event) error {
+	attrs := ev.GetWorkflowExecutionStarted()
+	if e.info != nil {
+		return fmt.Errorf("history event %d: a second WorkflowExecutionStarted", ev.GetEventId())
+	}
+	if e.opts.Registry == nil {
+		return errors.New("ExecutionOptions.Registry is nil")
+	}
+	fn, ok := e.opts.Registry.Workflow(attrs.GetWorkflowType())
+	if !ok {
+		return &UnknownTypeError{Kind: "workflow", Name: attrs.GetWorkflowType()}
+	}
+	fnValue := reflect.ValueOf(fn)
+	fnType := fnValue.Type()
+	first := 0
+	if fnType.NumIn() > 0 && fnType.In(0) == contextType {
+		first = 1
+	}
+	args, err := decodeArgs(fnType, first, attrs.GetInput(), e.dc)
+	if err != nil {
+		return fmt.Errorf("workflow %q: %w", attrs.GetWorkflowType(), err)
+	}
+
+	e.info = &WorkflowInfo{
+		WorkflowExecution:        WorkflowExecution{ID: e.opts.WorkflowID, RunID: e.opts.RunID},
+		OriginalRunID:            attrs.GetOriginalExecutionRunId(),
+		FirstRunID:               attrs.GetFirstExecutionRunId(),
+		WorkflowType:             WorkflowType{Name: attrs.GetWorkflowType()},
+		TaskQueueName:            attrs.GetTaskQueue(),
+		WorkflowExecutionTimeout: attrs.GetWorkflowExecutionTimeout().AsDuration(),
+		WorkflowRunTimeout:       attrs.GetWorkflowRunTimeout().AsDuration(),
+		WorkflowTaskTimeout:      attrs.GetWorkflowTaskTimeout().AsDuration(),
+		Namespace:                e.opts.Namespace,
+		Attempt:                  max(attrs.GetAttempt(), 1),
+		WorkflowStartTime:        ev.GetTime().AsTime(),
+		RetryPolicy:              RetryPolicyFromProto(attrs.GetRetryPolicy()),
+		e:                        e,
+	}
+	if e.info.OriginalRunID == "" {
+		e.info.OriginalRunID = e.opts.RunID
+	}
+	if e.info.FirstRunID == "" {
+		e.info.FirstRunID = e.opts.RunID
+	}
+	e.rootCtx, _ = newCancelCtx(&valueCtx{Context: baseCtx{}, key: executionKey{}, val: e})
+	if first == 1 {
+		args = append([]reflect.Value{reflect.ValueOf(Context(e.rootCtx))}, args...)
+	}
+	e.d.newCoroutine("root", func() {
+		var results []reflect.Value
+		if fnType.IsVariadic() {
+			results = fnValue.CallSlice(args)
+		} else {
+			results = fnValue.Call(args)
+		}
+		e.workflowReturned(results)
+	})
+	return nil
+}
+
+// workflowReturned turns the workflow function's return values into the
+// close command and stops the coroutines.
+func (e *Execution) workflowReturned(results []reflect.Value) {
+	e.d.halted = true
+	var err error
+	if n := len(results); n > 0 && results[n-1].Type() == errorType {
+		err, _ = results[n-1].Interface().(error)
+		results = results[:n-1]
+	}
+	var canceled *CanceledError
+	switch {
+	case err != nil && e.cancelRequested && errors.As(err, &canceled):
+		e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCanceled{WorkflowExecutionCanceled: &journalpb.WorkflowExecutionCanceled{
+			Details: ConvertErrorToFailure(canceled, e.dc).GetCanceled().GetDetails(),
+		}}})
+	case err != nil:
+		e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionFailed{WorkflowExecutionFailed: &journalpb.WorkflowExecutionFailed{
+			Failure: ConvertErrorToFailure(err, e.dc),
+		}}})
+	default:
+		var result *journalpb.Payloads
+		if len(results) > 0 {
+			var encErr error
+			if result, encErr = e.dc.ToPayloads(results[0].Interface()); encErr != nil {
+				e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionFailed{WorkflowExecutionFailed: &journalpb.WorkflowExecutionFailed{
+					Failure: ConvertErrorToFailure(fmt.Errorf("encoding the workflow result: %w", encErr), e.dc),
+				}}})
+				return
+			}
+		}
+		e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCompleted{WorkflowExecutionCompleted: &journalpb.WorkflowExecutionCompleted{
+			Result: result,
+		}}})
+	}
+}
+
+// Query runs the handler registered for queryType on the workflow's
+// current state, which it must not change, and returns its encoded result.
+// The built-in "__stack_trace" query returns where each coroutine is
+// blocked. Queries work on closed workflows too.
+func (e *Execution) Query(queryType string, args *journalpb.Payloads) (result *journalpb.Payloads, err error) {
+	if err := e.usable(); err != nil {
+		return nil, err
+	}
+	if e.info == nil {
+		return nil, errors.New("query: the workflow has not started yet")
+	}
+	if queryType == QueryTypeStackTrace {
+		return e.dc.ToPayloads(e.d.stackTraces())
+	}
+	h, ok := e.queryHandlers[queryType]
+	if !ok {
+		return nil, fmt.Errorf("unknown query type %q; known query types: %v", queryType, e.knownQueryTypes())
+	}
+	e.querying = true
+	defer func() {
+		e.querying = false
+		if r := recover(); r != nil {
+			err = fmt.Errorf("query %q: handler panicked: %v", queryType, r)
+			if _, changed := r.(queryChangedWorkflow); changed {
+				// The state may no longer match the history: rebuild it.
+				e.fail(err)
+			}
+		}
+	}()
+	result, err = h.call(args, e.dc)
+	if err != nil {
+		return nil, fmt.Errorf("query %q: %w", queryType, err)
+	}
+	return result, nil
+}
+
+// queryChangedWorkflow is the panic of workflow calls that would change the
+// workflow when made from a query handler.
+type queryChangedWorkflow struct {
+	op string
+}
+
+func (q queryChangedWorkflow) String() string {
+	return "query handlers must not change the workflow, but one called " + q.op
+}
+
+// mustBeInTask panics if op, which changes the workflow, is called from a
+// query handler.
+func (e *Execution) mustBeInTask(op string) {
+	if e.querying {
+		panic(queryChangedWorkflow{op: op})
+	}
+}

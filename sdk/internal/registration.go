@@ -1,0 +1,216 @@
+package internal
+
+import (
+	"fmt"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// RegisterWorkflowOptions configures RegisterWorkflowWithOptions.
+type RegisterWorkflowOptions struct {
+	// Name registers the workflow under this name instead of its function name.
+	Name string
+	// DisableAlreadyRegisteredCheck allows replacing an earlier registration.
+	DisableAlreadyRegisteredCheck bool
+}
+
+// RegisterActivityOptions configures RegisterActivityWithOptions.
+type RegisterActivityOptions struct {
+	// Name registers a function under this name; for a struct it prefixes
+	// every method name.
+	Name string
+	// DisableAlreadyRegisteredCheck allows replacing an earlier registration.
+	DisableAlreadyRegisteredCheck bool
+	// SkipInvalidStructFunctions skips struct methods that are not valid
+	// activities instead of panicking.
+	SkipInvalidStructFunctions bool
+}
+
+// Registry maps workflow and activity type names to their implementations.
+// Registration mistakes panic: they are programming errors found at start-up.
+type Registry struct {
+	mu         sync.RWMutex
+	workflows  map[string]any
+	activities map[string]any
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{workflows: map[string]any{}, activities: map[string]any{}}
+}
+
+
+// RegisterWorkflow registers a workflow function under its function name.
+func (r *Registry) RegisterWorkflow(fn any) {
+	r.RegisterWorkflowWithOptions(fn, RegisterWorkflowOptions{})
+}
+
+// RegisterWorkflowWithOptions registers a workflow function.
+func (r *Registry) RegisterWorkflowWithOptions(fn any, opts RegisterWorkflowOptions) {
+	if err := validateWorkflowFunc(fn); err != nil {
+		panic(err)
+	}
+	name := opts.Name
+	if name == "" {
+		name = FunctionName(fn)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.workflows[name]; dup && !opts.DisableAlreadyRegisteredCheck {
+		panic(fmt.Sprintf("workflow type %q is already registered", name))
+	}
+	r.workflows[name] = fn
+}
+
+// RegisterActivity registers an activity function, or every exported method
+// of a struct pointer, under its name.
+func (r *Registry) RegisterActivity(a any) {
+	r.RegisterActivityWithOptions(a, RegisterActivityOptions{})
+}
+
+// RegisterActivityWithOptions registers activities.
+func (r *Registry) RegisterActivityWithOptions(a any, opts RegisterActivityOptions) {
+	v := reflect.ValueOf(a)
+	if v.Kind() == reflect.Func {
+		if err := validateActivityFunc(v.Type()); err != nil {
+			panic(fmt.Sprintf("activity %s: %v", FunctionName(a), err))
+		}
+		name := opts.Name
+		if name == "" {
+			name = FunctionName(a)
+		}
+		r.addActivity(name, a, opts.DisableAlreadyRegisteredCheck)
+		return
+	}
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		panic(fmt.Sprintf("activity must be a function or a pointer to a struct, got %T", a))
+	}
+	registered := 0
+	for i := range v.NumMethod() {
+		method := v.Type().Method(i)
+		if !method.IsExported() {
+			continue
+		}
+		if err := validateActivityFunc(v.Method(i).Type()); err != nil {
+			if opts.SkipInvalidStructFunctions {
+				continue
+			}
+			panic(fmt.Sprintf("method %s of %T is not a valid activity: %v", method.Name, a, err))
+		}
+		r.addActivity(opts.Name+method.Name, v.Method(i).Interface(), opts.DisableAlreadyRegisteredCheck)
+		registered++
+	}
+	if registered == 0 {
+		panic(fmt.Sprintf("%T has no exported methods that are activities", a))
+	}
+}
+
+func (r *Registry) addActivity(name string, fn any, replace bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.activities[name]; dup && !replace {
+		panic(fmt.Sprintf("activity type %q is already registered", name))
+	}
+	r.activities[name] = fn
+}
+
+// Workflow returns the workflow function registered under name.
+func (r *Registry) Workflow(name string) (any, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	fn, ok := r.workflows[name]
+	return fn, ok
+}
+
+// Activity returns the activity function registered under name.
+func (r *Registry) Activity(name string) (any, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	fn, ok := r.activities[name]
+	return fn, ok
+}
+
+// WorkflowTypes returns the registered workflow names, sorted.
+func (r *Registry) WorkflowTypes() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return sortedKeys(r.workflows)
+}
+
+// ActivityTypes returns the registered activity names, sorted.
+func (r *Registry) ActivityTypes() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return sortedKeys(r.activities)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func validateWorkflowFunc(fn any) error {
+	t := reflect.TypeOf(fn)
+	if t == nil || t.Kind() != reflect.Func {
+		return fmt.Errorf("workflow must be a function, got %T", fn)
+	}
+	if t.NumIn() == 0 || t.In(0) != contextType {
+		return fmt.Errorf("workflow function %s must take workflow.Context as its first parameter", FunctionName(fn))
+	}
+	if err := validateResults(t); err != nil {
+		return fmt.Errorf("workflow function %s: %w", FunctionName(fn), err)
+	}
+	return nil
+}
+
+func validateActivityFunc(t reflect.Type) error {
+	if t.NumIn() > 0 && t.In(0) == contextType {
+		return fmt.Errorf("takes workflow.Context; activities take context.Context")
+	}
+	return validateResults(t)
+}
+
+// validateResults checks the shape `error` or `(T, error)`.
+func validateResults(t reflect.Type) error {
+	switch {
+	case t.NumOut() == 1 && t.Out(0) == errorType:
+		return nil
+	case t.NumOut() == 2 && t.Out(1) == errorType:
+		return nil
+	}
+	return fmt.Errorf("must return error or (result, error), returns %d values", t.NumOut())
+}
+
+// FunctionName returns the type name of a workflow or activity: the string
+// itself if fn is a string, otherwise the function's name without its
+// package path (and, for a method value, without the receiver).
+func FunctionName(fn any) string {
+	if s, ok := fn.(string); ok {
+		return s
+	}
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func {
+		return ""
+	}
+	name := runtime.FuncForPC(v.Pointer()).Name()
+	name = strings.TrimSuffix(name, "-fm")
+	return name[strings.LastIndex(name, ".")+1:]
+}
+
+// UnknownTypeError names a workflow or activity type nobody registered.
+type UnknownTypeError struct {
+	Kind  string // "workflow" or "activity"
+	Name  string
+	Known []string
+}
+
+func (e *UnknownTypeError) Error() string {
+	return fmt.Sprintf("unknown %s type %q (registered: %s)", e.Kind, e.Name, strings.Join(e.Known, ", "))
+}

@@ -1,0 +1,101 @@
+// Package temporal holds the retry policy and the error types that workflow
+// and activity code raise and inspect, named as in the Temporal Go SDK's
+// temporal package. Errors survive the journal: an ApplicationError raised
+// by an activity reaches the workflow, wrapped in an ActivityError, with its
+// type, message, details and retryability intact.
+package temporal
+
+import (
+	"errors"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+	"github.com/grainflow/grainflow/sdk/internal"
+)
+
+type (
+	// RetryPolicy says how failed activities and workflows are retried.
+	RetryPolicy = internal.RetryPolicy
+	// ApplicationError is an error raised by user code.
+	ApplicationError = internal.ApplicationError
+	// ApplicationErrorOptions configures NewApplicationErrorWithOptions.
+	ApplicationErrorOptions = internal.ApplicationErrorOptions
+	// CanceledError means an operation was canceled.
+	CanceledError = internal.CanceledError
+	// TimeoutError means something timed out; TimeoutType says what.
+	TimeoutError = internal.TimeoutError
+	// ActivityError wraps the cause of an activity's final failure.
+	ActivityError = internal.ActivityError
+	// PanicError is a panic in user code, with its stack.
+	PanicError = internal.PanicError
+	// TerminatedError means the workflow was terminated.
+	TerminatedError = internal.TerminatedError
+	// ServerError is an error of the engine rather than of user code.
+	ServerError = internal.ServerError
+	// WorkflowExecutionError is returned by WorkflowRun.Get for a run that
+	// did not complete.
+	WorkflowExecutionError = internal.WorkflowExecutionError
+	// TimeoutType says which timeout fired.
+	TimeoutType = journalpb.TimeoutType
+)
+
+// The timeout types.
+const (
+	TimeoutTypeStartToClose    = journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE
+	TimeoutTypeScheduleToStart = journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_START
+	TimeoutTypeScheduleToClose = journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
+	TimeoutTypeHeartbeat       = journalpb.TimeoutType_TIMEOUT_TYPE_HEARTBEAT
+)
+
+// NewApplicationError returns a retryable application error of type errType.
+func NewApplicationError(message, errType string, details ...any) error {
+	return internal.NewApplicationError(message, errType, false, nil, details...)
+}
+
+// NewApplicationErrorWithCause returns a retryable application error with a cause.
+func NewApplicationErrorWithCause(message, errType string, cause error, details ...any) error {
+	return internal.NewApplicationError(message, errType, false, cause, details...)
+}
+
+// NewApplicationErrorWithOptions returns an application error configured by options.
+func NewApplicationErrorWithOptions(message, errType string, options ApplicationErrorOptions) error {
+	return internal.NewApplicationErrorWithOptions(message, errType, options)
+}
+
+// NewNonRetryableApplicationError returns an application error that is never
+// retried, whatever the retry policy says.
+func NewNonRetryableApplicationError(message, errType string, cause error, details ...any) error {
+	return internal.NewApplicationError(message, errType, true, cause, details...)
+}
+
+// NewCanceledError returns a canceled error with optional details.
+func NewCanceledError(details ...any) error { return internal.NewCanceledError(details...) }
+
+// NewTimeoutError returns a timeout error of timeoutType.
+func NewTimeoutError(timeoutType TimeoutType, lastErr error, details ...any) error {
+	return internal.NewTimeoutError("timeout", timeoutType, lastErr, details...)
+}
+
+// NewHeartbeatTimeoutError returns a heartbeat timeout with the last details.
+func NewHeartbeatTimeoutError(details ...any) error {
+	return internal.NewTimeoutError("heartbeat timeout", TimeoutTypeHeartbeat, nil, details...)
+}
+
+// IsApplicationError reports whether err is or wraps an ApplicationError.
+func IsApplicationError(err error) bool { return is[*ApplicationError](err) }
+
+// IsCanceledError reports whether err is or wraps a CanceledError.
+func IsCanceledError(err error) bool { return is[*CanceledError](err) }
+
+// IsTimeoutError reports whether err is or wraps a TimeoutError.
+func IsTimeoutError(err error) bool { return is[*TimeoutError](err) }
+
+// IsPanicError reports whether err is or wraps a PanicError.
+func IsPanicError(err error) bool { return is[*PanicError](err) }
+
+// IsTerminatedError reports whether err is or wraps a TerminatedError.
+func IsTerminatedError(err error) bool { return is[*TerminatedError](err) }
+
+func is[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
+}

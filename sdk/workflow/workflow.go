@@ -1,0 +1,282 @@
+// Package workflow is the API for writing workflow code, shaped like the
+// Temporal Go SDK's workflow package: code written for
+// go.temporal.io/sdk/workflow compiles against it once the import path is
+// changed.
+//
+// Workflow code must be deterministic: on replay it must make the same calls
+// in the same order. Use this package's replacements instead of Go's
+// concurrency and time primitives: Go instead of the go statement, Channel
+// and Selector instead of chan and select, Now and Sleep instead of
+// time.Now and time.Sleep. Do anything non-deterministic (I/O, randomness)
+// in activities.
+package workflow
+
+import (
+	"cmp"
+	"time"
+
+	"github.com/grainflow/grainflow/sdk/internal"
+)
+
+type (
+	// Context carries cancellation and values through workflow code. Every
+	// workflow function receives one as its first parameter.
+	Context = internal.Context
+	// CancelFunc cancels a Context.
+	CancelFunc = internal.CancelFunc
+	// Future is the result of an asynchronous operation such as an activity
+	// or a timer.
+	Future = internal.Future
+	// Settable completes a Future created by NewFuture.
+	Settable = internal.Settable
+	// Channel replaces Go channels in workflow code.
+	Channel = internal.Channel
+	// ReceiveChannel is the receiving side of a Channel.
+	ReceiveChannel = internal.ReceiveChannel
+	// SendChannel is the sending side of a Channel.
+	SendChannel = internal.SendChannel
+	// Selector replaces the select statement in workflow code.
+	Selector = internal.Selector
+	// WaitGroup waits for a set of coroutines to finish.
+	WaitGroup = internal.WaitGroup
+	// ActivityOptions are the parameters of the activities a context starts.
+	ActivityOptions = internal.ActivityOptions
+	// AwaitOptions configure AwaitWithOptions.
+	AwaitOptions = internal.AwaitOptions
+	// TimerOptions configure NewTimerWithOptions.
+	TimerOptions = internal.TimerOptions
+	// QueryHandlerOptions configure SetQueryHandlerWithOptions.
+	QueryHandlerOptions = internal.QueryHandlerOptions
+	// Info describes the running workflow.
+	Info = internal.WorkflowInfo
+	// Execution identifies a workflow run: workflow ID and run ID.
+	Execution = internal.WorkflowExecution
+	// Type names a workflow function.
+	Type = internal.WorkflowType
+	// RegisterOptions configure the registration of a workflow function.
+	RegisterOptions = internal.RegisterWorkflowOptions
+)
+
+var (
+	// ErrCanceled is what Context.Err returns once the context is canceled.
+	ErrCanceled = internal.ErrCanceled
+	// ErrDeadlineExceeded is what Context.Err returns once the context's
+	// deadline has passed.
+	ErrDeadlineExceeded = internal.ErrDeadlineExceeded
+)
+
+// ExecuteActivity schedules an activity, given as a function or a type name,
+// with the options of ctx, and returns the future of its result. Canceling
+// ctx cancels the activity.
+func ExecuteActivity(ctx Context, activity any, args ...any) Future {
+	return internal.ExecuteActivity(ctx, activity, args...)
+}
+
+// WithActivityOptions returns a copy of ctx whose activities use options.
+func WithActivityOptions(ctx Context, options ActivityOptions) Context {
+	return internal.WithActivityOptions(ctx, options)
+}
+
+// GetActivityOptions returns the activity options of ctx.
+func GetActivityOptions(ctx Context) ActivityOptions {
+	return internal.GetActivityOptions(ctx)
+}
+
+// WithTaskQueue returns a copy of ctx whose activities run on task queue name.
+func WithTaskQueue(ctx Context, name string) Context {
+	return internal.WithTaskQueue(ctx, name)
+}
+
+// WithScheduleToCloseTimeout returns a copy of ctx with the activities'
+// ScheduleToCloseTimeout set to d.
+func WithScheduleToCloseTimeout(ctx Context, d time.Duration) Context {
+	return internal.WithScheduleToCloseTimeout(ctx, d)
+}
+
+// WithScheduleToStartTimeout returns a copy of ctx with the activities'
+// ScheduleToStartTimeout set to d.
+func WithScheduleToStartTimeout(ctx Context, d time.Duration) Context {
+	return internal.WithScheduleToStartTimeout(ctx, d)
+}
+
+// WithStartToCloseTimeout returns a copy of ctx with the activities'
+// StartToCloseTimeout set to d.
+func WithStartToCloseTimeout(ctx Context, d time.Duration) Context {
+	return internal.WithStartToCloseTimeout(ctx, d)
+}
+
+// WithHeartbeatTimeout returns a copy of ctx with the activities'
+// HeartbeatTimeout set to d.
+func WithHeartbeatTimeout(ctx Context, d time.Duration) Context {
+	return internal.WithHeartbeatTimeout(ctx, d)
+}
+
+// WithWaitForCancellation returns a copy of ctx with the activities'
+// WaitForCancellation option set to wait.
+func WithWaitForCancellation(ctx Context, wait bool) Context {
+	return internal.WithWaitForCancellation(ctx, wait)
+}
+
+// WithRetryPolicy returns a copy of ctx whose activities use retryPolicy.
+func WithRetryPolicy(ctx Context, retryPolicy internal.RetryPolicy) Context {
+	return internal.WithRetryPolicy(ctx, retryPolicy)
+}
+
+// WithDataConverter returns a copy of ctx whose activities' arguments and
+// results are encoded with dc.
+func WithDataConverter(ctx Context, dc internal.DataConverter) Context {
+	return internal.WithDataConverter(ctx, dc)
+}
+
+// NewTimer returns a future that becomes ready d after Now. Canceling ctx
+// cancels the timer.
+func NewTimer(ctx Context, d time.Duration) Future {
+	return internal.NewTimer(ctx, d)
+}
+
+// NewTimerWithOptions is NewTimer with options.
+func NewTimerWithOptions(ctx Context, d time.Duration, options TimerOptions) Future {
+	return internal.NewTimerWithOptions(ctx, d, options)
+}
+
+// Sleep pauses the calling coroutine for d with a durable timer. It returns
+// a CanceledError if ctx is canceled first.
+func Sleep(ctx Context, d time.Duration) error {
+	return internal.Sleep(ctx, d)
+}
+
+// Now returns the workflow's clock, the same on replay. Use it instead of
+// time.Now.
+func Now(ctx Context) time.Time {
+	return internal.Now(ctx)
+}
+
+// Go runs f in a new workflow coroutine. Use it instead of the go statement.
+func Go(ctx Context, f func(ctx Context)) {
+	internal.Go(ctx, f)
+}
+
+// GoNamed is Go with a name that appears in stack traces.
+func GoNamed(ctx Context, name string, f func(ctx Context)) {
+	internal.GoNamed(ctx, name, f)
+}
+
+// NewChannel creates an unbuffered Channel.
+func NewChannel(ctx Context) Channel {
+	return internal.NewChannel(ctx)
+}
+
+// NewNamedChannel creates an unbuffered Channel with a name.
+func NewNamedChannel(ctx Context, name string) Channel {
+	return internal.NewNamedChannel(ctx, name)
+}
+
+// NewBufferedChannel creates a Channel that buffers up to size values.
+func NewBufferedChannel(ctx Context, size int) Channel {
+	return internal.NewBufferedChannel(ctx, size)
+}
+
+// NewNamedBufferedChannel creates a named Channel that buffers up to size
+// values.
+func NewNamedBufferedChannel(ctx Context, name string, size int) Channel {
+	return internal.NewNamedBufferedChannel(ctx, name, size)
+}
+
+// NewSelector creates a Selector.
+func NewSelector(ctx Context) Selector {
+	return internal.NewSelector(ctx)
+}
+
+// NewNamedSelector creates a Selector with a name.
+func NewNamedSelector(ctx Context, name string) Selector {
+	return internal.NewNamedSelector(ctx, name)
+}
+
+// NewFuture creates a Future and the Settable that completes it.
+func NewFuture(ctx Context) (Future, Settable) {
+	return internal.NewFuture(ctx)
+}
+
+// NewWaitGroup creates a WaitGroup.
+func NewWaitGroup(ctx Context) WaitGroup {
+	return internal.NewWaitGroup(ctx)
+}
+
+// Await blocks until condition returns true, or returns ctx.Err() when ctx
+// is canceled. condition must not have side effects.
+func Await(ctx Context, condition func() bool) error {
+	return internal.Await(ctx, condition)
+}
+
+// AwaitWithTimeout is Await that gives up after timeout: ok is false then.
+func AwaitWithTimeout(ctx Context, timeout time.Duration, condition func() bool) (ok bool, err error) {
+	return internal.AwaitWithTimeout(ctx, timeout, condition)
+}
+
+// AwaitWithOptions is AwaitWithTimeout with options for its timer.
+func AwaitWithOptions(ctx Context, options AwaitOptions, condition func() bool) (ok bool, err error) {
+	return internal.AwaitWithOptions(ctx, options, condition)
+}
+
+// GetSignalChannel returns the channel of the signals named signalName.
+// Signals that arrived before it was asked for are already in it.
+func GetSignalChannel(ctx Context, signalName string) ReceiveChannel {
+	return internal.GetSignalChannel(ctx, signalName)
+}
+
+// SetQueryHandler registers handler, a function returning (result, error),
+// for queries of type queryType. Handlers must not block or change the
+// workflow.
+func SetQueryHandler(ctx Context, queryType string, handler any) error {
+	return internal.SetQueryHandler(ctx, queryType, handler)
+}
+
+// SetQueryHandlerWithOptions is SetQueryHandler with options.
+func SetQueryHandlerWithOptions(ctx Context, queryType string, handler any, options QueryHandlerOptions) error {
+	return internal.SetQueryHandlerWithOptions(ctx, queryType, handler, options)
+}
+
+// GetInfo returns information about the running workflow.
+func GetInfo(ctx Context) *Info {
+	return internal.GetInfo(ctx)
+}
+
+// GetLogger returns a logger that tags entries with the workflow's identity
+// and stays silent while the workflow replays.
+func GetLogger(ctx Context) internal.Logger {
+	return internal.GetLogger(ctx)
+}
+
+// IsReplaying reports whether the code is re-executing history. Use it only
+// to suppress side effects such as logging.
+func IsReplaying(ctx Context) bool {
+	return internal.IsReplaying(ctx)
+}
+
+// WithCancel returns a copy of parent that is canceled by cancel or with
+// parent.
+func WithCancel(parent Context) (ctx Context, cancel CancelFunc) {
+	return internal.WithCancel(parent)
+}
+
+// WithValue returns a copy of parent in which key maps to val.
+func WithValue(parent Context, key any, val any) Context {
+	return internal.WithValue(parent, key, val)
+}
+
+// NewDisconnectedContext returns a context with parent's values that
+// parent's cancellation does not reach, for cleanup after cancellation.
+func NewDisconnectedContext(parent Context) (ctx Context, cancel CancelFunc) {
+	return internal.NewDisconnectedContext(parent)
+}
+
+// DeterministicKeys returns the keys of m sorted, for iterating over a map
+// deterministically.
+func DeterministicKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	return internal.DeterministicKeys(m)
+}
+
+// DeterministicKeysFunc returns the keys of m sorted with cmp.
+func DeterministicKeysFunc[K comparable, V any](m map[K]V, cmp func(a K, b K) int) []K {
+	return internal.DeterministicKeysFunc(m, cmp)
+}
