@@ -200,7 +200,7 @@ func TestSelectorWithChannels(t *testing.T) {
 				logf(log, "received %s", v)
 			})
 			NewSelector(ctx).AddSend(ch, "hello", func() { logf(log, "sent") }).Select(ctx)
-			return WaitForAll(ctx)
+			return waitForOthers(ctx)
 		})
 		wantLog(t, log, "received hello", "sent")
 	})
@@ -222,7 +222,7 @@ func TestSelectorWithChannels(t *testing.T) {
 					logf(log, "received %d", v)
 				}).
 				Select(ctx)
-			return WaitForAll(ctx)
+			return waitForOthers(ctx)
 		})
 		// The selector that blocked first is the receiver the second one
 		// finds: the send completes at once, the receive when root resumes.
@@ -249,10 +249,10 @@ func TestSelectorWithChannels(t *testing.T) {
 	})
 }
 
-// WaitForAll blocks until the other coroutines are done or blocked, so that
+// waitForOthers blocks until the other coroutines are done or blocked, so that
 // a test's log is complete after the first task: it yields once per pass
 // until no other coroutine runs.
-func WaitForAll(ctx Context) error {
+func waitForOthers(ctx Context) error {
 	passes := 0
 	return Await(ctx, func() bool {
 		passes++
@@ -332,7 +332,7 @@ func TestContexts(t *testing.T) {
 		cancelParent()
 		logf(log, "sibling %v, parent %v", sibling.Err(), parent.Err())
 		logf(log, "disconnected %v, value %v, root %v", disconnected.Err(), disconnected.Value(key("user")), ctx.Err())
-		return WaitForAll(ctx)
+		return waitForOthers(ctx)
 	})
 	wantLog(t, log, "child canceled, sibling <nil>, parent <nil>", "sibling canceled, parent canceled",
 		"disconnected <nil>, value ada, root <nil>", "child done, more=false")

@@ -376,7 +376,7 @@ func (e *Execution) startWorkflow(ev *journalpb.Event) error {
 	}
 	fn, ok := e.opts.Registry.Workflow(attrs.GetWorkflowType())
 	if !ok {
-		return &UnknownTypeError{Kind: "workflow", Name: attrs.GetWorkflowType()}
+		return &UnknownTypeError{Kind: "workflow", Name: attrs.GetWorkflowType(), Known: e.opts.Registry.WorkflowTypes()}
 	}
 	fnValue := reflect.ValueOf(fn)
 	fnType := fnValue.Type()

@@ -192,8 +192,18 @@ func TestActivityFunctionIsScheduledByName(t *testing.T) {
 	wantCommands(t, te.start(), scheduled(1, FunctionName(SampleActivity)))
 }
 
-// SampleActivity is an activity function that is never registered.
+// SampleActivity is an activity function for the tests.
 func SampleActivity(n int) error { return nil }
+
+func TestActivityFunctionIsScheduledByItsRegisteredName(t *testing.T) {
+	te := newTestEnv(t, func(ctx Context) error {
+		ctx = WithActivityOptions(ctx, testActivityOptions)
+		return ExecuteActivity(ctx, SampleActivity, 7).Get(ctx, nil)
+	}, func(o *ExecutionOptions) {
+		o.Registry.RegisterActivityWithOptions(SampleActivity, RegisterActivityOptions{Name: "sample"})
+	})
+	wantCommands(t, te.start(), scheduled(1, "sample"))
+}
 
 func TestCancelingTimersAndActivities(t *testing.T) {
 	var sleepErr, noWaitErr, waitErr error
@@ -644,7 +654,7 @@ func TestStartErrors(t *testing.T) {
 		ev.GetWorkflowExecutionStarted().WorkflowType = "Nope"
 		_, err := te.tryDecide(ev)
 		var unknown *UnknownTypeError
-		if !errors.As(err, &unknown) || unknown.Name != "Nope" {
+		if !errors.As(err, &unknown) || unknown.Name != "Nope" || !slices.Equal(unknown.Known, []string{testWorkflowType}) {
 			t.Fatalf("Decide = %v, want UnknownTypeError for Nope", err)
 		}
 	})

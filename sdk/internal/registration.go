@@ -42,7 +42,6 @@ func NewRegistry() *Registry {
 	return &Registry{workflows: map[string]any{}, activities: map[string]any{}}
 }
 
-
 // RegisterWorkflow registers a workflow function under its function name.
 func (r *Registry) RegisterWorkflow(fn any) {
 	r.RegisterWorkflowWithOptions(fn, RegisterWorkflowOptions{})

@@ -162,7 +162,7 @@ func ExecuteActivity(ctx Context, activity any, args ...any) Future {
 	e := executionOf(ctx, "ExecuteActivity")
 	e.mustBeInTask("ExecuteActivity")
 	f := &futureImpl{}
-	activityType, err := activityTypeOf(activity, args)
+	activityType, err := e.activityTypeOf(activity, args)
 	if err != nil {
 		f.SetError(err)
 		return f
@@ -240,7 +240,7 @@ var (
 
 // activityTypeOf returns the activity type name of activity (a name or a
 // function) and, for a function, checks args against its parameters.
-func activityTypeOf(activity any, args []any) (string, error) {
+func (e *Execution) activityTypeOf(activity any, args []any) (string, error) {
 	switch a := activity.(type) {
 	case string:
 		if a == "" {
@@ -254,11 +254,31 @@ func activityTypeOf(activity any, args []any) (string, error) {
 	if fnType.Kind() != reflect.Func {
 		return "", fmt.Errorf("ExecuteActivity: activity must be a function or a type name, got %T", activity)
 	}
-	name := FunctionName(activity)
+	name := e.registeredActivityName(activity)
 	if err := checkActivityArgs(name, fnType, args); err != nil {
 		return "", err
 	}
 	return name, nil
+}
+
+// registeredActivityName returns the name fn is registered under in the
+// worker's registry (RegisterActivityWithOptions may have given it another
+// name than its function name), or its function name.
+func (e *Execution) registeredActivityName(fn any) string {
+	name := FunctionName(fn)
+	if e.opts.Registry == nil {
+		return name
+	}
+	pc := reflect.ValueOf(fn).Pointer()
+	if registered, ok := e.opts.Registry.Activity(name); ok && reflect.ValueOf(registered).Pointer() == pc {
+		return name
+	}
+	for _, other := range e.opts.Registry.ActivityTypes() {
+		if registered, _ := e.opts.Registry.Activity(other); reflect.ValueOf(registered).Pointer() == pc {
+			return other
+		}
+	}
+	return name
 }
 
 // checkActivityArgs reports arguments that the activity function cannot

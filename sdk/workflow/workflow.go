@@ -15,7 +15,10 @@ import (
 	"cmp"
 	"time"
 
+	"github.com/grainflow/grainflow/sdk/converter"
 	"github.com/grainflow/grainflow/sdk/internal"
+	"github.com/grainflow/grainflow/sdk/log"
+	"github.com/grainflow/grainflow/sdk/temporal"
 )
 
 type (
@@ -118,13 +121,13 @@ func WithWaitForCancellation(ctx Context, wait bool) Context {
 }
 
 // WithRetryPolicy returns a copy of ctx whose activities use retryPolicy.
-func WithRetryPolicy(ctx Context, retryPolicy internal.RetryPolicy) Context {
+func WithRetryPolicy(ctx Context, retryPolicy temporal.RetryPolicy) Context {
 	return internal.WithRetryPolicy(ctx, retryPolicy)
 }
 
 // WithDataConverter returns a copy of ctx whose activities' arguments and
 // results are encoded with dc.
-func WithDataConverter(ctx Context, dc internal.DataConverter) Context {
+func WithDataConverter(ctx Context, dc converter.DataConverter) Context {
 	return internal.WithDataConverter(ctx, dc)
 }
 
@@ -243,7 +246,7 @@ func GetInfo(ctx Context) *Info {
 
 // GetLogger returns a logger that tags entries with the workflow's identity
 // and stays silent while the workflow replays.
-func GetLogger(ctx Context) internal.Logger {
+func GetLogger(ctx Context) log.Logger {
 	return internal.GetLogger(ctx)
 }
 

@@ -1,0 +1,336 @@
+package actor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+	internal "github.com/grainflow/grainflow/sdk/internalbindings"
+)
+
+// workerConfig is what a started worker contributes to its task queue.
+type workerConfig struct {
+	registry *internal.Registry
+	opts     WorkerOptions
+}
+
+// activityTask is one attempt of an activity, waiting for or holding a slot
+// of its task queue's pool.
+type activityTask struct {
+	namespace, workflowID, runID string
+	workflowType                 string
+	scheduledEventID             int64
+	scheduled                    *journalpb.ActivityTaskScheduled
+	scheduledTime                time.Time // of the first attempt, for schedule-to-close
+	attempt                      int32
+	heartbeatDetails             *journalpb.Payloads
+	enqueued                     time.Time
+}
+
+func (t *activityTask) key() attemptKey {
+	return attemptKey{t.namespace, t.workflowID, t.runID, t.scheduledEventID}
+}
+
+type attemptKey struct {
+	namespace, workflowID, runID string
+	scheduledEventID             int64
+}
+
+// Why an attempt's context ended early.
+var (
+	errCancelRequested = errors.New("activity cancellation requested")
+	errHeartbeatLost   = errors.New("activity heartbeat timeout")
+	errWorkerStopping  = errors.New("worker stopping")
+)
+
+// taskQueue holds the activity tasks of one task queue and, while a worker
+// is started, the pool of goroutines that runs them. Tasks queued while no
+// worker runs wait for one.
+type taskQueue struct {
+	engine *Engine
+	name   string
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	tasks   []*activityTask
+	cfg     *workerConfig
+	running map[attemptKey]context.CancelCauseFunc
+	// outstanding holds every attempt submitted and not yet settled by its
+	// workflow, so a re-activated workflow does not dispatch it twice.
+	outstanding map[attemptKey]struct{}
+	stopCtx     context.Context
+	stopAll     context.CancelCauseFunc
+	pool        sync.WaitGroup
+}
+
+func newTaskQueue(e *Engine, name string) *taskQueue {
+	q := &taskQueue{engine: e, name: name, running: make(map[attemptKey]context.CancelCauseFunc),
+		outstanding: make(map[attemptKey]struct{})}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *taskQueue) config() *workerConfig {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.cfg
+}
+
+// start begins running the queue's activities with reg.
+func (q *taskQueue) start(reg *internal.Registry, opts WorkerOptions) error {
+	if opts.MaxConcurrentActivityExecutionSize <= 0 {
+		opts.MaxConcurrentActivityExecutionSize = 1000
+	}
+	if opts.StopTimeout <= 0 {
+		opts.StopTimeout = 10 * time.Second
+	}
+	if opts.DataConverter == nil {
+		opts.DataConverter = internal.GetDefaultDataConverter()
+	}
+	if opts.Identity == "" {
+		opts.Identity = "worker"
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.cfg != nil {
+		return fmt.Errorf("actor: a worker for task queue %s is already started", q.name)
+	}
+	q.cfg = &workerConfig{registry: reg, opts: opts}
+	q.stopCtx, q.stopAll = context.WithCancelCause(context.Background())
+	for range opts.MaxConcurrentActivityExecutionSize {
+		q.pool.Add(1)
+		go q.work(q.cfg, q.stopCtx)
+	}
+	return nil
+}
+
+// stop cancels running attempts, waits up to the stop timeout for the pool
+// to return, and leaves queued tasks for the next worker.
+func (q *taskQueue) stop() {
+	q.mu.Lock()
+	cfg := q.cfg
+	if cfg == nil {
+		q.mu.Unlock()
+		return
+	}
+	q.cfg = nil
+	q.stopAll(errWorkerStopping)
+	q.cond.Broadcast()
+	q.mu.Unlock()
+	done := make(chan struct{})
+	go func() { q.pool.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(cfg.opts.StopTimeout):
+		q.engine.opts.Logger.Warn("activities still running after the stop timeout", "task_queue", q.name)
+	}
+}
+
+// submit queues an attempt.
+func (q *taskQueue) submit(t *activityTask) {
+	t.enqueued = time.Now()
+	q.mu.Lock()
+	q.tasks = append(q.tasks, t)
+	q.outstanding[t.key()] = struct{}{}
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+// inFlight reports whether an attempt of the activity is submitted and not
+// yet settled.
+func (q *taskQueue) inFlight(key attemptKey) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	_, ok := q.outstanding[key]
+	return ok
+}
+
+// settle forgets an attempt once its workflow has recorded the outcome.
+func (q *taskQueue) settle(key attemptKey) {
+	q.mu.Lock()
+	delete(q.outstanding, key)
+	q.mu.Unlock()
+}
+
+// cancel stops an attempt: a queued one is removed and reported canceled, a
+// running one has its context canceled. It reports whether it found one.
+func (q *taskQueue) cancel(key attemptKey) bool {
+	q.mu.Lock()
+	if stop, ok := q.running[key]; ok {
+		q.mu.Unlock()
+		stop(errCancelRequested)
+		return true
+	}
+	for i, t := range q.tasks {
+		if t.key() == key {
+			q.tasks = append(q.tasks[:i], q.tasks[i+1:]...)
+			q.mu.Unlock()
+			q.report(t, &activityResult{canceled: true, failure: internal.ConvertErrorToFailure(internal.NewCanceledError(), nil)})
+			return true
+		}
+	}
+	q.mu.Unlock()
+	return false
+}
+
+// work is one pool goroutine of a started worker.
+func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
+	defer q.pool.Done()
+	for {
+		q.mu.Lock()
+		for len(q.tasks) == 0 && q.cfg == cfg {
+			q.cond.Wait()
+		}
+		if q.cfg != cfg {
+			q.mu.Unlock()
+			return
+		}
+		t := q.tasks[0]
+		q.tasks = q.tasks[1:]
+		ctx, cancel := context.WithCancelCause(stopCtx)
+		q.running[t.key()] = cancel
+		q.mu.Unlock()
+
+		result := q.runAttempt(ctx, cfg, t)
+
+		stopping := errors.Is(context.Cause(ctx), errWorkerStopping)
+		q.mu.Lock()
+		delete(q.running, t.key())
+		if stopping {
+			// The worker is stopping: leave the attempt unreported; it is
+			// dispatched again when the workflow is next activated.
+			delete(q.outstanding, t.key())
+		}
+		q.mu.Unlock()
+		cancel(nil)
+		if stopping {
+			continue
+		}
+		q.report(t, result)
+	}
+}
+
+func (q *taskQueue) report(t *activityTask, r *activityResult) {
+	r.runID, r.scheduledEventID, r.attempt = t.runID, t.scheduledEventID, t.attempt
+	q.engine.host(t.namespace, t.workflowID).send(t.namespace, t.workflowID, r)
+}
+
+// runAttempt runs one attempt under its timeouts and returns its outcome.
+func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activityTask) *activityResult {
+	s := t.scheduled
+	dc := cfg.opts.DataConverter
+	timeout := func(tt journalpb.TimeoutType, details *journalpb.Payloads) *activityResult {
+		f := internal.ConvertErrorToFailure(internal.NewTimeoutError("activity "+tt.String(), tt, nil), dc)
+		f.GetTimeout().LastHeartbeatDetails = details
+		return &activityResult{failure: f, heartbeat: details}
+	}
+	now := time.Now()
+	if sts := s.GetScheduleToStartTimeout().AsDuration(); sts > 0 && now.Sub(t.enqueued) > sts {
+		return timeout(journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_START, t.heartbeatDetails)
+	}
+	fn, ok := cfg.registry.Activity(s.GetActivityType())
+	if !ok {
+		err := internal.NewApplicationError(
+			(&internal.UnknownTypeError{Kind: "activity", Name: s.GetActivityType(), Known: cfg.registry.ActivityTypes()}).Error(),
+			"UnknownActivityType", true, nil)
+		return &activityResult{failure: internal.ConvertErrorToFailure(err, dc)}
+	}
+
+	// The attempt's deadline is the earlier of start-to-close and what is
+	// left of schedule-to-close.
+	deadline, deadlineType := time.Time{}, journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE
+	if stc := s.GetStartToCloseTimeout().AsDuration(); stc > 0 {
+		deadline = now.Add(stc)
+	}
+	if sctc := s.GetScheduleToCloseTimeout().AsDuration(); sctc > 0 {
+		if d := t.scheduledTime.Add(sctc); deadline.IsZero() || d.Before(deadline) {
+			deadline, deadlineType = d, journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
+		}
+	}
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	attemptCtx, stopAttempt := context.WithCancelCause(ctx)
+	defer stopAttempt(nil)
+
+	var mu sync.Mutex
+	lastDetails := t.heartbeatDetails
+	var heartbeatTimer *time.Timer
+	hbTimeout := s.GetHeartbeatTimeout().AsDuration()
+	if hbTimeout > 0 {
+		heartbeatTimer = time.AfterFunc(hbTimeout, func() { stopAttempt(errHeartbeatLost) })
+		defer heartbeatTimer.Stop()
+	}
+	env := &internal.ActivityEnvironment{
+		Info: internal.ActivityInfo{
+			TaskToken:         []byte(fmt.Sprintf("%s/%s/%s/%d", t.namespace, t.workflowID, t.runID, t.scheduledEventID)),
+			WorkflowType:      &internal.WorkflowType{Name: t.workflowType},
+			WorkflowNamespace: t.namespace,
+			WorkflowExecution: internal.WorkflowExecution{ID: t.workflowID, RunID: t.runID},
+			ActivityID:        s.GetActivityId(),
+			ActivityType:      internal.ActivityType{Name: s.GetActivityType()},
+			TaskQueue:         q.name,
+			HeartbeatTimeout:  hbTimeout,
+			ScheduledTime:     t.scheduledTime,
+			StartedTime:       now,
+			Deadline:          deadline,
+			Attempt:           t.attempt,
+		},
+		HeartbeatDetails: t.heartbeatDetails,
+		DataConverter:    dc,
+		Logger: internal.NewStructuredLogger(q.engine.opts.Logger.With(
+			"workflow_id", t.workflowID, "activity_id", s.GetActivityId(), "activity_type", s.GetActivityType(), "attempt", t.attempt)),
+		Heartbeat: func(details *journalpb.Payloads) {
+			mu.Lock()
+			lastDetails = details
+			mu.Unlock()
+			if heartbeatTimer != nil {
+				heartbeatTimer.Reset(hbTimeout)
+			}
+		},
+	}
+	type outcome struct {
+		result *journalpb.Payloads
+		err    error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		r, err := internal.RunActivity(attemptCtx, fn, env, s.GetInput())
+		done <- outcome{r, err}
+	}()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-attemptCtx.Done():
+		// Report at the deadline even if the function ignores its context;
+		// give it a moment to return on its own first.
+		select {
+		case o = <-done:
+		case <-time.After(50 * time.Millisecond):
+			o.err = attemptCtx.Err()
+		}
+	}
+	mu.Lock()
+	details := lastDetails
+	mu.Unlock()
+	if o.err == nil {
+		return &activityResult{result: o.result, heartbeat: details}
+	}
+	switch cause := context.Cause(attemptCtx); {
+	case errors.Is(cause, errHeartbeatLost):
+		return timeout(journalpb.TimeoutType_TIMEOUT_TYPE_HEARTBEAT, details)
+	case errors.Is(cause, context.DeadlineExceeded):
+		return timeout(deadlineType, details)
+	case errors.Is(cause, errCancelRequested):
+		return &activityResult{canceled: true, heartbeat: details,
+			failure: internal.ConvertErrorToFailure(internal.NewCanceledError(), dc)}
+	case errors.Is(cause, errWorkerStopping):
+		return nil
+	}
+	return &activityResult{failure: internal.ConvertErrorToFailure(o.err, dc), heartbeat: details}
+}

@@ -1,0 +1,156 @@
+package actor
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+	internal "github.com/grainflow/grainflow/sdk/internalbindings"
+)
+
+// IDReusePolicy decides whether a workflow ID whose last run is closed may
+// start a new run. The zero value is AllowDuplicate, Temporal's default.
+type IDReusePolicy int
+
+const (
+	// IDReuseAllowDuplicate allows a new run whatever the last run's outcome.
+	IDReuseAllowDuplicate IDReusePolicy = iota
+	// IDReuseAllowDuplicateFailedOnly allows a new run only if the last run
+	// failed, was canceled, terminated or timed out.
+	IDReuseAllowDuplicateFailedOnly
+	// IDReuseRejectDuplicate never reuses an ID.
+	IDReuseRejectDuplicate
+)
+
+// IDConflictPolicy decides what a start does when a run with the workflow ID
+// is still open. The zero value is Fail, Temporal's default.
+type IDConflictPolicy int
+
+const (
+	// IDConflictFail returns WorkflowExecutionAlreadyStartedError.
+	IDConflictFail IDConflictPolicy = iota
+	// IDConflictUseExisting returns the open run instead of starting one.
+	IDConflictUseExisting
+	// IDConflictTerminateExisting terminates the open run and starts a new one.
+	IDConflictTerminateExisting
+)
+
+// StartWorkflowRequest is a request to start a workflow run.
+type StartWorkflowRequest struct {
+	Namespace                string
+	WorkflowID               string
+	WorkflowType             string
+	TaskQueue                string
+	Input                    *journalpb.Payloads
+	WorkflowExecutionTimeout time.Duration
+	WorkflowRunTimeout       time.Duration
+	WorkflowTaskTimeout      time.Duration
+	RetryPolicy              *journalpb.RetryPolicy
+	IDReusePolicy            IDReusePolicy
+	IDConflictPolicy         IDConflictPolicy
+	Memo                     map[string]*journalpb.Payload
+	Identity                 string
+}
+
+// WorkerOptions configures StartWorker.
+type WorkerOptions struct {
+	// MaxConcurrentActivityExecutionSize bounds concurrently running
+	// activities of the task queue (default 1,000).
+	MaxConcurrentActivityExecutionSize int
+	// FailWorkflowOnPanic fails a workflow whose code panics instead of
+	// blocking it until the code is fixed.
+	FailWorkflowOnPanic bool
+	// DeadlockTimeout overrides the engine's deadlock timeout for this queue.
+	DeadlockTimeout time.Duration
+	// StopTimeout is how long stopping waits for canceled activities (default 10 s).
+	StopTimeout time.Duration
+	// DataConverter encodes activity results and decodes arguments (default JSON).
+	DataConverter internal.DataConverter
+	// Identity is recorded in activity events.
+	Identity string
+}
+
+// WorkflowDescription is what DescribeWorkflow returns.
+type WorkflowDescription struct {
+	// Meta is the run's journal metadata: type, task queue, status, times.
+	Meta *journalpb.WorkflowMeta
+	// HistoryLength is the number of events in the run's history.
+	HistoryLength int64
+	// PendingActivities are activities scheduled and not yet finished.
+	PendingActivities []PendingActivity
+	// PendingTimers are timers started and not yet fired or canceled.
+	PendingTimers []PendingTimer
+	// TaskFailure is set while the workflow's code cannot make progress:
+	// a non-determinism error, a panic (with its stack) or a deadlock. The
+	// workflow resumes once the code is fixed.
+	TaskFailure error
+}
+
+// PendingActivity describes an activity in flight.
+type PendingActivity struct {
+	ScheduledEventID int64
+	ActivityID       string
+	ActivityType     string
+	// Attempt is the current attempt, 1-based.
+	Attempt int32
+	// Running is true while an attempt executes, false while it waits in the
+	// queue or for its retry.
+	Running bool
+	// LastFailure is the failure of the previous attempt, if any.
+	LastFailure *journalpb.Failure
+	// NextAttemptTime is when a retry is due, if one is scheduled.
+	NextAttemptTime time.Time
+}
+
+// PendingTimer describes a started timer.
+type PendingTimer struct {
+	TimerID  string
+	FireTime time.Time
+}
+
+// NotFoundError means no such workflow, or no open run for an operation
+// that needs one.
+type NotFoundError struct {
+	WorkflowID, RunID string
+	Reason            string
+}
+
+func (e *NotFoundError) Error() string {
+	if e.RunID != "" {
+		return fmt.Sprintf("workflow %s run %s: %s", e.WorkflowID, e.RunID, e.Reason)
+	}
+	return fmt.Sprintf("workflow %s: %s", e.WorkflowID, e.Reason)
+}
+
+// WorkflowExecutionAlreadyStartedError means a start conflicted with an
+// open run (RunID names it) or with the ID reuse policy.
+type WorkflowExecutionAlreadyStartedError struct {
+	WorkflowID, RunID string
+	Reason            string
+}
+
+func (e *WorkflowExecutionAlreadyStartedError) Error() string {
+	return fmt.Sprintf("workflow %s already started (run %s): %s", e.WorkflowID, e.RunID, e.Reason)
+}
+
+// PayloadTooLargeError means a payload exceeded EngineOptions.MaxPayloadBytes.
+type PayloadTooLargeError struct {
+	What        string
+	Size, Limit int
+}
+
+func (e *PayloadTooLargeError) Error() string {
+	return fmt.Sprintf("%s payload is %d bytes, over the limit of %d", e.What, e.Size, e.Limit)
+}
+
+// QueryFailedError means the query handler returned an error or there was
+// no handler for the query type.
+type QueryFailedError struct {
+	QueryType string
+	Err       error
+}
+
+func (e *QueryFailedError) Error() string {
+	return fmt.Sprintf("query %s failed: %v", e.QueryType, e.Err)
+}
+func (e *QueryFailedError) Unwrap() error { return e.Err }

@@ -1,0 +1,334 @@
+// Package actor is grainflow's engine: one protoactor actor per workflow
+// execution, partition hosts that activate and passivate them, per-partition
+// timer services over the journal's timer index, and per-task-queue pools
+// that run activities with Temporal's retry and timeout rules.
+//
+// Every workflow actor appends to the journal before it acts: a reply to a
+// client, an activity dispatch or a timer registration happens only after
+// the Append that records it has returned from a synced commit.
+package actor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	protoactor "github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/grainflow/grainflow/journal"
+	"github.com/grainflow/grainflow/journal/journalpb"
+	internal "github.com/grainflow/grainflow/sdk/internalbindings"
+)
+
+// EngineOptions configures NewEngine. The zero value of each field picks its default.
+type EngineOptions struct {
+	// Namespace used when a request names none (default "default").
+	Namespace string
+	// IdleTimeout is how long a workflow actor stays in memory without
+	// messages before it passivates (default 60 s).
+	IdleTimeout time.Duration
+	// DeadlockTimeout is how long workflow code may run without yielding
+	// before its task fails as a deadlock (default 1 s).
+	DeadlockTimeout time.Duration
+	// MaxPayloadBytes bounds the input of a start, signal or query (default 2 MiB).
+	MaxPayloadBytes int
+	// Logger receives the engine's logs (default: discard).
+	Logger *slog.Logger
+}
+
+// Engine runs the workflows of one journal.
+type Engine struct {
+	journal journal.Journal
+	opts    EngineOptions
+	system  *protoactor.ActorSystem
+	hosts   []*partitionHost
+
+	mu     sync.Mutex
+	queues map[string]*taskQueue
+	closed bool
+}
+
+// NewEngine starts an engine over j. Workflows recorded in j resume when a
+// worker for their task queue starts (StartWorker).
+func NewEngine(j journal.Journal, opts EngineOptions) (*Engine, error) {
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 60 * time.Second
+	}
+	if opts.DeadlockTimeout <= 0 {
+		opts.DeadlockTimeout = time.Second
+	}
+	if opts.MaxPayloadBytes <= 0 {
+		opts.MaxPayloadBytes = 2 << 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	logger := opts.Logger
+	e := &Engine{
+		journal: j,
+		opts:    opts,
+		system: protoactor.NewActorSystem(protoactor.WithLoggerFactory(func(*protoactor.ActorSystem) *slog.Logger {
+			return logger.With("component", "protoactor")
+		})),
+		queues: make(map[string]*taskQueue),
+	}
+	for p := range j.Partitions() {
+		e.hosts = append(e.hosts, newPartitionHost(e, p))
+	}
+	for _, h := range e.hosts {
+		h.startTimerService()
+	}
+	return e, nil
+}
+
+// Close stops the timer services, the workflow actors and the activity
+// pools. It does not close the journal.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	queues := make([]*taskQueue, 0, len(e.queues))
+	for _, q := range e.queues {
+		queues = append(queues, q)
+	}
+	e.mu.Unlock()
+	for _, q := range queues {
+		q.stop()
+	}
+	for _, h := range e.hosts {
+		h.stop()
+	}
+	e.system.Shutdown()
+	return nil
+}
+
+// queue returns the task queue named name, creating it idle if needed.
+func (e *Engine) queue(name string) *taskQueue {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	q, ok := e.queues[name]
+	if !ok {
+		q = newTaskQueue(e, name)
+		e.queues[name] = q
+	}
+	return q
+}
+
+// StartWorker starts running the workflows and activities of taskQueue on
+// this engine with the implementations in reg, and resumes the queue's
+// workflows recorded in the journal. The returned function stops it.
+func (e *Engine) StartWorker(taskQueue string, reg *internal.Registry, opts WorkerOptions) (stop func(), err error) {
+	e.mu.Lock()
+	closed := e.closed
+	e.mu.Unlock()
+	if closed {
+		return nil, errors.New("actor: engine is closed")
+	}
+	q := e.queue(taskQueue)
+	if err := q.start(reg, opts); err != nil {
+		return nil, err
+	}
+	// Resume: every run that was waiting on this queue, and every run the
+	// journal marks as needing a wake-up after a restart.
+	for _, h := range e.hosts {
+		runs, err := e.journal.WakeRuns(context.Background(), h.partition)
+		if err != nil {
+			q.stop()
+			return nil, fmt.Errorf("actor: resume task queue %s: %w", taskQueue, err)
+		}
+		for _, r := range runs {
+			h.send(r.Namespace, r.WorkflowID, &workerStarted{taskQueue: taskQueue})
+		}
+		h.wakeWaiting(taskQueue)
+		h.nudgeTimers()
+	}
+	return q.stop, nil
+}
+
+// worker returns the started worker of a task queue, or nil.
+func (e *Engine) worker(taskQueue string) *workerConfig {
+	e.mu.Lock()
+	q := e.queues[taskQueue]
+	e.mu.Unlock()
+	if q == nil {
+		return nil
+	}
+	return q.config()
+}
+
+func (e *Engine) host(namespace, workflowID string) *partitionHost {
+	return e.hosts[e.journal.PartitionOf(namespace, workflowID)]
+}
+
+func (e *Engine) namespace(ns string) string {
+	if ns == "" {
+		return e.opts.Namespace
+	}
+	return ns
+}
+
+func (e *Engine) checkPayload(what string, p *journalpb.Payloads) error {
+	if size := proto.Size(p); size > e.opts.MaxPayloadBytes {
+		return &PayloadTooLargeError{What: what, Size: size, Limit: e.opts.MaxPayloadBytes}
+	}
+	return nil
+}
+
+// ask sends msg to the workflow's actor and waits for the reply on ch.
+func ask[T any](ctx context.Context, e *Engine, ns, workflowID string, msg any, ch chan T) (T, error) {
+	e.host(ns, workflowID).send(ns, workflowID, msg)
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// StartWorkflow starts a run and returns its run ID once the start is durable.
+func (e *Engine) StartWorkflow(ctx context.Context, req *StartWorkflowRequest) (string, error) {
+	return e.start(ctx, req, nil)
+}
+
+// SignalWithStartWorkflow signals the workflow's open run, or starts a run
+// and delivers the signal as its first input.
+func (e *Engine) SignalWithStartWorkflow(ctx context.Context, req *StartWorkflowRequest, signalName string, input *journalpb.Payloads) (string, error) {
+	if err := e.checkPayload("signal "+signalName, input); err != nil {
+		return "", err
+	}
+	return e.start(ctx, req, &signalInput{name: signalName, input: input, identity: req.Identity})
+}
+
+func (e *Engine) start(ctx context.Context, req *StartWorkflowRequest, signal *signalInput) (string, error) {
+	req.Namespace = e.namespace(req.Namespace)
+	if req.WorkflowID == "" || req.WorkflowType == "" || req.TaskQueue == "" {
+		return "", errors.New("actor: start needs a workflow ID, a workflow type and a task queue")
+	}
+	if err := e.checkPayload("workflow input", req.Input); err != nil {
+		return "", err
+	}
+	if w := e.worker(req.TaskQueue); w != nil {
+		if _, ok := w.registry.Workflow(req.WorkflowType); !ok {
+			return "", &internal.UnknownTypeError{Kind: "workflow", Name: req.WorkflowType, Known: w.registry.WorkflowTypes()}
+		}
+	}
+	ch := make(chan startReply, 1)
+	r, err := ask(ctx, e, req.Namespace, req.WorkflowID, &startRequest{req: req, signal: signal, reply: ch}, ch)
+	if err != nil {
+		return "", err
+	}
+	return r.runID, r.err
+}
+
+// SignalWorkflow delivers a signal and returns once it is durable.
+func (e *Engine) SignalWorkflow(ctx context.Context, ns, workflowID, runID, signalName string, input *journalpb.Payloads) error {
+	if err := e.checkPayload("signal "+signalName, input); err != nil {
+		return err
+	}
+	ns = e.namespace(ns)
+	ch := make(chan error, 1)
+	r, err := ask(ctx, e, ns, workflowID, &signalRequest{runID: runID, signal: signalInput{name: signalName, input: input}, reply: ch}, ch)
+	if err != nil {
+		return err
+	}
+	return r
+}
+
+// QueryWorkflow runs a query handler of the run.
+func (e *Engine) QueryWorkflow(ctx context.Context, ns, workflowID, runID, queryType string, args *journalpb.Payloads) (*journalpb.Payloads, error) {
+	if err := e.checkPayload("query "+queryType, args); err != nil {
+		return nil, err
+	}
+	ns = e.namespace(ns)
+	ch := make(chan queryReply, 1)
+	r, err := ask(ctx, e, ns, workflowID, &queryRequest{runID: runID, queryType: queryType, args: args, reply: ch}, ch)
+	if err != nil {
+		return nil, err
+	}
+	return r.result, r.err
+}
+
+// CancelWorkflow requests cancellation of the open run.
+func (e *Engine) CancelWorkflow(ctx context.Context, ns, workflowID, runID, reason string) error {
+	ns = e.namespace(ns)
+	ch := make(chan error, 1)
+	r, err := ask(ctx, e, ns, workflowID, &cancelRequest{runID: runID, reason: reason, reply: ch}, ch)
+	if err != nil {
+		return err
+	}
+	return r
+}
+
+// TerminateWorkflow closes the open run without running workflow code.
+func (e *Engine) TerminateWorkflow(ctx context.Context, ns, workflowID, runID, reason string, details *journalpb.Payloads) error {
+	ns = e.namespace(ns)
+	ch := make(chan error, 1)
+	r, err := ask(ctx, e, ns, workflowID, &terminateRequest{runID: runID, reason: reason, details: details, reply: ch}, ch)
+	if err != nil {
+		return err
+	}
+	return r
+}
+
+// DescribeWorkflow returns the run's metadata, pending work and task failure.
+func (e *Engine) DescribeWorkflow(ctx context.Context, ns, workflowID, runID string) (*WorkflowDescription, error) {
+	ns = e.namespace(ns)
+	ch := make(chan describeReply, 1)
+	r, err := ask(ctx, e, ns, workflowID, &describeRequest{runID: runID, reply: ch}, ch)
+	if err != nil {
+		return nil, err
+	}
+	return r.desc, r.err
+}
+
+// GetHistory returns the run's events; an empty runID means the latest run.
+func (e *Engine) GetHistory(ctx context.Context, ns, workflowID, runID string) ([]*journalpb.Event, error) {
+	run, err := e.resolveRun(ctx, e.namespace(ns), workflowID, runID)
+	if err != nil {
+		return nil, err
+	}
+	return e.journal.History(ctx, run)
+}
+
+// ListWorkflows returns the latest run of each workflow of the namespace,
+// ordered by workflow ID, after the given ID, at most limit.
+func (e *Engine) ListWorkflows(ctx context.Context, ns, afterWorkflowID string, limit int) ([]*journalpb.WorkflowMeta, error) {
+	return e.journal.List(ctx, e.namespace(ns), afterWorkflowID, limit)
+}
+
+// WaitForClose blocks until the run closes and returns its close event.
+func (e *Engine) WaitForClose(ctx context.Context, ns, workflowID, runID string) (*journalpb.Event, error) {
+	ns = e.namespace(ns)
+	ch := make(chan closeReply, 1)
+	r, err := ask(ctx, e, ns, workflowID, &waitCloseRequest{runID: runID, reply: ch}, ch)
+	if err != nil {
+		return nil, err
+	}
+	return r.event, r.err
+}
+
+// resolveRun names the run an operation addresses: runID, or the latest run.
+func (e *Engine) resolveRun(ctx context.Context, ns, workflowID, runID string) (journal.RunKey, error) {
+	if runID != "" {
+		return journal.RunKey{Namespace: ns, WorkflowID: workflowID, RunID: runID}, nil
+	}
+	meta, err := e.journal.Current(ctx, ns, workflowID)
+	if errors.Is(err, journal.ErrNotFound) {
+		return journal.RunKey{}, &NotFoundError{WorkflowID: workflowID, Reason: "no such workflow"}
+	}
+	if err != nil {
+		return journal.RunKey{}, err
+	}
+	return journal.RunKey{Namespace: ns, WorkflowID: workflowID, RunID: meta.GetRunId()}, nil
+}

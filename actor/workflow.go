@@ -1,0 +1,555 @@
+package actor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"time"
+
+	protoactor "github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/grainflow/grainflow/journal"
+	"github.com/grainflow/grainflow/journal/journalpb"
+	internal "github.com/grainflow/grainflow/sdk/internalbindings"
+)
+
+// Journal timer IDs. A timer's ID says what it is for.
+const (
+	userTimerPrefix     = "timer/"
+	activityRetryPrefix = "activity/"
+	activityRetrySuffix = "/retry"
+	workflowTimeoutID   = "workflow/timeout"
+)
+
+// Backoff of retrying a failed workflow task (non-determinism, panic,
+// deadlock): the code may be fixed by a redeploy.
+const (
+	firstTaskRetry = time.Second
+	maxTaskRetry   = time.Minute
+)
+
+// pendingActivity is an activity scheduled and not yet finished.
+type pendingActivity struct {
+	eventID         int64
+	scheduled       *journalpb.ActivityTaskScheduled
+	scheduledTime   time.Time
+	attempt         int32
+	lastFailure     *journalpb.Failure
+	heartbeat       *journalpb.Payloads
+	nextAttempt     time.Time // a retry is due then; zero when not waiting for one
+	dispatched      bool      // an attempt is queued or running
+	cancelRequested bool
+}
+
+// pendingTimer is a user timer started and not yet fired or canceled.
+type pendingTimer struct {
+	fireAt         time.Time
+	startedEventID int64
+}
+
+// workflowActor is the virtual actor of one workflow ID. It holds the
+// latest run: its metadata, the deterministic Execution of its code, and
+// what is pending. It appends to the journal before it acts.
+type workflowActor struct {
+	host   *partitionHost
+	engine *Engine
+	key    workflowKey
+
+	loaded     bool
+	meta       *journalpb.WorkflowMeta // latest run; nil if the workflow has none
+	exec       *internal.Execution     // nil while no worker serves the task queue, or after a task failure
+	activities map[int64]*pendingActivity
+	timers     map[string]pendingTimer // by journal timer ID, for user timers
+	startEvent *journalpb.Event
+	closeEvent *journalpb.Event
+
+	taskFailure error
+	taskRetry   time.Duration
+	retryTimer  *time.Timer
+
+	// unseen are recorded events the Execution has not been given yet
+	// (attempt failures, which need no code to run); they go with the next
+	// Decide so its event IDs continue.
+	unseen []*journalpb.Event
+
+	waiters    []chan closeReply
+	deferred   []any // messages that need workflow code while no worker serves the queue
+	passivated bool
+}
+
+func newWorkflowActor(h *partitionHost, key workflowKey) *workflowActor {
+	return &workflowActor{host: h, engine: h.engine, key: key}
+}
+
+// Receive implements protoactor's Actor.
+func (a *workflowActor) Receive(ctx protoactor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *protoactor.Started:
+		ctx.SetReceiveTimeout(a.engine.opts.IdleTimeout)
+	case *protoactor.ReceiveTimeout:
+		a.maybePassivate(ctx)
+	case *protoactor.Stopping:
+		a.unload()
+	case *protoactor.Stopped, *protoactor.Restarting:
+	default:
+		if a.passivated {
+			// This activation is leaving; the host routes to the next one.
+			a.host.send(a.key.namespace, a.key.workflowID, msg)
+			return
+		}
+		a.handleSafely(msg)
+	}
+}
+
+// handleSafely handles msg; a panic inside the engine fails the request and
+// drops the in-memory state instead of crashing the node.
+func (a *workflowActor) handleSafely(msg any) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.engine.opts.Logger.Error("workflow actor panicked", "workflow_id", a.key.workflowID, "panic", p, "stack", string(debug.Stack()))
+			failRequest(msg, fmt.Errorf("actor: internal error handling %T: %v", msg, p))
+			a.unload()
+		}
+	}()
+	if !a.loaded {
+		if err := a.load(); err != nil {
+			failRequest(msg, err)
+			return
+		}
+	}
+	a.handle(msg)
+}
+
+func (a *workflowActor) handle(msg any) {
+	switch m := msg.(type) {
+	case *startRequest:
+		runID, err := a.start(m)
+		m.reply <- startReply{runID: runID, err: err}
+	case *signalRequest:
+		m.reply <- a.signal(m)
+	case *queryRequest:
+		result, err := a.query(m)
+		m.reply <- queryReply{result: result, err: err}
+	case *cancelRequest:
+		m.reply <- a.requestCancel(m)
+	case *terminateRequest:
+		m.reply <- a.terminate(m.runID, m.reason, m.details)
+	case *describeRequest:
+		desc, err := a.describe(m.runID)
+		m.reply <- describeReply{desc: desc, err: err}
+	case *waitCloseRequest:
+		a.waitClose(m)
+	case *activityResult:
+		a.activityDone(m)
+	case *timerDue:
+		a.timerDue(m)
+	case *workerStarted:
+		a.workerStarted()
+	case *retryTask:
+		a.retryTask()
+	}
+}
+
+func (a *workflowActor) run() journal.RunKey {
+	return journal.RunKey{Namespace: a.key.namespace, WorkflowID: a.key.workflowID, RunID: a.meta.GetRunId()}
+}
+
+func (a *workflowActor) isOpen() bool {
+	return a.meta != nil && a.meta.GetStatus() == journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING
+}
+
+// load reads the latest run from the journal and rebuilds the actor's state.
+func (a *workflowActor) load() error {
+	a.unload()
+	ctx := context.Background()
+	meta, err := a.engine.journal.Current(ctx, a.key.namespace, a.key.workflowID)
+	if errors.Is(err, journal.ErrNotFound) {
+		a.loaded = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a.meta = meta
+	history, err := a.engine.journal.History(ctx, a.run())
+	if err != nil {
+		return err
+	}
+	for _, ev := range history {
+		a.apply(ev)
+	}
+	a.loaded = true
+	if !a.isOpen() {
+		return nil
+	}
+	a.buildExecution(history)
+	a.resumeActivities()
+	if a.exec != nil && hasUnprocessedInputs(history) {
+		// Inputs recorded while the code could not run: run it on them now.
+		_ = a.commit(nil, appendExtras{})
+	}
+	return nil
+}
+
+// unload drops all in-memory state; the next message reloads it.
+func (a *workflowActor) unload() {
+	if a.exec != nil {
+		a.exec.Close()
+	}
+	if a.retryTimer != nil {
+		a.retryTimer.Stop()
+	}
+	waiters, deferred := a.waiters, a.deferred
+	*a = workflowActor{host: a.host, engine: a.engine, key: a.key, passivated: a.passivated,
+		waiters: waiters, deferred: deferred}
+}
+
+// buildExecution replays history into a fresh Execution, if a worker serves
+// the run's task queue; otherwise the run waits for one.
+func (a *workflowActor) buildExecution(history []*journalpb.Event) {
+	w := a.engine.worker(a.meta.GetTaskQueue())
+	if w == nil {
+		a.host.waitFor(a.meta.GetTaskQueue(), a.key)
+		return
+	}
+	exec := a.newExecution(w)
+	if err := exec.Replay(history); err != nil {
+		exec.Close()
+		a.failTask(err)
+		return
+	}
+	a.exec = exec
+}
+
+func (a *workflowActor) newExecution(w *workerConfig) *internal.Execution {
+	deadlock := w.opts.DeadlockTimeout
+	if deadlock <= 0 {
+		deadlock = a.engine.opts.DeadlockTimeout
+	}
+	return internal.NewExecution(internal.ExecutionOptions{
+		Namespace:           a.key.namespace,
+		WorkflowID:          a.key.workflowID,
+		RunID:               a.meta.GetRunId(),
+		Registry:            w.registry,
+		DataConverter:       w.opts.DataConverter,
+		Logger:              internal.NewStructuredLogger(a.engine.opts.Logger.With("workflow_id", a.key.workflowID)),
+		DeadlockTimeout:     deadlock,
+		FailWorkflowOnPanic: w.opts.FailWorkflowOnPanic,
+	})
+}
+
+// failTask records that the workflow code cannot make progress and schedules
+// another try with backoff.
+func (a *workflowActor) failTask(err error) {
+	a.taskFailure = err
+	a.engine.opts.Logger.Warn("workflow task failed", "workflow_id", a.key.workflowID, "error", err)
+	if a.taskRetry == 0 {
+		a.taskRetry = firstTaskRetry
+	} else {
+		a.taskRetry = min(2*a.taskRetry, maxTaskRetry)
+	}
+	if a.retryTimer != nil {
+		a.retryTimer.Stop()
+	}
+	h, key := a.host, a.key
+	a.retryTimer = time.AfterFunc(a.taskRetry, func() { h.send(key.namespace, key.workflowID, &retryTask{}) })
+}
+
+func (a *workflowActor) retryTask() {
+	if a.taskFailure == nil || !a.isOpen() {
+		return
+	}
+	history, err := a.engine.journal.History(context.Background(), a.run())
+	if err != nil {
+		a.failTask(err)
+		return
+	}
+	retry := a.taskRetry
+	a.taskFailure = nil
+	a.buildExecution(history)
+	if a.taskFailure != nil {
+		a.taskRetry = max(a.taskRetry, retry)
+		return
+	}
+	a.taskRetry = 0
+	if a.exec != nil && hasUnprocessedInputs(history) {
+		_ = a.commit(nil, appendExtras{})
+	}
+}
+
+func (a *workflowActor) workerStarted() {
+	if !a.isOpen() || a.exec != nil {
+		a.resumeActivities()
+		return
+	}
+	deferred := a.deferred
+	a.deferred = nil
+	if err := a.load(); err != nil {
+		a.engine.opts.Logger.Error("reload after worker start failed", "workflow_id", a.key.workflowID, "error", err)
+		return
+	}
+	for _, m := range deferred {
+		a.handle(m)
+	}
+}
+
+// hasUnprocessedInputs reports whether history ends with inputs that no
+// workflow task has seen (a task failed on them).
+func hasUnprocessedInputs(history []*journalpb.Event) bool {
+	for i := len(history) - 1; i >= 0; i-- {
+		ev := history[i]
+		switch {
+		case ev.GetWorkflowTaskCompleted() != nil:
+			return false
+		case ev.GetActivityTaskAttemptFailed() != nil:
+		case isInputEvent(ev):
+			return true
+		}
+	}
+	return false
+}
+
+func isInputEvent(ev *journalpb.Event) bool {
+	switch ev.GetAttributes().(type) {
+	case *journalpb.Event_WorkflowExecutionStarted, *journalpb.Event_WorkflowExecutionSignaled,
+		*journalpb.Event_WorkflowExecutionCancelRequested, *journalpb.Event_ActivityTaskCompleted,
+		*journalpb.Event_ActivityTaskFailed, *journalpb.Event_ActivityTaskTimedOut,
+		*journalpb.Event_ActivityTaskCanceled, *journalpb.Event_TimerFired:
+		return true
+	}
+	return false
+}
+
+// apply updates the pending state with one durable event. It is used both
+// when rebuilding from history and after each append.
+func (a *workflowActor) apply(ev *journalpb.Event) {
+	if a.activities == nil {
+		a.activities = make(map[int64]*pendingActivity)
+		a.timers = make(map[string]pendingTimer)
+	}
+	switch x := ev.GetAttributes().(type) {
+	case *journalpb.Event_WorkflowExecutionStarted:
+		a.startEvent = ev
+	case *journalpb.Event_ActivityTaskScheduled:
+		a.activities[ev.GetEventId()] = &pendingActivity{eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled,
+			scheduledTime: ev.GetTime().AsTime(), attempt: 1}
+	case *journalpb.Event_ActivityTaskAttemptFailed:
+		if act := a.activities[x.ActivityTaskAttemptFailed.GetScheduledEventId()]; act != nil {
+			act.attempt = x.ActivityTaskAttemptFailed.GetAttempt() + 1
+			act.lastFailure = x.ActivityTaskAttemptFailed.GetFailure()
+			act.heartbeat = x.ActivityTaskAttemptFailed.GetLastHeartbeatDetails()
+			act.nextAttempt = x.ActivityTaskAttemptFailed.GetNextAttemptTime().AsTime()
+			act.dispatched = false
+		}
+	case *journalpb.Event_ActivityTaskCancelRequested:
+		if act := a.activities[x.ActivityTaskCancelRequested.GetScheduledEventId()]; act != nil {
+			act.cancelRequested = true
+		}
+	case *journalpb.Event_ActivityTaskCompleted:
+		delete(a.activities, x.ActivityTaskCompleted.GetScheduledEventId())
+	case *journalpb.Event_ActivityTaskFailed:
+		delete(a.activities, x.ActivityTaskFailed.GetScheduledEventId())
+	case *journalpb.Event_ActivityTaskTimedOut:
+		delete(a.activities, x.ActivityTaskTimedOut.GetScheduledEventId())
+	case *journalpb.Event_ActivityTaskCanceled:
+		delete(a.activities, x.ActivityTaskCanceled.GetScheduledEventId())
+	case *journalpb.Event_TimerStarted:
+		a.timers[userTimerPrefix+x.TimerStarted.GetTimerId()] = pendingTimer{fireAt: x.TimerStarted.GetFireTime().AsTime(), startedEventID: ev.GetEventId()}
+	case *journalpb.Event_TimerFired:
+		delete(a.timers, userTimerPrefix+x.TimerFired.GetTimerId())
+	case *journalpb.Event_TimerCanceled:
+		delete(a.timers, userTimerPrefix+x.TimerCanceled.GetTimerId())
+	}
+	if closeStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+		a.closeEvent = ev
+	}
+}
+
+// closeStatus is the status an event closes the run with, or UNSPECIFIED.
+func closeStatus(ev *journalpb.Event) journalpb.WorkflowStatus {
+	switch ev.GetAttributes().(type) {
+	case *journalpb.Event_WorkflowExecutionCompleted:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED
+	case *journalpb.Event_WorkflowExecutionFailed:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_FAILED
+	case *journalpb.Event_WorkflowExecutionCanceled:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_CANCELED
+	case *journalpb.Event_WorkflowExecutionTerminated:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_TERMINATED
+	case *journalpb.Event_WorkflowExecutionTimedOut:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_TIMED_OUT
+	}
+	return journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
+}
+
+// appendExtras are journal changes that go with a commit besides events.
+type appendExtras struct {
+	addTimers    []journal.Timer
+	deleteTimers []journal.Timer
+}
+
+// commit is the decision cycle: it numbers the inputs, runs the workflow
+// code on them (unless an input closes the run), appends inputs and
+// commands in one synced batch, and only then acts on the commands.
+func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) error {
+	now := time.Now()
+	next := a.meta.GetNextEventId()
+	closing := false
+	for i, ev := range inputs {
+		ev.EventId, ev.Time = next+int64(i), timestamppb.New(now)
+		closing = closing || closeStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
+	}
+	var outputs []*journalpb.Event
+	runCode := len(inputs) == 0 || slices.ContainsFunc(inputs, isInputEvent)
+	if a.exec != nil && !closing && !runCode {
+		a.unseen = append(a.unseen, inputs...)
+	}
+	if a.exec != nil && !closing && runCode {
+		out, err := a.exec.Decide(append(a.unseen, inputs...), now)
+		a.unseen = nil
+		if err != nil {
+			a.exec.Close()
+			a.exec = nil
+			a.failTask(err)
+		} else {
+			outputs = out
+			a.taskFailure, a.taskRetry = nil, 0
+		}
+	}
+	events := append(append([]*journalpb.Event(nil), inputs...), outputs...)
+	req := &journal.AppendRequest{Run: a.run(), Events: events,
+		AddTimers: extras.addTimers, DeleteTimers: extras.deleteTimers}
+	status := journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
+	for _, ev := range events {
+		switch x := ev.GetAttributes().(type) {
+		case *journalpb.Event_TimerStarted:
+			req.AddTimers = append(req.AddTimers, a.journalTimer(userTimerPrefix+x.TimerStarted.GetTimerId(), x.TimerStarted.GetFireTime().AsTime()))
+		case *journalpb.Event_TimerCanceled:
+			id := userTimerPrefix + x.TimerCanceled.GetTimerId()
+			req.DeleteTimers = append(req.DeleteTimers, a.journalTimer(id, a.timers[id].fireAt))
+		}
+		if s := closeStatus(ev); s != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+			status = s
+		}
+	}
+	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+		req.Status = status
+		req.DeleteTimers = append(req.DeleteTimers, a.allTimers()...)
+	} else {
+		wake := a.needsWake(events)
+		req.Wake = &wake
+	}
+
+	if err := a.engine.journal.Append(context.Background(), req); err != nil {
+		a.engine.opts.Logger.Error("journal append failed", "workflow_id", a.key.workflowID, "error", err)
+		a.unload()
+		return err
+	}
+
+	// Durable: now act.
+	a.meta.NextEventId = next + int64(len(events))
+	for _, ev := range events {
+		a.apply(ev)
+	}
+	for _, ev := range outputs {
+		switch x := ev.GetAttributes().(type) {
+		case *journalpb.Event_ActivityTaskScheduled:
+			a.dispatch(a.activities[ev.GetEventId()])
+		case *journalpb.Event_ActivityTaskCancelRequested:
+			a.cancelActivity(x.ActivityTaskCancelRequested.GetScheduledEventId())
+		case *journalpb.Event_TimerStarted:
+			a.host.nudgeTimers()
+		}
+	}
+	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+		a.closed(status)
+	}
+	return nil
+}
+
+// needsWake says whether the run must be re-activated after a restart even
+// without a due timer: activities in flight, or code that has not run on
+// everything recorded.
+func (a *workflowActor) needsWake(events []*journalpb.Event) bool {
+	pending := len(a.activities)
+	for _, ev := range events {
+		switch {
+		case ev.GetActivityTaskScheduled() != nil:
+			pending++
+		case ev.GetActivityTaskCompleted() != nil, ev.GetActivityTaskFailed() != nil,
+			ev.GetActivityTaskTimedOut() != nil, ev.GetActivityTaskCanceled() != nil:
+			pending--
+		}
+	}
+	return pending > 0 || a.exec == nil
+}
+
+func (a *workflowActor) journalTimer(id string, at time.Time) journal.Timer {
+	return journal.Timer{Run: a.run(), ID: id, FireAt: at}
+}
+
+// allTimers lists every journal timer of the run, for deletion at close.
+func (a *workflowActor) allTimers() []journal.Timer {
+	var ts []journal.Timer
+	for id, t := range a.timers {
+		ts = append(ts, a.journalTimer(id, t.fireAt))
+	}
+	for _, act := range a.activities {
+		if !act.nextAttempt.IsZero() {
+			ts = append(ts, a.journalTimer(retryTimerID(act.eventID), act.nextAttempt))
+		}
+	}
+	if t := a.workflowTimeout(); !t.IsZero() {
+		ts = append(ts, a.journalTimer(workflowTimeoutID, t))
+	}
+	return ts
+}
+
+// workflowTimeout is when the run times out, or zero.
+func (a *workflowActor) workflowTimeout() time.Time {
+	if a.startEvent == nil {
+		return time.Time{}
+	}
+	return runDeadline(a.startEvent)
+}
+
+func runDeadline(started *journalpb.Event) time.Time {
+	attrs := started.GetWorkflowExecutionStarted()
+	d := attrs.GetWorkflowRunTimeout().AsDuration()
+	if e := attrs.GetWorkflowExecutionTimeout().AsDuration(); e > 0 && (d == 0 || e < d) {
+		d = e
+	}
+	if d <= 0 {
+		return time.Time{}
+	}
+	return started.GetTime().AsTime().Add(d)
+}
+
+func retryTimerID(scheduledEventID int64) string {
+	return activityRetryPrefix + strconv.FormatInt(scheduledEventID, 10) + activityRetrySuffix
+}
+
+// closed acts on the run's close: running activities are canceled, the
+// code's coroutines end, and waiters get the close event.
+func (a *workflowActor) closed(status journalpb.WorkflowStatus) {
+	a.meta.Status = status
+	for id := range a.activities {
+		a.engine.queue(a.activityQueue(a.activities[id])).cancel(a.attemptKey(id))
+	}
+	if a.exec != nil {
+		a.exec.Close()
+		a.exec = nil
+	}
+	a.taskFailure = nil
+	if a.retryTimer != nil {
+		a.retryTimer.Stop()
+	}
+	for _, w := range a.waiters {
+		w <- closeReply{event: a.closeEvent}
+	}
+	a.waiters = nil
+}

@@ -1,0 +1,403 @@
+package actor
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	protoactor "github.com/asynkron/protoactor-go/actor"
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/grainflow/grainflow/journal"
+	"github.com/grainflow/grainflow/journal/journalpb"
+	internal "github.com/grainflow/grainflow/sdk/internalbindings"
+)
+
+// start begins a new run, applying the ID reuse and conflict policies.
+func (a *workflowActor) start(m *startRequest) (string, error) {
+	req := m.req
+	if a.isOpen() {
+		switch {
+		case m.signal != nil:
+			// SignalWithStart on an open run only signals it.
+			return a.meta.GetRunId(), a.commit([]*journalpb.Event{signalEvent(*m.signal)}, appendExtras{})
+		case req.IDConflictPolicy == IDConflictUseExisting:
+			return a.meta.GetRunId(), nil
+		case req.IDConflictPolicy == IDConflictTerminateExisting:
+			if err := a.terminate(a.meta.GetRunId(), "terminated by a start with the TerminateExisting conflict policy", nil); err != nil {
+				return "", err
+			}
+		default:
+			return "", &WorkflowExecutionAlreadyStartedError{WorkflowID: a.key.workflowID, RunID: a.meta.GetRunId(), Reason: "a run is open"}
+		}
+	} else if a.meta != nil {
+		last := a.meta.GetStatus()
+		switch {
+		case req.IDReusePolicy == IDReuseRejectDuplicate:
+			return "", &WorkflowExecutionAlreadyStartedError{WorkflowID: a.key.workflowID, RunID: a.meta.GetRunId(), Reason: "the ID reuse policy rejects duplicates"}
+		case req.IDReusePolicy == IDReuseAllowDuplicateFailedOnly && last == journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED:
+			return "", &WorkflowExecutionAlreadyStartedError{WorkflowID: a.key.workflowID, RunID: a.meta.GetRunId(), Reason: "the last run completed and the ID reuse policy allows only failed runs to be reused"}
+		}
+	}
+
+	runID := uuid.NewString()
+	now := time.Now()
+	started := &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: &journalpb.WorkflowExecutionStarted{
+		WorkflowType:             req.WorkflowType,
+		TaskQueue:                req.TaskQueue,
+		Input:                    req.Input,
+		WorkflowExecutionTimeout: optionalDuration(req.WorkflowExecutionTimeout),
+		WorkflowRunTimeout:       optionalDuration(req.WorkflowRunTimeout),
+		WorkflowTaskTimeout:      optionalDuration(req.WorkflowTaskTimeout),
+		RetryPolicy:              req.RetryPolicy,
+		Attempt:                  1,
+		Identity:                 req.Identity,
+		FirstExecutionRunId:      runID,
+		OriginalExecutionRunId:   runID,
+		Memo:                     req.Memo,
+	}}, Time: timestamppb.New(now)}
+	inputs := []*journalpb.Event{started}
+	if m.signal != nil {
+		inputs = append(inputs, signalEvent(*m.signal))
+	}
+
+	// A fresh actor state for the new run.
+	a.unload()
+	a.loaded = true
+	a.meta = &journalpb.WorkflowMeta{Namespace: a.key.namespace, WorkflowId: a.key.workflowID, RunId: runID,
+		WorkflowType: req.WorkflowType, TaskQueue: req.TaskQueue, StartTime: timestamppb.New(now),
+		Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING, NextEventId: 1}
+	if w := a.engine.worker(req.TaskQueue); w != nil {
+		a.exec = a.newExecution(w)
+	} else {
+		a.host.waitFor(req.TaskQueue, a.key)
+	}
+	var extras appendExtras
+	if deadline := runDeadline(started); !deadline.IsZero() {
+		extras.addTimers = []journal.Timer{{Run: a.run(), ID: workflowTimeoutID, FireAt: deadline}}
+	}
+	if err := a.commit(inputs, extras); err != nil {
+		return "", err
+	}
+	a.startEvent = started
+	return runID, nil
+}
+
+func optionalDuration(d time.Duration) *durationpb.Duration {
+	if d <= 0 {
+		return nil
+	}
+	return durationpb.New(d)
+}
+
+func signalEvent(s signalInput) *journalpb.Event {
+	return &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{WorkflowExecutionSignaled: &journalpb.WorkflowExecutionSignaled{
+		SignalName: s.name, Input: s.input, Identity: s.identity}}}
+}
+
+// openRun checks that runID (or the latest run, if empty) is open.
+func (a *workflowActor) openRun(runID string) error {
+	switch {
+	case a.meta == nil:
+		return &NotFoundError{WorkflowID: a.key.workflowID, Reason: "no such workflow"}
+	case runID != "" && runID != a.meta.GetRunId():
+		return &NotFoundError{WorkflowID: a.key.workflowID, RunID: runID, Reason: "not the open run"}
+	case !a.isOpen():
+		return &NotFoundError{WorkflowID: a.key.workflowID, RunID: a.meta.GetRunId(), Reason: "workflow execution already completed"}
+	}
+	return nil
+}
+
+func (a *workflowActor) signal(m *signalRequest) error {
+	if err := a.openRun(m.runID); err != nil {
+		return err
+	}
+	return a.commit([]*journalpb.Event{signalEvent(m.signal)}, appendExtras{})
+}
+
+func (a *workflowActor) requestCancel(m *cancelRequest) error {
+	if err := a.openRun(m.runID); err != nil {
+		return err
+	}
+	return a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_WorkflowExecutionCancelRequested{
+		WorkflowExecutionCancelRequested: &journalpb.WorkflowExecutionCancelRequested{Cause: m.reason}}}}, appendExtras{})
+}
+
+func (a *workflowActor) terminate(runID, reason string, details *journalpb.Payloads) error {
+	if err := a.openRun(runID); err != nil {
+		return err
+	}
+	return a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_WorkflowExecutionTerminated{
+		WorkflowExecutionTerminated: &journalpb.WorkflowExecutionTerminated{Reason: reason, Details: details}}}}, appendExtras{})
+}
+
+// query runs a query handler. A closed run, or one without live code, is
+// replayed into a temporary Execution to answer.
+func (a *workflowActor) query(m *queryRequest) (*journalpb.Payloads, error) {
+	if a.meta == nil {
+		return nil, &NotFoundError{WorkflowID: a.key.workflowID, Reason: "no such workflow"}
+	}
+	if a.taskFailure != nil {
+		return nil, &QueryFailedError{QueryType: m.queryType, Err: a.taskFailure}
+	}
+	exec := a.exec
+	if exec == nil || (m.runID != "" && m.runID != a.meta.GetRunId()) {
+		run := a.run()
+		if m.runID != "" {
+			run.RunID = m.runID
+		}
+		meta, err := a.engine.journal.Run(context.Background(), run)
+		if err != nil {
+			return nil, &NotFoundError{WorkflowID: a.key.workflowID, RunID: run.RunID, Reason: "no such run"}
+		}
+		w := a.engine.worker(meta.GetTaskQueue())
+		if w == nil {
+			return nil, &QueryFailedError{QueryType: m.queryType, Err: &NotFoundError{WorkflowID: a.key.workflowID,
+				Reason: "no worker for task queue " + meta.GetTaskQueue() + " is running on this node"}}
+		}
+		history, err := a.engine.journal.History(context.Background(), run)
+		if err != nil {
+			return nil, err
+		}
+		exec = internal.NewExecution(internal.ExecutionOptions{Namespace: run.Namespace, WorkflowID: run.WorkflowID, RunID: run.RunID,
+			Registry: w.registry, DataConverter: w.opts.DataConverter, DeadlockTimeout: a.engine.opts.DeadlockTimeout})
+		defer exec.Close()
+		if err := exec.Replay(history); err != nil {
+			return nil, &QueryFailedError{QueryType: m.queryType, Err: err}
+		}
+	}
+	result, err := exec.Query(m.queryType, m.args)
+	if err != nil {
+		return nil, &QueryFailedError{QueryType: m.queryType, Err: err}
+	}
+	return result, nil
+}
+
+func (a *workflowActor) describe(runID string) (*WorkflowDescription, error) {
+	if a.meta == nil {
+		return nil, &NotFoundError{WorkflowID: a.key.workflowID, Reason: "no such workflow"}
+	}
+	if runID != "" && runID != a.meta.GetRunId() {
+		meta, err := a.engine.journal.Run(context.Background(), journal.RunKey{Namespace: a.key.namespace, WorkflowID: a.key.workflowID, RunID: runID})
+		if err != nil {
+			return nil, &NotFoundError{WorkflowID: a.key.workflowID, RunID: runID, Reason: "no such run"}
+		}
+		return &WorkflowDescription{Meta: meta, HistoryLength: meta.GetNextEventId() - 1}, nil
+	}
+	desc := &WorkflowDescription{Meta: proto.Clone(a.meta).(*journalpb.WorkflowMeta),
+		HistoryLength: a.meta.GetNextEventId() - 1, TaskFailure: a.taskFailure}
+	for _, act := range a.activities {
+		desc.PendingActivities = append(desc.PendingActivities, PendingActivity{
+			ScheduledEventID: act.eventID, ActivityID: act.scheduled.GetActivityId(), ActivityType: act.scheduled.GetActivityType(),
+			Attempt: act.attempt, Running: act.dispatched, LastFailure: act.lastFailure, NextAttemptTime: act.nextAttempt})
+	}
+	for id, t := range a.timers {
+		desc.PendingTimers = append(desc.PendingTimers, PendingTimer{TimerID: strings.TrimPrefix(id, userTimerPrefix), FireTime: t.fireAt})
+	}
+	return desc, nil
+}
+
+func (a *workflowActor) waitClose(m *waitCloseRequest) {
+	switch {
+	case a.meta == nil:
+		m.reply <- closeReply{err: &NotFoundError{WorkflowID: a.key.workflowID, Reason: "no such workflow"}}
+	case m.runID != "" && m.runID != a.meta.GetRunId():
+		// An older run: it is closed, its last event says how.
+		history, err := a.engine.journal.History(context.Background(), journal.RunKey{Namespace: a.key.namespace, WorkflowID: a.key.workflowID, RunID: m.runID})
+		if err != nil || len(history) == 0 {
+			m.reply <- closeReply{err: &NotFoundError{WorkflowID: a.key.workflowID, RunID: m.runID, Reason: "no such run"}}
+			return
+		}
+		m.reply <- closeReply{event: history[len(history)-1]}
+	case !a.isOpen():
+		m.reply <- closeReply{event: a.closeEvent}
+	default:
+		a.waiters = append(a.waiters, m.reply)
+	}
+}
+
+func (a *workflowActor) activityQueue(act *pendingActivity) string {
+	if tq := act.scheduled.GetTaskQueue(); tq != "" {
+		return tq
+	}
+	return a.meta.GetTaskQueue()
+}
+
+func (a *workflowActor) attemptKey(scheduledEventID int64) attemptKey {
+	return attemptKey{a.key.namespace, a.key.workflowID, a.meta.GetRunId(), scheduledEventID}
+}
+
+// dispatch queues the activity's current attempt on its task queue.
+func (a *workflowActor) dispatch(act *pendingActivity) {
+	act.dispatched = true
+	act.nextAttempt = time.Time{}
+	a.engine.queue(a.activityQueue(act)).submit(&activityTask{
+		namespace: a.key.namespace, workflowID: a.key.workflowID, runID: a.meta.GetRunId(),
+		workflowType: a.meta.GetWorkflowType(), scheduledEventID: act.eventID, scheduled: act.scheduled,
+		scheduledTime: act.scheduledTime, attempt: act.attempt, heartbeatDetails: act.heartbeat,
+	})
+}
+
+// resumeActivities dispatches, after a restart, every activity that is
+// scheduled, not finished, not waiting for a retry and not already in flight
+// on this node. Completed activities are not pending, so they never run again.
+func (a *workflowActor) resumeActivities() {
+	if !a.isOpen() {
+		return
+	}
+	for _, act := range a.activities {
+		q := a.engine.queue(a.activityQueue(act))
+		switch {
+		case q.inFlight(a.attemptKey(act.eventID)):
+			act.dispatched = true
+		case act.cancelRequested:
+			_ = a.commit([]*journalpb.Event{canceledEvent(act, nil)}, appendExtras{})
+		case !act.nextAttempt.IsZero() && act.nextAttempt.After(time.Now()):
+			// The retry timer in the journal dispatches it.
+		default:
+			a.dispatch(act)
+		}
+	}
+}
+
+// cancelActivity handles a cancel request of the workflow code: a running or
+// queued attempt is canceled; one waiting for a retry is canceled at once.
+func (a *workflowActor) cancelActivity(scheduledEventID int64) {
+	act := a.activities[scheduledEventID]
+	if act == nil {
+		return
+	}
+	if act.dispatched && a.engine.queue(a.activityQueue(act)).cancel(a.attemptKey(act.eventID)) {
+		return // the attempt reports its cancellation
+	}
+	var extras appendExtras
+	if !act.nextAttempt.IsZero() {
+		extras.deleteTimers = []journal.Timer{a.journalTimer(retryTimerID(act.eventID), act.nextAttempt)}
+	}
+	_ = a.commit([]*journalpb.Event{canceledEvent(act, nil)}, extras)
+}
+
+func canceledEvent(act *pendingActivity, details *journalpb.Payloads) *journalpb.Event {
+	return &journalpb.Event{Attributes: &journalpb.Event_ActivityTaskCanceled{ActivityTaskCanceled: &journalpb.ActivityTaskCanceled{
+		ScheduledEventId: act.eventID, Details: details, Attempt: act.attempt}}}
+}
+
+// activityDone records an attempt's outcome: completion, cancellation, a
+// retry (with its journal timer) or the final failure.
+func (a *workflowActor) activityDone(r *activityResult) {
+	if a.meta == nil || r.runID != a.meta.GetRunId() {
+		return
+	}
+	act := a.activities[r.scheduledEventID]
+	if act == nil || act.attempt != r.attempt {
+		return // a stale report: the activity already finished or moved on
+	}
+	q := a.engine.queue(a.activityQueue(act))
+	defer q.settle(a.attemptKey(act.eventID))
+	if !a.isOpen() {
+		return
+	}
+	act.dispatched = false
+	switch {
+	case r.failure == nil:
+		_ = a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_ActivityTaskCompleted{ActivityTaskCompleted: &journalpb.ActivityTaskCompleted{
+			ScheduledEventId: act.eventID, Result: r.result, Attempt: act.attempt}}}}, appendExtras{})
+	case r.canceled || act.cancelRequested:
+		_ = a.commit([]*journalpb.Event{canceledEvent(act, r.heartbeat)}, appendExtras{})
+	default:
+		a.activityFailed(act, r)
+	}
+}
+
+func (a *workflowActor) activityFailed(act *pendingActivity, r *activityResult) {
+	now := time.Now()
+	delay, state := internal.NextRetryDelay(act.scheduled.GetRetryPolicy(), act.attempt, r.failure)
+	if sctc := act.scheduled.GetScheduleToCloseTimeout().AsDuration(); delay >= 0 && sctc > 0 && now.Add(delay).After(act.scheduledTime.Add(sctc)) {
+		delay, state = -1, journalpb.RetryState_RETRY_STATE_TIMEOUT
+	}
+	if delay >= 0 {
+		next := now.Add(delay)
+		_ = a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_ActivityTaskAttemptFailed{ActivityTaskAttemptFailed: &journalpb.ActivityTaskAttemptFailed{
+			ScheduledEventId: act.eventID, Attempt: act.attempt, Failure: r.failure,
+			NextAttemptTime: timestamppb.New(next), LastHeartbeatDetails: r.heartbeat}}}},
+			appendExtras{addTimers: []journal.Timer{a.journalTimer(retryTimerID(act.eventID), next)}})
+		a.host.nudgeTimers()
+		return
+	}
+	if r.failure.GetTimeout() != nil {
+		_ = a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_ActivityTaskTimedOut{ActivityTaskTimedOut: &journalpb.ActivityTaskTimedOut{
+			ScheduledEventId: act.eventID, Failure: r.failure, RetryState: state, Attempt: act.attempt}}}}, appendExtras{})
+		return
+	}
+	_ = a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_ActivityTaskFailed{ActivityTaskFailed: &journalpb.ActivityTaskFailed{
+		ScheduledEventId: act.eventID, Failure: r.failure, RetryState: state, Attempt: act.attempt}}}}, appendExtras{})
+}
+
+// timerDue handles a journal timer that fell due.
+func (a *workflowActor) timerDue(m *timerDue) {
+	t := m.timer
+	handled := true
+	defer func() {
+		if handled {
+			a.host.timerHandled(t)
+		}
+	}()
+	if a.meta == nil || t.Run.RunID != a.meta.GetRunId() || !a.isOpen() {
+		a.dropTimer(t)
+		return
+	}
+	switch {
+	case strings.HasPrefix(t.ID, userTimerPrefix):
+		started, ok := a.timers[t.ID]
+		if !ok {
+			a.dropTimer(t)
+			return
+		}
+		if a.exec == nil {
+			// The code cannot run now (no worker, or a failed task): fire
+			// the timer once it can.
+			handled = false
+			a.deferred = append(a.deferred, m)
+			return
+		}
+		_ = a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_TimerFired{TimerFired: &journalpb.TimerFired{
+			StartedEventId: started.startedEventID, TimerId: strings.TrimPrefix(t.ID, userTimerPrefix)}}}},
+			appendExtras{deleteTimers: []journal.Timer{t}})
+	case strings.HasPrefix(t.ID, activityRetryPrefix) && strings.HasSuffix(t.ID, activityRetrySuffix):
+		id, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(t.ID, activityRetryPrefix), activityRetrySuffix), 10, 64)
+		act := a.activities[id]
+		if act == nil || act.dispatched {
+			a.dropTimer(t)
+			return
+		}
+		if err := a.engine.journal.Append(context.Background(), &journal.AppendRequest{Run: a.run(), DeleteTimers: []journal.Timer{t}}); err != nil {
+			handled = false
+			return
+		}
+		a.dispatch(act)
+	case t.ID == workflowTimeoutID:
+		_ = a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_WorkflowExecutionTimedOut{WorkflowExecutionTimedOut: &journalpb.WorkflowExecutionTimedOut{
+			RetryState: journalpb.RetryState_RETRY_STATE_TIMEOUT}}}}, appendExtras{deleteTimers: []journal.Timer{t}})
+	default:
+		a.dropTimer(t)
+	}
+}
+
+// dropTimer removes a timer that no longer means anything.
+func (a *workflowActor) dropTimer(t journal.Timer) {
+	_ = a.engine.journal.Append(context.Background(), &journal.AppendRequest{Run: t.Run, DeleteTimers: []journal.Timer{t}})
+}
+
+// maybePassivate leaves memory when nothing waits on this activation.
+func (a *workflowActor) maybePassivate(ctx protoactor.Context) {
+	if len(a.waiters) > 0 || len(a.deferred) > 0 || a.taskFailure != nil {
+		return
+	}
+	a.host.passivate(a.key, ctx.Self())
+	a.passivated = true
+	ctx.Poison(ctx.Self())
+}

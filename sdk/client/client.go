@@ -1,0 +1,405 @@
+// Package client starts, signals, queries, cancels and inspects workflows on
+// a grainflow node. Its API follows the Temporal Go SDK's client package; the
+// difference is how it is created: instead of dialing a server, a client is
+// bound to an embedded node (cluster.Open) through Options.Node.
+//
+// Do not use a client inside workflow code: use the workflow package there.
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/grainflow/grainflow/actor"
+	"github.com/grainflow/grainflow/cluster"
+	"github.com/grainflow/grainflow/journal/journalpb"
+	"github.com/grainflow/grainflow/sdk/converter"
+	"github.com/grainflow/grainflow/sdk/internal"
+	"github.com/grainflow/grainflow/sdk/log"
+	"github.com/grainflow/grainflow/sdk/temporal"
+)
+
+// Options configures a client.
+type Options struct {
+	// Node is the embedded node the client talks to. Required.
+	Node *cluster.Node
+	// Namespace of the workflows (default "default").
+	Namespace string
+	// Identity is recorded in the events this client causes (default "client").
+	Identity string
+	// DataConverter encodes arguments and decodes results (default JSON,
+	// protobuf messages supported). Workers on the node must use the same.
+	DataConverter converter.DataConverter
+	// Logger receives the client's logs.
+	Logger log.Logger
+}
+
+// Client is the client of a grainflow node.
+type Client interface {
+	// ExecuteWorkflow starts a workflow and returns once its start is durable.
+	// The workflow argument is a workflow function or its registered name.
+	ExecuteWorkflow(ctx context.Context, options StartWorkflowOptions, workflow any, args ...any) (WorkflowRun, error)
+	// GetWorkflow returns a handle to an existing run; an empty runID means
+	// the workflow's latest run.
+	GetWorkflow(ctx context.Context, workflowID string, runID string) WorkflowRun
+	// SignalWorkflow sends a signal to a running workflow and returns once the
+	// signal is durable.
+	SignalWorkflow(ctx context.Context, workflowID string, runID string, signalName string, arg any) error
+	// SignalWithStartWorkflow signals the workflow, starting it first if it is
+	// not running.
+	SignalWithStartWorkflow(ctx context.Context, workflowID string, signalName string, signalArg any,
+		options StartWorkflowOptions, workflow any, workflowArgs ...any) (WorkflowRun, error)
+	// QueryWorkflow runs a query handler of the workflow and returns its result.
+	QueryWorkflow(ctx context.Context, workflowID string, runID string, queryType string, args ...any) (converter.EncodedValue, error)
+	// CancelWorkflow requests cancellation; the workflow code decides how to
+	// wind down.
+	CancelWorkflow(ctx context.Context, workflowID string, runID string) error
+	// TerminateWorkflow closes the run at once without running workflow code.
+	TerminateWorkflow(ctx context.Context, workflowID string, runID string, reason string, details ...any) error
+	// DescribeWorkflowExecution returns the run's status, pending work and
+	// the last workflow task failure, if any.
+	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*WorkflowExecutionDescription, error)
+	// GetWorkflowHistory iterates over the run's events. With isLongPoll the
+	// iterator waits for the run to close before it ends.
+	GetWorkflowHistory(ctx context.Context, workflowID string, runID string, isLongPoll bool, filterType HistoryEventFilterType) HistoryEventIterator
+	// Close releases the client. The node stays open.
+	Close()
+}
+
+// WorkflowRun is a handle to a started workflow run.
+type WorkflowRun interface {
+	GetID() string
+	GetRunID() string
+	// Get blocks until the run closes, then decodes its result into valuePtr
+	// (which may be nil) or returns its error: a *temporal.WorkflowExecutionError
+	// wrapping the cause for failed, canceled, terminated and timed-out runs.
+	Get(ctx context.Context, valuePtr any) error
+}
+
+// HistoryEventFilterType selects which events GetWorkflowHistory returns.
+type HistoryEventFilterType int
+
+const (
+	// HistoryEventFilterTypeAllEvent returns every event.
+	HistoryEventFilterTypeAllEvent HistoryEventFilterType = iota
+	// HistoryEventFilterTypeCloseEvent returns only the close event.
+	HistoryEventFilterTypeCloseEvent
+)
+
+// HistoryEventIterator iterates over history events.
+type HistoryEventIterator interface {
+	HasNext() bool
+	Next() (*journalpb.Event, error)
+}
+
+// Dial returns a client of opts.Node. Nothing travels over a network.
+func Dial(options Options) (Client, error) {
+	if options.Node == nil {
+		return nil, errors.New("client: Options.Node is required (open one with cluster.Open)")
+	}
+	if options.Namespace == "" {
+		options.Namespace = "default"
+	}
+	if options.Identity == "" {
+		options.Identity = "client"
+	}
+	if options.DataConverter == nil {
+		options.DataConverter = converter.GetDefaultDataConverter()
+	}
+	return &embeddedClient{opts: options, engine: options.Node.Engine()}, nil
+}
+
+// NewClient is Dial; both names exist because Temporal code uses both.
+func NewClient(options Options) (Client, error) { return Dial(options) }
+
+type embeddedClient struct {
+	opts   Options
+	engine *actor.Engine
+}
+
+// Node returns the node the client is bound to; sdk/worker uses it.
+func (c *embeddedClient) Node() *cluster.Node { return c.opts.Node }
+
+// DataConverter returns the client's converter; sdk/worker uses it.
+func (c *embeddedClient) DataConverter() converter.DataConverter { return c.opts.DataConverter }
+
+// Namespace returns the client's namespace; sdk/worker uses it.
+func (c *embeddedClient) Namespace() string { return c.opts.Namespace }
+
+func (c *embeddedClient) startRequest(options StartWorkflowOptions, workflow any, args []any) (*actor.StartWorkflowRequest, error) {
+	if options.TaskQueue == "" {
+		return nil, errors.New("client: StartWorkflowOptions.TaskQueue is required")
+	}
+	workflowType := internal.FunctionName(workflow)
+	if workflowType == "" {
+		return nil, errors.New("client: workflow must be a function or a non-empty name")
+	}
+	input, err := c.opts.DataConverter.ToPayloads(args...)
+	if err != nil {
+		return nil, fmt.Errorf("client: encode arguments of workflow %s: %w", workflowType, err)
+	}
+	id := options.ID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	memo, err := c.encodeMemo(options.Memo)
+	if err != nil {
+		return nil, err
+	}
+	return &actor.StartWorkflowRequest{
+		Namespace:                c.opts.Namespace,
+		WorkflowID:               id,
+		WorkflowType:             workflowType,
+		TaskQueue:                options.TaskQueue,
+		Input:                    input,
+		WorkflowExecutionTimeout: options.WorkflowExecutionTimeout,
+		WorkflowRunTimeout:       options.WorkflowRunTimeout,
+		WorkflowTaskTimeout:      options.WorkflowTaskTimeout,
+		RetryPolicy:              internal.RetryPolicyToProto(options.RetryPolicy),
+		IDReusePolicy:            options.WorkflowIDReusePolicy,
+		IDConflictPolicy:         options.WorkflowIDConflictPolicy,
+		Memo:                     memo,
+		Identity:                 c.opts.Identity,
+	}, nil
+}
+
+func (c *embeddedClient) encodeMemo(memo map[string]any) (map[string]*journalpb.Payload, error) {
+	if len(memo) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]*journalpb.Payload, len(memo))
+	for k, v := range memo {
+		p, err := c.opts.DataConverter.ToPayload(v)
+		if err != nil {
+			return nil, fmt.Errorf("client: encode memo %q: %w", k, err)
+		}
+		out[k] = p
+	}
+	return out, nil
+}
+
+func (c *embeddedClient) ExecuteWorkflow(ctx context.Context, options StartWorkflowOptions, workflow any, args ...any) (WorkflowRun, error) {
+	req, err := c.startRequest(options, workflow, args)
+	if err != nil {
+		return nil, err
+	}
+	runID, err := c.engine.StartWorkflow(ctx, req)
+	if err != nil {
+		var started *actor.WorkflowExecutionAlreadyStartedError
+		if errors.As(err, &started) && !options.WorkflowExecutionErrorWhenAlreadyStarted && started.RunID != "" {
+			// Temporal returns a handle to the running workflow unless the
+			// caller asked for the error.
+			return c.run(req.WorkflowID, started.RunID, req.WorkflowType), nil
+		}
+		return nil, err
+	}
+	return c.run(req.WorkflowID, runID, req.WorkflowType), nil
+}
+
+func (c *embeddedClient) GetWorkflow(ctx context.Context, workflowID string, runID string) WorkflowRun {
+	return c.run(workflowID, runID, "")
+}
+
+func (c *embeddedClient) SignalWorkflow(ctx context.Context, workflowID string, runID string, signalName string, arg any) error {
+	input, err := c.opts.DataConverter.ToPayloads(arg)
+	if err != nil {
+		return fmt.Errorf("client: encode signal %s: %w", signalName, err)
+	}
+	return c.engine.SignalWorkflow(ctx, c.opts.Namespace, workflowID, runID, signalName, input)
+}
+
+func (c *embeddedClient) SignalWithStartWorkflow(ctx context.Context, workflowID string, signalName string, signalArg any,
+	options StartWorkflowOptions, workflow any, workflowArgs ...any) (WorkflowRun, error) {
+	options.ID = workflowID
+	req, err := c.startRequest(options, workflow, workflowArgs)
+	if err != nil {
+		return nil, err
+	}
+	input, err := c.opts.DataConverter.ToPayloads(signalArg)
+	if err != nil {
+		return nil, fmt.Errorf("client: encode signal %s: %w", signalName, err)
+	}
+	runID, err := c.engine.SignalWithStartWorkflow(ctx, req, signalName, input)
+	if err != nil {
+		return nil, err
+	}
+	return c.run(workflowID, runID, req.WorkflowType), nil
+}
+
+func (c *embeddedClient) QueryWorkflow(ctx context.Context, workflowID string, runID string, queryType string, args ...any) (converter.EncodedValue, error) {
+	input, err := c.opts.DataConverter.ToPayloads(args...)
+	if err != nil {
+		return nil, fmt.Errorf("client: encode query %s: %w", queryType, err)
+	}
+	result, err := c.engine.QueryWorkflow(ctx, c.opts.Namespace, workflowID, runID, queryType, input)
+	if err != nil {
+		return nil, err
+	}
+	var first *journalpb.Payload
+	if len(result.GetPayloads()) > 0 {
+		first = result.GetPayloads()[0]
+	}
+	return internal.NewEncodedValue(first, c.opts.DataConverter), nil
+}
+
+func (c *embeddedClient) CancelWorkflow(ctx context.Context, workflowID string, runID string) error {
+	return c.engine.CancelWorkflow(ctx, c.opts.Namespace, workflowID, runID, "canceled by "+c.opts.Identity)
+}
+
+func (c *embeddedClient) TerminateWorkflow(ctx context.Context, workflowID string, runID string, reason string, details ...any) error {
+	encoded, err := c.opts.DataConverter.ToPayloads(details...)
+	if err != nil {
+		return fmt.Errorf("client: encode termination details: %w", err)
+	}
+	return c.engine.TerminateWorkflow(ctx, c.opts.Namespace, workflowID, runID, reason, encoded)
+}
+
+func (c *embeddedClient) DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*WorkflowExecutionDescription, error) {
+	return c.engine.DescribeWorkflow(ctx, c.opts.Namespace, workflowID, runID)
+}
+
+func (c *embeddedClient) GetWorkflowHistory(ctx context.Context, workflowID string, runID string, isLongPoll bool, filterType HistoryEventFilterType) HistoryEventIterator {
+	return &historyIterator{load: func() ([]*journalpb.Event, error) {
+		if isLongPoll || filterType == HistoryEventFilterTypeCloseEvent {
+			closeEvent, err := c.engine.WaitForClose(ctx, c.opts.Namespace, workflowID, runID)
+			if err != nil {
+				return nil, err
+			}
+			if filterType == HistoryEventFilterTypeCloseEvent {
+				return []*journalpb.Event{closeEvent}, nil
+			}
+		}
+		return c.engine.GetHistory(ctx, c.opts.Namespace, workflowID, runID)
+	}}
+}
+
+func (c *embeddedClient) Close() {}
+
+func (c *embeddedClient) run(workflowID, runID, workflowType string) *workflowRun {
+	return &workflowRun{client: c, workflowID: workflowID, runID: runID, workflowType: workflowType}
+}
+
+// workflowRun implements WorkflowRun.
+type workflowRun struct {
+	client       *embeddedClient
+	workflowID   string
+	runID        string
+	workflowType string
+}
+
+func (r *workflowRun) GetID() string    { return r.workflowID }
+func (r *workflowRun) GetRunID() string { return r.runID }
+
+func (r *workflowRun) Get(ctx context.Context, valuePtr any) error {
+	c := r.client
+	closeEvent, err := c.engine.WaitForClose(ctx, c.opts.Namespace, r.workflowID, r.runID)
+	if err != nil {
+		return err
+	}
+	dc := c.opts.DataConverter
+	var cause error
+	switch attrs := closeEvent.GetAttributes().(type) {
+	case *journalpb.Event_WorkflowExecutionCompleted:
+		result := attrs.WorkflowExecutionCompleted.GetResult()
+		if valuePtr == nil || len(result.GetPayloads()) == 0 {
+			return nil
+		}
+		return dc.FromPayloads(result, valuePtr)
+	case *journalpb.Event_WorkflowExecutionFailed:
+		cause = internal.ConvertFailureToError(attrs.WorkflowExecutionFailed.GetFailure(), dc)
+	case *journalpb.Event_WorkflowExecutionCanceled:
+		cause = temporal.NewCanceledError(internal.NewEncodedValues(attrs.WorkflowExecutionCanceled.GetDetails(), dc))
+	case *journalpb.Event_WorkflowExecutionTerminated:
+		cause = internal.NewTerminatedError()
+	case *journalpb.Event_WorkflowExecutionTimedOut:
+		cause = internal.NewTimeoutError("workflow timed out", journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE, nil)
+	default:
+		return fmt.Errorf("client: workflow %s run %s closed with unexpected event %T", r.workflowID, r.runID, attrs)
+	}
+	return internal.NewWorkflowExecutionError(r.workflowID, r.runID, r.workflowType, cause)
+}
+
+// historyIterator loads the history on first use and then iterates over it.
+type historyIterator struct {
+	load   func() ([]*journalpb.Event, error)
+	events []*journalpb.Event
+	err    error
+	loaded bool
+}
+
+func (it *historyIterator) HasNext() bool {
+	if !it.loaded {
+		it.events, it.err = it.load()
+		it.loaded = true
+	}
+	return it.err != nil || len(it.events) > 0
+}
+
+func (it *historyIterator) Next() (*journalpb.Event, error) {
+	if !it.HasNext() {
+		return nil, errors.New("client: history iterator has no more events")
+	}
+	if it.err != nil {
+		err := it.err
+		it.err = nil
+		return nil, err
+	}
+	e := it.events[0]
+	it.events = it.events[1:]
+	return e, nil
+}
+
+// StartWorkflowOptions configures ExecuteWorkflow, as in Temporal.
+type StartWorkflowOptions struct {
+	// ID is the workflow ID; a random UUID if empty.
+	ID string
+	// TaskQueue names the workers that run the workflow. Required.
+	TaskQueue string
+	// WorkflowExecutionTimeout bounds the whole execution, retries included.
+	WorkflowExecutionTimeout time.Duration
+	// WorkflowRunTimeout bounds one run.
+	WorkflowRunTimeout time.Duration
+	// WorkflowTaskTimeout is accepted for compatibility; workflow tasks run
+	// inside the node, so it has no effect.
+	WorkflowTaskTimeout time.Duration
+	// WorkflowIDReusePolicy decides whether a closed workflow's ID may start
+	// a new run.
+	WorkflowIDReusePolicy WorkflowIDReusePolicy
+	// WorkflowIDConflictPolicy decides what happens when a run with the ID is
+	// still open.
+	WorkflowIDConflictPolicy WorkflowIDConflictPolicy
+	// WorkflowExecutionErrorWhenAlreadyStarted makes ExecuteWorkflow return
+	// the already-started error instead of a handle to the running workflow.
+	WorkflowExecutionErrorWhenAlreadyStarted bool
+	// RetryPolicy retries the workflow when it fails.
+	RetryPolicy *temporal.RetryPolicy
+	// Memo is stored with the workflow and returned by describe.
+	Memo map[string]any
+}
+
+// WorkflowIDReusePolicy is Temporal's ID reuse policy.
+type WorkflowIDReusePolicy = actor.IDReusePolicy
+
+// WorkflowIDConflictPolicy is Temporal's ID conflict policy.
+type WorkflowIDConflictPolicy = actor.IDConflictPolicy
+
+// The ID reuse and conflict policies, named as in Temporal's enums.
+const (
+	WorkflowIDReusePolicyAllowDuplicate           = actor.IDReuseAllowDuplicate
+	WorkflowIDReusePolicyAllowDuplicateFailedOnly = actor.IDReuseAllowDuplicateFailedOnly
+	WorkflowIDReusePolicyRejectDuplicate          = actor.IDReuseRejectDuplicate
+	WorkflowIDConflictPolicyFail                  = actor.IDConflictFail
+	WorkflowIDConflictPolicyUseExisting           = actor.IDConflictUseExisting
+	WorkflowIDConflictPolicyTerminateExisting     = actor.IDConflictTerminateExisting
+)
+
+// WorkflowExecutionDescription is what DescribeWorkflowExecution returns.
+type WorkflowExecutionDescription = actor.WorkflowDescription
+
+// WorkflowExecutionAlreadyStartedError is returned when a start conflicts
+// with an open run or the ID reuse policy.
+type WorkflowExecutionAlreadyStartedError = actor.WorkflowExecutionAlreadyStartedError

@@ -1,0 +1,41 @@
+// Package internalbindings exposes the parts of the SDK's internal runtime
+// that the engine (package actor) drives: the deterministic Execution, the
+// registry, activity invocation, failures and retry rules. Go forbids actor/
+// from importing sdk/internal directly; this package is that bridge, as
+// Temporal's internalbindings is for its own engine-side users. Application
+// code should not import it.
+package internalbindings
+
+import "github.com/grainflow/grainflow/sdk/internal"
+
+type (
+	Execution           = internal.Execution
+	ExecutionOptions    = internal.ExecutionOptions
+	Registry            = internal.Registry
+	DataConverter       = internal.DataConverter
+	ActivityEnvironment = internal.ActivityEnvironment
+	ActivityInfo        = internal.ActivityInfo
+	ActivityType        = internal.ActivityType
+	WorkflowType        = internal.WorkflowType
+	WorkflowExecution   = internal.WorkflowExecution
+	UnknownTypeError    = internal.UnknownTypeError
+	Logger              = internal.Logger
+)
+
+var (
+	NewExecution            = internal.NewExecution
+	RunActivity             = internal.RunActivity
+	ConvertErrorToFailure   = internal.ConvertErrorToFailure
+	NewTimeoutError         = internal.NewTimeoutError
+	NewCanceledError        = internal.NewCanceledError
+	NewApplicationError     = internal.NewApplicationError
+	NextRetryDelay          = internal.NextRetryDelay
+	GetDefaultDataConverter = internal.GetDefaultDataConverter
+	NewStructuredLogger     = internal.NewStructuredLogger
+)
+
+var (
+	NewRegistry           = internal.NewRegistry
+	FunctionName          = internal.FunctionName
+	ConvertFailureToError = internal.ConvertFailureToError
+)
