@@ -214,7 +214,7 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 }
 
 func (q *taskQueue) report(t *activityTask, r *activityResult) {
-	r.runID, r.scheduledEventID, r.attempt = t.runID, t.scheduledEventID, t.attempt
+	r.taskQueue, r.runID, r.scheduledEventID, r.attempt = q.name, t.runID, t.scheduledEventID, t.attempt
 	q.engine.host(t.namespace, t.workflowID).send(t.namespace, t.workflowID, r)
 }
 

@@ -80,6 +80,7 @@ type closeReply struct {
 
 // activityResult is the outcome of one activity attempt.
 type activityResult struct {
+	taskQueue        string
 	runID            string
 	scheduledEventID int64
 	attempt          int32
@@ -87,14 +88,6 @@ type activityResult struct {
 	failure          *journalpb.Failure // nil on success
 	canceled         bool               // the attempt ended because cancellation was requested
 	heartbeat        *journalpb.Payloads
-}
-
-// activityHeartbeat carries heartbeat details of a running attempt, for describe.
-type activityHeartbeat struct {
-	runID            string
-	scheduledEventID int64
-	attempt          int32
-	details          *journalpb.Payloads
 }
 
 // timerDue says a journal timer of the workflow is due.

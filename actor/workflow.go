@@ -540,6 +540,10 @@ func (a *workflowActor) closed(status journalpb.WorkflowStatus) {
 	for id := range a.activities {
 		a.engine.queue(a.activityQueue(a.activities[id])).cancel(a.attemptKey(id))
 	}
+	// Nothing is pending once the run is closed; its journal timers were
+	// deleted with the close event.
+	clear(a.activities)
+	clear(a.timers)
 	if a.exec != nil {
 		a.exec.Close()
 		a.exec = nil

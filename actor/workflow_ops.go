@@ -289,17 +289,17 @@ func canceledEvent(act *pendingActivity, details *journalpb.Payloads) *journalpb
 // activityDone records an attempt's outcome: completion, cancellation, a
 // retry (with its journal timer) or the final failure.
 func (a *workflowActor) activityDone(r *activityResult) {
-	if a.meta == nil || r.runID != a.meta.GetRunId() {
-		return
+	key := attemptKey{a.key.namespace, a.key.workflowID, r.runID, r.scheduledEventID}
+	var act *pendingActivity
+	if a.meta != nil && r.runID == a.meta.GetRunId() {
+		act = a.activities[r.scheduledEventID]
 	}
-	act := a.activities[r.scheduledEventID]
-	if act == nil || act.attempt != r.attempt {
-		return // a stale report: the activity already finished or moved on
+	if act != nil && act.attempt != r.attempt {
+		return // a report of an earlier attempt: the current one is still out
 	}
-	q := a.engine.queue(a.activityQueue(act))
-	defer q.settle(a.attemptKey(act.eventID))
-	if !a.isOpen() {
-		return
+	defer a.engine.queue(r.taskQueue).settle(key)
+	if act == nil || !a.isOpen() {
+		return // the activity already finished, or the run closed
 	}
 	act.dispatched = false
 	switch {

@@ -1,0 +1,369 @@
+package actor_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/grainflow/grainflow/actor"
+	"github.com/grainflow/grainflow/journal/journalpb"
+	"github.com/grainflow/grainflow/sdk/activity"
+	"github.com/grainflow/grainflow/sdk/converter"
+	internal "github.com/grainflow/grainflow/sdk/internalbindings"
+	"github.com/grainflow/grainflow/sdk/temporal"
+	"github.com/grainflow/grainflow/sdk/workflow"
+)
+
+// WaitWorkflow waits for a "go" signal or a timer, whichever comes first,
+// and answers the "state" query meanwhile.
+func WaitWorkflow(ctx workflow.Context, timeout time.Duration) (string, error) {
+	state := "waiting"
+	if err := workflow.SetQueryHandler(ctx, "state", func() (string, error) { return state, nil }); err != nil {
+		return "", err
+	}
+	var got string
+	timerFired := false
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(workflow.GetSignalChannel(ctx, "go"), func(c workflow.ReceiveChannel, more bool) { c.Receive(ctx, &got) })
+	sel.AddFuture(workflow.NewTimer(ctx, timeout), func(workflow.Future) { timerFired = true })
+	sel.Select(ctx)
+	if timerFired {
+		state = "timed out"
+	} else {
+		state = "signaled " + got
+	}
+	return state, nil
+}
+
+func waitRegistry() *internal.Registry {
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(WaitWorkflow)
+	return reg
+}
+
+func payload(t *testing.T, v any) *journalpb.Payloads {
+	p, err := converter.GetDefaultDataConverter().ToPayloads(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPassivatedWorkflowWakesOnSignalAndQuery(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: 20 * time.Millisecond})
+	n.startWorker(waitRegistry())
+	n.start("w", WaitWorkflow, time.Hour)
+	time.Sleep(100 * time.Millisecond) // long enough to passivate several times over
+	ctx := context.Background()
+	if err := n.engine.SignalWorkflow(ctx, "", "w", "", "go", payload(t, "now")); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := n.result("w", &got); err != nil || got != "signaled now" {
+		t.Fatalf("result %q, %v", got, err)
+	}
+	// A closed, passivated workflow still answers queries by replaying.
+	time.Sleep(100 * time.Millisecond)
+	res, err := n.engine.QueryWorkflow(ctx, "", "w", "", "state", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state string
+	_ = converter.GetDefaultDataConverter().FromPayloads(res, &state)
+	if state != "signaled now" {
+		t.Fatalf("query after close = %q", state)
+	}
+}
+
+func TestPassivatedWorkflowWakesOnTimer(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: 20 * time.Millisecond})
+	n.startWorker(waitRegistry())
+	n.start("w", WaitWorkflow, 300*time.Millisecond)
+	var got string
+	if err := n.result("w", &got); err != nil || got != "timed out" {
+		t.Fatalf("result %q, %v", got, err)
+	}
+	if k := n.kinds("w"); !strings.Contains(k, "TimerStarted") || !strings.Contains(k, "TimerFired") {
+		t.Fatalf("history %s", k)
+	}
+}
+
+func TestTimerFiresAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	n := newNode(t, dir, actor.EngineOptions{})
+	n.startWorker(waitRegistry())
+	n.start("w", WaitWorkflow, 500*time.Millisecond)
+	n.close()
+	time.Sleep(600 * time.Millisecond) // the timer falls due while the node is down
+
+	n = newNode(t, dir, actor.EngineOptions{})
+	n.startWorker(waitRegistry())
+	var got string
+	if err := n.result("w", &got); err != nil || got != "timed out" {
+		t.Fatalf("result %q, %v", got, err)
+	}
+}
+
+// slowActivities counts executions of each activity call.
+type slowActivities struct {
+	started, finished atomic.Int32
+	release           chan struct{}
+}
+
+func (s *slowActivities) Slow(ctx context.Context, i int) (int, error) {
+	s.started.Add(1)
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	s.finished.Add(1)
+	return i * 10, nil
+}
+
+func TwoStepWorkflow(ctx workflow.Context) (int, error) {
+	ctx = workflow.WithActivityOptions(ctx, shortActivity)
+	sum := 0
+	for i := 1; i <= 2; i++ {
+		var v int
+		if err := workflow.ExecuteActivity(ctx, "Slow", i).Get(ctx, &v); err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum, nil
+}
+
+func TestUnfinishedActivityRunsAgainAfterRestartCompletedOneDoesNot(t *testing.T) {
+	dir := t.TempDir()
+	first := &slowActivities{release: make(chan struct{}, 1)}
+	first.release <- struct{}{} // step 1 completes, step 2 blocks
+	n := newNode(t, dir, actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(TwoStepWorkflow)
+	reg.RegisterActivity(first)
+	n.startWorker(reg)
+	n.start("two", TwoStepWorkflow)
+	eventually(t, "step 2 to start", func() bool { return first.started.Load() == 2 })
+	n.close()
+
+	second := &slowActivities{release: make(chan struct{})}
+	close(second.release)
+	n = newNode(t, dir, actor.EngineOptions{})
+	reg = internal.NewRegistry()
+	reg.RegisterWorkflow(TwoStepWorkflow)
+	reg.RegisterActivity(second)
+	n.startWorker(reg)
+	var sum int
+	if err := n.result("two", &sum); err != nil || sum != 30 {
+		t.Fatalf("result %d, %v", sum, err)
+	}
+	if got := second.started.Load(); got != 1 {
+		t.Fatalf("after restart %d activity executions, want 1 (only the unfinished step)", got)
+	}
+}
+
+func TestSignalQueryCancelTerminate(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	n.startWorker(waitRegistry())
+	ctx := context.Background()
+
+	var nf *actor.NotFoundError
+	if err := n.engine.SignalWorkflow(ctx, "", "missing", "", "go", nil); !errors.As(err, &nf) {
+		t.Fatalf("signal to a missing workflow: %v", err)
+	}
+
+	n.start("c", WaitWorkflow, time.Hour)
+	if err := n.engine.CancelWorkflow(ctx, "", "c", "", "test"); err != nil {
+		t.Fatal(err)
+	}
+	// WaitWorkflow ignores cancellation of its selector's timer... the timer
+	// future fails with CanceledError, so the selector returns: it completes.
+	var got string
+	if err := n.result("c", &got); err != nil {
+		t.Fatalf("canceled workflow: %v", err)
+	}
+
+	n.start("t", WaitWorkflow, time.Hour)
+	if err := n.engine.TerminateWorkflow(ctx, "", "t", "", "enough", nil); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := n.engine.WaitForClose(ctx, "", "t", "")
+	if err != nil || ev.GetWorkflowExecutionTerminated().GetReason() != "enough" {
+		t.Fatalf("terminated close event %v, %v", ev, err)
+	}
+	if err := n.engine.SignalWorkflow(ctx, "", "t", "", "go", payload(t, "late")); !errors.As(err, &nf) {
+		t.Fatalf("signal to a closed run: %v", err)
+	}
+	desc, err := n.engine.DescribeWorkflow(ctx, "", "t", "")
+	if err != nil || desc.Meta.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_TERMINATED || len(desc.PendingTimers) != 0 {
+		t.Fatalf("describe terminated: %+v, %v", desc, err)
+	}
+}
+
+func TestIDReuseAndConflictPolicies(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	n.startWorker(waitRegistry())
+	ctx := context.Background()
+	req := func(reuse actor.IDReusePolicy, conflict actor.IDConflictPolicy) *actor.StartWorkflowRequest {
+		return &actor.StartWorkflowRequest{WorkflowID: "id", WorkflowType: "WaitWorkflow", TaskQueue: "q",
+			Input: payload(t, time.Hour), IDReusePolicy: reuse, IDConflictPolicy: conflict}
+	}
+	first, err := n.engine.StartWorkflow(ctx, req(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started *actor.WorkflowExecutionAlreadyStartedError
+	if _, err := n.engine.StartWorkflow(ctx, req(0, actor.IDConflictFail)); !errors.As(err, &started) || started.RunID != first {
+		t.Fatalf("second start while open: %v", err)
+	}
+	if run, err := n.engine.StartWorkflow(ctx, req(0, actor.IDConflictUseExisting)); err != nil || run != first {
+		t.Fatalf("UseExisting gave %s, %v", run, err)
+	}
+	replaced, err := n.engine.StartWorkflow(ctx, req(0, actor.IDConflictTerminateExisting))
+	if err != nil || replaced == first {
+		t.Fatalf("TerminateExisting gave %s, %v", replaced, err)
+	}
+	if ev, _ := n.engine.WaitForClose(ctx, "", "id", first); ev.GetWorkflowExecutionTerminated() == nil {
+		t.Fatalf("first run closed with %v, want terminated", ev)
+	}
+	_ = n.engine.SignalWorkflow(ctx, "", "id", "", "go", payload(t, "x"))
+	if _, err := n.engine.WaitForClose(ctx, "", "id", replaced); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.engine.StartWorkflow(ctx, req(actor.IDReuseRejectDuplicate, 0)); !errors.As(err, &started) {
+		t.Fatalf("RejectDuplicate: %v", err)
+	}
+	if _, err := n.engine.StartWorkflow(ctx, req(actor.IDReuseAllowDuplicateFailedOnly, 0)); !errors.As(err, &started) {
+		t.Fatalf("AllowDuplicateFailedOnly after a completed run: %v", err)
+	}
+	if _, err := n.engine.StartWorkflow(ctx, req(actor.IDReuseAllowDuplicate, 0)); err != nil {
+		t.Fatalf("AllowDuplicate: %v", err)
+	}
+}
+
+func TestBadStartsWriteNothing(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{MaxPayloadBytes: 1024})
+	n.startWorker(waitRegistry())
+	ctx := context.Background()
+	var unknown *internal.UnknownTypeError
+	_, err := n.engine.StartWorkflow(ctx, &actor.StartWorkflowRequest{WorkflowID: "u", WorkflowType: "NoSuchWorkflow", TaskQueue: "q"})
+	if !errors.As(err, &unknown) {
+		t.Fatalf("unknown type: %v", err)
+	}
+	var tooLarge *actor.PayloadTooLargeError
+	_, err = n.engine.StartWorkflow(ctx, &actor.StartWorkflowRequest{WorkflowID: "big", WorkflowType: "WaitWorkflow", TaskQueue: "q",
+		Input: payload(t, strings.Repeat("x", 2048))})
+	if !errors.As(err, &tooLarge) {
+		t.Fatalf("oversize input: %v", err)
+	}
+	list, err := n.engine.ListWorkflows(ctx, "", "", 0)
+	if err != nil || len(list) != 0 {
+		t.Fatalf("bad starts left workflows behind: %v, %v", list, err)
+	}
+}
+
+func ChangingWorkflowV1(ctx workflow.Context) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, shortActivity)
+	var s string
+	if err := workflow.ExecuteActivity(ctx, "Greet", "a").Get(ctx, &s); err != nil {
+		return "", err
+	}
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, nil)
+	return s, nil
+}
+
+// ChangingWorkflowV2 schedules a different activity first: not replayable
+// over V1's history.
+func ChangingWorkflowV2(ctx workflow.Context) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, shortActivity)
+	var s string
+	if err := workflow.ExecuteActivity(ctx, "Other", "a").Get(ctx, &s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+func TestNonDeterminismBlocksAndResumesAfterFix(t *testing.T) {
+	dir := t.TempDir()
+	register := func(wf any) *internal.Registry {
+		reg := internal.NewRegistry()
+		reg.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "Changing"})
+		reg.RegisterActivity(Greet)
+		reg.RegisterActivityWithOptions(Greet, activity.RegisterOptions{Name: "Other"})
+		return reg
+	}
+	n := newNode(t, dir, actor.EngineOptions{})
+	n.startWorker(register(ChangingWorkflowV1))
+	ctx := context.Background()
+	if _, err := n.engine.StartWorkflow(ctx, &actor.StartWorkflowRequest{WorkflowID: "nd", WorkflowType: "Changing", TaskQueue: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the activity to complete", func() bool { return strings.Contains(n.kinds("nd"), "ActivityTaskCompleted") })
+	before := n.kinds("nd")
+	n.close()
+
+	// Deploy incompatible code: the workflow blocks, history unchanged.
+	n = newNode(t, dir, actor.EngineOptions{})
+	n.startWorker(register(ChangingWorkflowV2))
+	if err := n.engine.SignalWorkflow(ctx, "", "nd", "", "go", nil); err != nil {
+		t.Fatal(err) // signals are still accepted and kept
+	}
+	desc, err := n.engine.DescribeWorkflow(ctx, "", "nd", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errString(desc.TaskFailure), "non-deterministic") {
+		t.Fatalf("describe shows task failure %v", desc.TaskFailure)
+	}
+	if after := n.kinds("nd"); after != before+" WorkflowExecutionSignaled" {
+		t.Fatalf("history changed beyond the signal:\n%s\n%s", before, after)
+	}
+	n.close()
+
+	// Fix the code: it resumes and sees the signal.
+	n = newNode(t, dir, actor.EngineOptions{})
+	n.startWorker(register(ChangingWorkflowV1))
+	var got string
+	if err := n.result("nd", &got); err != nil || got != "hello a" {
+		t.Fatalf("after fix: %q, %v", got, err)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func Hang(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TimeoutWorkflow(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 50 * time.Millisecond,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Millisecond, MaximumAttempts: 2}})
+	return workflow.ExecuteActivity(ctx, Hang).Get(ctx, nil)
+}
+
+func TestStartToCloseTimeoutRetriesThenFails(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(TimeoutWorkflow)
+	reg.RegisterActivity(Hang)
+	n.startWorker(reg)
+	n.start("to", TimeoutWorkflow)
+	err := n.result("to", nil)
+	var timeout *temporal.TimeoutError
+	if !errors.As(err, &timeout) || timeout.TimeoutType() != temporal.TimeoutTypeStartToClose {
+		t.Fatalf("workflow error %v, want a start-to-close timeout", err)
+	}
+	if k := n.kinds("to"); !strings.Contains(k, "ActivityTaskAttemptFailed ActivityTaskTimedOut") {
+		t.Fatalf("history %s", k)
+	}
+}
