@@ -1,0 +1,78 @@
+// Command child is the process the crash test kills: it opens a node on a
+// data directory, starts the test's workflows if they do not exist yet, and
+// waits for all of them to complete. Every activity execution appends a
+// synced line to an audit log, so the test can check what ran and when.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/grainflow/grainflow/cluster"
+	"github.com/grainflow/grainflow/crashtest"
+	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/worker"
+)
+
+func main() {
+	dataDir := flag.String("data-dir", "", "node data directory")
+	auditPath := flag.String("audit", "", "activity audit log")
+	n := flag.Int("n", 40, "number of workflows")
+	flag.Parse()
+	if err := run(*dataDir, *auditPath, *n); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ALL DONE")
+}
+
+func run(dataDir, auditPath string, n int) error {
+	auditFile, err := os.OpenFile(auditPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	crashtest.SetAuditLog(auditFile)
+	node, err := cluster.Open(cluster.Options{DataDir: dataDir, Partitions: 4})
+	if err != nil {
+		return err
+	}
+	defer node.Close()
+	c, err := client.Dial(client.Options{Node: node})
+	if err != nil {
+		return err
+	}
+	w := worker.New(c, crashtest.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: 64})
+	w.RegisterWorkflow(crashtest.CrashWorkflow)
+	w.RegisterActivity(crashtest.Step)
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Stop()
+
+	ctx := context.Background()
+	for i := range n {
+		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: fmt.Sprintf("crash-%d", i), TaskQueue: crashtest.TaskQueue,
+			WorkflowIDReusePolicy:                    client.WorkflowIDReusePolicyRejectDuplicate,
+			WorkflowIDConflictPolicy:                 client.WorkflowIDConflictPolicyUseExisting,
+			WorkflowExecutionErrorWhenAlreadyStarted: true,
+		}, crashtest.CrashWorkflow, i)
+		var started *client.WorkflowExecutionAlreadyStartedError
+		if err != nil && !errors.As(err, &started) {
+			return fmt.Errorf("start crash-%d: %w", i, err)
+		}
+	}
+	for i := range n {
+		var got int
+		if err := c.GetWorkflow(ctx, fmt.Sprintf("crash-%d", i), "").Get(ctx, &got); err != nil {
+			return fmt.Errorf("crash-%d: %w", i, err)
+		}
+		if got != crashtest.Expected(i) {
+			return fmt.Errorf("crash-%d returned %d, want %d", i, got, crashtest.Expected(i))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package crashtest_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grainflow/grainflow/crashtest"
+	"github.com/grainflow/grainflow/journal"
+	"github.com/grainflow/grainflow/journal/journalpb"
+	"github.com/grainflow/grainflow/sdk/converter"
+)
+
+const workflows = 40
+
+// TestSurvivesSIGKILL runs the child process, kills it with SIGKILL at
+// several points while workflows are in flight, restarts it on the same data
+// directory until it reports completion, and then audits the journal and the
+// activity log: every workflow completed with the right result, histories
+// have no gaps or duplicates, and no activity ran again once its completion
+// was recorded.
+func TestSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a child process")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "child")
+	build := exec.Command("go", "build", "-o", bin, "./child")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build child: %v\n%s", err, out)
+	}
+	dataDir, auditLog := filepath.Join(tmp, "data"), filepath.Join(tmp, "audit.log")
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, "-data-dir", dataDir, "-audit", auditLog, "-n", strconv.Itoa(workflows))
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd
+	}
+
+	for i, delay := range []time.Duration{400 * time.Millisecond, 900 * time.Millisecond, 1500 * time.Millisecond} {
+		cmd := start()
+		time.Sleep(delay)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatalf("kill %d: %v", i, err)
+		}
+		_ = cmd.Wait()
+		t.Logf("kill %d after %v: %d activity executions logged so far", i+1, delay, countLines(t, auditLog, "start"))
+	}
+
+	cmd := start()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("final run failed: %v", err)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatal("final run did not finish in 90 s")
+	}
+
+	audit(t, dataDir, readAudit(t, auditLog))
+}
+
+// execution is one line of the audit log.
+type execution struct {
+	at   time.Time
+	what string
+}
+
+// readAudit returns the log's executions by "workflowID/activityID".
+func readAudit(t *testing.T, path string) map[string][]execution {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]execution{}
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) != 5 {
+			continue // a line torn by SIGKILL
+		}
+		nanos, err := strconv.ParseInt(fields[3], 10, 64)
+		if err != nil {
+			continue
+		}
+		key := fields[0] + "/" + fields[1]
+		out[key] = append(out[key], execution{at: time.Unix(0, nanos), what: fields[4]})
+	}
+	return out
+}
+
+func countLines(t *testing.T, path, what string) int {
+	n := 0
+	for _, execs := range readAudit(t, path) {
+		for _, e := range execs {
+			if e.what == what {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func audit(t *testing.T, dataDir string, log map[string][]execution) {
+	j, err := journal.Open(dataDir, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ctx := context.Background()
+	reruns := 0
+	for i := range workflows {
+		id := fmt.Sprintf("crash-%d", i)
+		meta, err := j.Current(ctx, "default", id)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if meta.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED {
+			t.Fatalf("%s is %s", id, meta.GetStatus())
+		}
+		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: meta.GetRunId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var result int
+		if err := converter.GetDefaultDataConverter().FromPayloads(
+			events[len(events)-1].GetWorkflowExecutionCompleted().GetResult(), &result); err != nil || result != crashtest.Expected(i) {
+			t.Fatalf("%s result %d (%v), want %d", id, result, err, crashtest.Expected(i))
+		}
+		activityIDs := map[int64]string{}
+		seqs := map[int64]bool{}
+		for k, ev := range events {
+			if ev.GetEventId() != int64(k+1) {
+				t.Fatalf("%s: event %d has ID %d (gap or duplicate)", id, k+1, ev.GetEventId())
+			}
+			if s := ev.GetActivityTaskScheduled(); s != nil {
+				if seqs[s.GetSeq()] {
+					t.Fatalf("%s: activity seq %d scheduled twice", id, s.GetSeq())
+				}
+				seqs[s.GetSeq()] = true
+				activityIDs[ev.GetEventId()] = s.GetActivityId()
+			}
+			c := ev.GetActivityTaskCompleted()
+			if c == nil {
+				continue
+			}
+			key := id + "/" + activityIDs[c.GetScheduledEventId()]
+			completedAt := ev.GetTime().AsTime()
+			doneSeen := false
+			for _, e := range log[key] {
+				if e.what == "start" && e.at.After(completedAt) {
+					t.Fatalf("%s ran again at %v after its completion was recorded at %v", key, e.at, completedAt)
+				}
+				doneSeen = doneSeen || e.what == "done"
+			}
+			if !doneSeen {
+				t.Fatalf("%s completed without a logged execution", key)
+			}
+			if starts := len(log[key]) / 2; starts > 1 {
+				reruns++
+			}
+		}
+		if len(seqs) != crashtest.Steps+crashtest.FanOut {
+			t.Fatalf("%s scheduled %d activities, want %d", id, len(seqs), crashtest.Steps+crashtest.FanOut)
+		}
+	}
+	t.Logf("%d activities were in flight at a kill and ran again (at-least-once); none ran after completing", reruns)
+}

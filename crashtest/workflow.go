@@ -1,0 +1,102 @@
+// Package crashtest holds the crash test: the workflow its child process
+// runs (child/), and the test that kills that process with SIGKILL, restarts
+// it, and audits the journal and the activity log afterwards.
+package crashtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/grainflow/grainflow/sdk/activity"
+	"github.com/grainflow/grainflow/sdk/temporal"
+	"github.com/grainflow/grainflow/sdk/workflow"
+)
+
+// TaskQueue of the crash workflows.
+const TaskQueue = "crash"
+
+// Steps is the number of sequential activities; FanOut the parallel ones.
+const (
+	Steps  = 4
+	FanOut = 3
+)
+
+// CrashWorkflow runs Steps sequential activities, a durable timer, then
+// FanOut parallel activities, and returns the sum of their results.
+func CrashWorkflow(ctx workflow.Context, seed int) (int, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 50 * time.Millisecond},
+	})
+	sum := 0
+	for i := 1; i <= Steps; i++ {
+		var v int
+		if err := workflow.ExecuteActivity(ctx, Step, seed, i).Get(ctx, &v); err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	if err := workflow.Sleep(ctx, 300*time.Millisecond); err != nil {
+		return 0, err
+	}
+	var futures []workflow.Future
+	for i := 1; i <= FanOut; i++ {
+		futures = append(futures, workflow.ExecuteActivity(ctx, Step, seed, 100+i))
+	}
+	for _, f := range futures {
+		var v int
+		if err := f.Get(ctx, &v); err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum, nil
+}
+
+// Expected is CrashWorkflow's result for seed.
+func Expected(seed int) int {
+	sum := 0
+	for i := 1; i <= Steps; i++ {
+		sum += seed*1000 + i
+	}
+	for i := 1; i <= FanOut; i++ {
+		sum += seed*1000 + 100 + i
+	}
+	return sum
+}
+
+var (
+	auditMu   sync.Mutex
+	auditFile *os.File
+)
+
+// SetAuditLog makes Step append its audit lines to f.
+func SetAuditLog(f *os.File) {
+	auditMu.Lock()
+	defer auditMu.Unlock()
+	auditFile = f
+}
+
+// audit appends one synced line: workflow ID, activity ID, attempt, time, what.
+func audit(ctx context.Context, what string) {
+	info := activity.GetInfo(ctx)
+	auditMu.Lock()
+	defer auditMu.Unlock()
+	fmt.Fprintf(auditFile, "%s %s %d %d %s\n", info.WorkflowExecution.ID, info.ActivityID, info.Attempt, time.Now().UnixNano(), what)
+	_ = auditFile.Sync()
+}
+
+// Step is a slow activity: 50–200 ms.
+func Step(ctx context.Context, seed, i int) (int, error) {
+	audit(ctx, "start")
+	select {
+	case <-time.After(time.Duration(50+(seed*37+i*53)%150) * time.Millisecond):
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	audit(ctx, "done")
+	return seed*1000 + i, nil
+}
