@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestDemoKeepsWorkflowsAcrossRuns(t *testing.T) {
+	dir := t.TempDir()
+	var first, second, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"demo", "--data-dir", dir, "--orders", "2"}, &first, &stderr); code != 0 {
+		t.Fatalf("first run exited %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(first.String(), "first run") || !strings.Contains(first.String(), "refunded") {
+		t.Fatalf("first run output:\n%s", first.String())
+	}
+	if code := run(context.Background(), []string{"demo", "--data-dir", dir, "--orders", "2"}, &second, &stderr); code != 0 {
+		t.Fatalf("second run exited %d: %s", code, stderr.String())
+	}
+	out := second.String()
+	// 2 orders + 2 transfers + 2 approvals from the first run.
+	if !strings.Contains(out, "kept from earlier runs: 6 workflows") || !strings.Contains(out, "expense-waiting: still waiting since") {
+		t.Fatalf("second run did not report the first run's workflows:\n%s", out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"demo", "--orders", "0"}, {"demo", "--no-such-flag"}, {"demo", "extra"}} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, &out, &errOut); code != 2 {
+			t.Errorf("%v exited %d, want 2", args, code)
+		}
+		if errOut.Len() == 0 {
+			t.Errorf("%v printed no error", args)
+		}
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"help"}, &out, &out); code != 0 || !strings.Contains(out.String(), "Usage") {
+		t.Errorf("help: %d %s", code, out.String())
+	}
+}
