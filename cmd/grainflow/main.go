@@ -76,4 +76,3 @@ func defaultDataDir() string {
 	}
 	return ".grainflow"
 }
-

@@ -148,7 +148,7 @@ type registryActivities struct{}
 
 func (registryActivities) Charge(ctx context.Context, cents int) (string, error) { return "", nil }
 func (registryActivities) Ship(ctx context.Context) error                        { return nil }
-func (registryActivities) Helper() int                                          { return 0 }
+func (registryActivities) Helper() int                                           { return 0 }
 
 func expectPanic(t *testing.T, what, contains string, f func()) {
 	t.Helper()

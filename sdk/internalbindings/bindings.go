@@ -39,3 +39,9 @@ var (
 	FunctionName          = internal.FunctionName
 	ConvertFailureToError = internal.ConvertFailureToError
 )
+
+type (
+	NonDeterminismError    = internal.NonDeterminismError
+	WorkflowTaskPanicError = internal.WorkflowTaskPanicError
+	DeadlockError          = internal.DeadlockError
+)

@@ -1,0 +1,128 @@
+package actor_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grainflow/grainflow/actor"
+	"github.com/grainflow/grainflow/journal/journalpb"
+	"github.com/grainflow/grainflow/sdk/activity"
+	internal "github.com/grainflow/grainflow/sdk/internalbindings"
+	"github.com/grainflow/grainflow/sdk/temporal"
+	"github.com/grainflow/grainflow/sdk/workflow"
+)
+
+func PanickingWorkflow(ctx workflow.Context) error {
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, nil)
+	panic("bad code")
+}
+
+func TestWorkflowPanicBlocksByDefault(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(PanickingWorkflow)
+	n.startWorker(reg)
+	n.start("p", PanickingWorkflow)
+	ctx := context.Background()
+	if err := n.engine.SignalWorkflow(ctx, "", "p", "", "go", nil); err != nil {
+		t.Fatal(err)
+	}
+	desc, err := n.engine.DescribeWorkflow(ctx, "", "p", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var panicErr *internal.WorkflowTaskPanicError
+	if !errors.As(desc.TaskFailure, &panicErr) || panicErr.Value != "bad code" || !strings.Contains(panicErr.StackTrace, "PanickingWorkflow") {
+		t.Fatalf("task failure %v", desc.TaskFailure)
+	}
+	if desc.Meta.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING {
+		t.Fatalf("status %s, want the workflow kept open", desc.Meta.GetStatus())
+	}
+	// The node still serves other workflows.
+	n.start("p2", PanickingWorkflow)
+}
+
+func TestWorkflowPanicFailsWithPolicy(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(PanickingWorkflow)
+	if _, err := n.engine.StartWorker("q", reg, actor.WorkerOptions{FailWorkflowOnPanic: true}); err != nil {
+		t.Fatal(err)
+	}
+	n.start("p", PanickingWorkflow)
+	if err := n.engine.SignalWorkflow(context.Background(), "", "p", "", "go", nil); err != nil {
+		t.Fatal(err)
+	}
+	err := n.result("p", nil)
+	var panicErr *temporal.PanicError
+	if !errors.As(err, &panicErr) || !strings.Contains(panicErr.StackTrace(), "PanickingWorkflow") {
+		t.Fatalf("workflow error %v", err)
+	}
+}
+
+func SilentActivity(ctx context.Context) error {
+	if !activity.HasHeartbeatDetails(ctx) {
+		activity.RecordHeartbeat(ctx, "started")
+	}
+	<-ctx.Done() // stops heartbeating
+	return ctx.Err()
+}
+
+func HeartbeatWorkflow(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 50 * time.Millisecond,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1}})
+	return workflow.ExecuteActivity(ctx, SilentActivity).Get(ctx, nil)
+}
+
+func TestHeartbeatTimeout(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(HeartbeatWorkflow)
+	reg.RegisterActivity(SilentActivity)
+	n.startWorker(reg)
+	n.start("hb", HeartbeatWorkflow)
+	err := n.result("hb", nil)
+	var timeout *temporal.TimeoutError
+	var details string
+	if !errors.As(err, &timeout) || timeout.TimeoutType() != temporal.TimeoutTypeHeartbeat {
+		t.Fatalf("workflow error %v, want a heartbeat timeout", err)
+	}
+	if err := timeout.LastHeartbeatDetails(&details); err != nil || details != "started" {
+		t.Fatalf("last heartbeat details %q, %v", details, err)
+	}
+}
+
+func CancelActivityWorkflow(ctx workflow.Context) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, WaitForCancellation: true})
+	actCtx, cancel := workflow.WithCancel(ctx)
+	f := workflow.ExecuteActivity(actCtx, Hang)
+	workflow.GetSignalChannel(ctx, "stop").Receive(ctx, nil)
+	cancel()
+	err := f.Get(ctx, nil)
+	if temporal.IsCanceledError(err) {
+		return "activity canceled", nil
+	}
+	return "", err
+}
+
+func TestActivityCancellation(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(CancelActivityWorkflow)
+	reg.RegisterActivity(Hang)
+	n.startWorker(reg)
+	n.start("ca", CancelActivityWorkflow)
+	if err := n.engine.SignalWorkflow(context.Background(), "", "ca", "", "stop", nil); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := n.result("ca", &got); err != nil || got != "activity canceled" {
+		t.Fatalf("result %q, %v", got, err)
+	}
+	if k := n.kinds("ca"); !strings.Contains(k, "ActivityTaskCancelRequested") || !strings.Contains(k, "ActivityTaskCanceled") {
+		t.Fatalf("history %s", k)
+	}
+}

@@ -1,0 +1,141 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/grainflow/grainflow/cluster"
+	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/temporal"
+	"github.com/grainflow/grainflow/sdk/worker"
+	"github.com/grainflow/grainflow/sdk/workflow"
+)
+
+// Counter sums the "add" signals it receives until it is canceled, and
+// answers the "total" query.
+func Counter(ctx workflow.Context, start int) (int, error) {
+	total := start
+	if err := workflow.SetQueryHandler(ctx, "total", func() (int, error) { return total, nil }); err != nil {
+		return 0, err
+	}
+	adds := workflow.GetSignalChannel(ctx, "add")
+	for {
+		var n int
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(adds, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, &n) })
+		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
+		sel.Select(ctx)
+		if ctx.Err() != nil {
+			return total, ctx.Err()
+		}
+		total += n
+	}
+}
+
+func setup(t *testing.T) client.Client {
+	node, err := cluster.Open(cluster.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Dial(client.Options{Node: node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(Counter)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Stop(); c.Close(); _ = node.Close() })
+	return c
+}
+
+func total(t *testing.T, c client.Client, id string) int {
+	t.Helper()
+	v, err := c.QueryWorkflow(context.Background(), id, "", "total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := v.Get(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSignalWithStartQueryCancel(t *testing.T) {
+	c := setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	opts := client.StartWorkflowOptions{TaskQueue: "q"}
+	run, err := c.SignalWithStartWorkflow(ctx, "counter", "add", 5, opts, Counter, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.SignalWithStartWorkflow(ctx, "counter", "add", 7, opts, Counter, 100)
+	if err != nil || again.GetRunID() != run.GetRunID() {
+		t.Fatalf("second SignalWithStart started another run: %v, %v", again, err)
+	}
+	if n := total(t, c, "counter"); n != 112 {
+		t.Fatalf("total %d, want 112", n)
+	}
+	if err := c.CancelWorkflow(ctx, "counter", ""); err != nil {
+		t.Fatal(err)
+	}
+	err = run.Get(ctx, nil)
+	var wfErr *temporal.WorkflowExecutionError
+	if !errors.As(err, &wfErr) || !temporal.IsCanceledError(err) {
+		t.Fatalf("canceled run: %v", err)
+	}
+	desc, err := c.DescribeWorkflowExecution(ctx, "counter", "")
+	if err != nil || desc.Meta.GetStatus().String() != "WORKFLOW_STATUS_CANCELED" {
+		t.Fatalf("describe: %v, %v", desc, err)
+	}
+	it := c.GetWorkflowHistory(ctx, "counter", "", false, client.HistoryEventFilterTypeAllEvent)
+	var n int
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if ev.GetEventId() != int64(n) {
+			t.Fatalf("event %d has ID %d", n, ev.GetEventId())
+		}
+	}
+	if int64(n) != desc.HistoryLength {
+		t.Fatalf("iterated %d events, describe says %d", n, desc.HistoryLength)
+	}
+}
+
+func TestTerminateAndAlreadyStarted(t *testing.T) {
+	c := setup(t)
+	ctx := context.Background()
+	opts := client.StartWorkflowOptions{ID: "c", TaskQueue: "q"}
+	run, err := c.ExecuteWorkflow(ctx, opts, Counter, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As in Temporal: a second start returns the running workflow...
+	same, err := c.ExecuteWorkflow(ctx, opts, Counter, 0)
+	if err != nil || same.GetRunID() != run.GetRunID() {
+		t.Fatalf("second start: %v, %v", same, err)
+	}
+	// ...unless the caller asks for the error.
+	opts.WorkflowExecutionErrorWhenAlreadyStarted = true
+	var started *client.WorkflowExecutionAlreadyStartedError
+	if _, err := c.ExecuteWorkflow(ctx, opts, Counter, 0); !errors.As(err, &started) {
+		t.Fatalf("want WorkflowExecutionAlreadyStartedError, got %v", err)
+	}
+	if err := c.TerminateWorkflow(ctx, "c", "", "test over"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Get(ctx, nil); !temporal.IsTerminatedError(err) {
+		t.Fatalf("terminated run: %v", err)
+	}
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "q"}, "NoSuchWorkflow"); err == nil {
+		t.Fatal("starting an unregistered workflow type succeeded")
+	}
+}
