@@ -113,6 +113,8 @@ func (db *DB) failQueued() {
 // commitGroup stages each append of the group on top of the ones before it,
 // commits the batch once, and answers every caller.
 func (db *DB) commitGroup(group []*appendOp) {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
 	batch := db.pebble.NewBatch()
 	defer batch.Close()
 	staged := make(map[string]*journalpb.WorkflowMeta) // run key -> meta after the staged appends

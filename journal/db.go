@@ -55,6 +55,9 @@ type DB struct {
 	// mu guards closed against Append racing Close.
 	mu     sync.RWMutex
 	closed bool
+	// writeMu serializes the committer's groups with the retention sweep,
+	// which reads state (the current-run pointer) that commits change.
+	writeMu sync.Mutex
 }
 
 var _ Journal = (*DB)(nil)

@@ -30,6 +30,8 @@ func (db *DB) sweepLoop() {
 // history (one range delete), its metadata, and the workflow's current-run
 // pointer if it still names that run. It returns how many runs it removed.
 func (db *DB) Sweep(now time.Time) (int, error) {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
 	lower := []byte{tagRetention}
 	upper := appendTime([]byte{tagRetention}, now.Add(-db.opts.Retention))
 	iter, err := db.pebble.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
