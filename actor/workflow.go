@@ -23,6 +23,7 @@ const (
 	activityRetryPrefix = "activity/"
 	activityRetrySuffix = "/retry"
 	workflowTimeoutID   = "workflow/timeout"
+	workflowBackoffID   = "workflow/backoff"
 )
 
 // Backoff of retrying a failed workflow task (non-determinism, panic,
@@ -66,6 +67,9 @@ type workflowActor struct {
 	timers     map[string]pendingTimer // by journal timer ID, for user timers
 	startEvent *journalpb.Event
 	closeEvent *journalpb.Event
+	// codeRan is set once the run's code has run (a WorkflowTaskCompleted
+	// is recorded); a retried run's code waits for its backoff until then.
+	codeRan bool
 
 	taskFailure error
 	taskRetry   time.Duration
@@ -188,7 +192,7 @@ func (a *workflowActor) load() error {
 	}
 	a.buildExecution(history)
 	a.resumeActivities()
-	if a.exec != nil && hasUnprocessedInputs(history) {
+	if a.exec != nil && hasUnprocessedInputs(history) && !a.inBackoff() {
 		// Inputs recorded while the code could not run: run it on them now.
 		_ = a.commit(nil, appendExtras{})
 	}
@@ -334,6 +338,8 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 	switch x := ev.GetAttributes().(type) {
 	case *journalpb.Event_WorkflowExecutionStarted:
 		a.startEvent = ev
+	case *journalpb.Event_WorkflowTaskCompleted:
+		a.codeRan = true
 	case *journalpb.Event_ActivityTaskScheduled:
 		a.activities[ev.GetEventId()] = &pendingActivity{eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled,
 			scheduledTime: ev.GetTime().AsTime(), attempt: 1}
@@ -404,7 +410,7 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 		closing = closing || closeStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
 	}
 	var outputs []*journalpb.Event
-	runCode := len(inputs) == 0 || slices.ContainsFunc(inputs, isInputEvent)
+	runCode := (len(inputs) == 0 || slices.ContainsFunc(inputs, isInputEvent)) && !a.inBackoff()
 	if a.exec != nil && !closing && !runCode {
 		a.unseen = append(a.unseen, inputs...)
 	}
@@ -436,9 +442,11 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 			status = s
 		}
 	}
+	var retry *runRetry
 	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		req.Status = status
 		req.DeleteTimers = append(req.DeleteTimers, a.allTimers()...)
+		retry = a.planRetry(events[len(events)-1], now)
 	} else {
 		wake := a.needsWake(events)
 		req.Wake = &wake
@@ -467,6 +475,9 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 	}
 	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		a.closed(status)
+	}
+	if retry != nil {
+		return a.startRetry(retry)
 	}
 	return nil
 }
@@ -517,16 +528,20 @@ func (a *workflowActor) workflowTimeout() time.Time {
 	return runDeadline(a.startEvent)
 }
 
+// runDeadline is when a run times out: the earlier of its run timeout and
+// the expiration of the whole execution, or zero if neither is set.
 func runDeadline(started *journalpb.Event) time.Time {
 	attrs := started.GetWorkflowExecutionStarted()
-	d := attrs.GetWorkflowRunTimeout().AsDuration()
-	if e := attrs.GetWorkflowExecutionTimeout().AsDuration(); e > 0 && (d == 0 || e < d) {
-		d = e
+	var deadline time.Time
+	if d := attrs.GetWorkflowRunTimeout().AsDuration(); d > 0 {
+		deadline = started.GetTime().AsTime().Add(d)
 	}
-	if d <= 0 {
-		return time.Time{}
+	if attrs.GetWorkflowExecutionExpirationTime() != nil {
+		if e := attrs.GetWorkflowExecutionExpirationTime().AsTime(); deadline.IsZero() || e.Before(deadline) {
+			deadline = e
+		}
 	}
-	return started.GetTime().AsTime().Add(d)
+	return deadline
 }
 
 func retryTimerID(scheduledEventID int64) string {

@@ -60,6 +60,9 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 		OriginalExecutionRunId:   runID,
 		Memo:                     req.Memo,
 	}}, Time: timestamppb.New(now)}
+	if d := req.WorkflowExecutionTimeout; d > 0 {
+		started.GetWorkflowExecutionStarted().WorkflowExecutionExpirationTime = timestamppb.New(now.Add(d))
+	}
 	inputs := []*journalpb.Event{started}
 	if m.signal != nil {
 		inputs = append(inputs, signalEvent(*m.signal))
@@ -80,10 +83,10 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 	if deadline := runDeadline(started); !deadline.IsZero() {
 		extras.addTimers = []journal.Timer{{Run: a.run(), ID: workflowTimeoutID, FireAt: deadline}}
 	}
+	a.startEvent = started // the code may close the run in this very commit
 	if err := a.commit(inputs, extras); err != nil {
 		return "", err
 	}
-	a.startEvent = started
 	return runID, nil
 }
 
@@ -379,6 +382,27 @@ func (a *workflowActor) timerDue(m *timerDue) {
 			return
 		}
 		a.dispatch(act)
+	case t.ID == workflowBackoffID:
+		// The retry's backoff is over: run the code on its start.
+		if a.codeRan {
+			a.dropTimer(t)
+			return
+		}
+		if a.exec == nil && a.taskFailure == nil {
+			history, err := a.engine.journal.History(context.Background(), a.run())
+			if err != nil {
+				handled = false
+				return
+			}
+			a.buildExecution(history)
+		}
+		if a.exec == nil {
+			// No worker yet (or the code fails): fire once it can run.
+			handled = false
+			a.deferred = append(a.deferred, m)
+			return
+		}
+		_ = a.commit(nil, appendExtras{deleteTimers: []journal.Timer{t}})
 	case t.ID == workflowTimeoutID:
 		_ = a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_WorkflowExecutionTimedOut{WorkflowExecutionTimedOut: &journalpb.WorkflowExecutionTimedOut{
 			RetryState: journalpb.RetryState_RETRY_STATE_TIMEOUT}}}}, appendExtras{deleteTimers: []journal.Timer{t}})

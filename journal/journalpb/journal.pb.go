@@ -1405,8 +1405,14 @@ type WorkflowExecutionStarted struct {
 	OriginalExecutionRunId   string                 `protobuf:"bytes,11,opt,name=original_execution_run_id,json=originalExecutionRunId,proto3" json:"original_execution_run_id,omitempty"`
 	Memo                     map[string]*Payload    `protobuf:"bytes,12,rep,name=memo,proto3" json:"memo,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Header                   map[string]*Payload    `protobuf:"bytes,13,rep,name=header,proto3" json:"header,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields            protoimpl.UnknownFields
-	sizeCache                protoimpl.SizeCache
+	// first_workflow_task_backoff delays the first run of the code, for a
+	// retry of a failed run.
+	FirstWorkflowTaskBackoff *durationpb.Duration `protobuf:"bytes,14,opt,name=first_workflow_task_backoff,json=firstWorkflowTaskBackoff,proto3" json:"first_workflow_task_backoff,omitempty"`
+	// workflow_execution_expiration_time is when the whole execution, retries
+	// included, times out; set from workflow_execution_timeout at the first start.
+	WorkflowExecutionExpirationTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=workflow_execution_expiration_time,json=workflowExecutionExpirationTime,proto3" json:"workflow_execution_expiration_time,omitempty"`
+	unknownFields                   protoimpl.UnknownFields
+	sizeCache                       protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionStarted) Reset() {
@@ -1530,6 +1536,20 @@ func (x *WorkflowExecutionStarted) GetHeader() map[string]*Payload {
 	return nil
 }
 
+func (x *WorkflowExecutionStarted) GetFirstWorkflowTaskBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.FirstWorkflowTaskBackoff
+	}
+	return nil
+}
+
+func (x *WorkflowExecutionStarted) GetWorkflowExecutionExpirationTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WorkflowExecutionExpirationTime
+	}
+	return nil
+}
+
 type WorkflowExecutionCompleted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Result        *Payloads              `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
@@ -1575,11 +1595,13 @@ func (x *WorkflowExecutionCompleted) GetResult() *Payloads {
 }
 
 type WorkflowExecutionFailed struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Failure       *Failure               `protobuf:"bytes,1,opt,name=failure,proto3" json:"failure,omitempty"`
-	RetryState    RetryState             `protobuf:"varint,2,opt,name=retry_state,json=retryState,proto3,enum=grainflow.journal.v1.RetryState" json:"retry_state,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Failure    *Failure               `protobuf:"bytes,1,opt,name=failure,proto3" json:"failure,omitempty"`
+	RetryState RetryState             `protobuf:"varint,2,opt,name=retry_state,json=retryState,proto3,enum=grainflow.journal.v1.RetryState" json:"retry_state,omitempty"`
+	// new_execution_run_id names the run that retries this one, if any.
+	NewExecutionRunId string `protobuf:"bytes,3,opt,name=new_execution_run_id,json=newExecutionRunId,proto3" json:"new_execution_run_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionFailed) Reset() {
@@ -1624,6 +1646,13 @@ func (x *WorkflowExecutionFailed) GetRetryState() RetryState {
 		return x.RetryState
 	}
 	return RetryState_RETRY_STATE_UNSPECIFIED
+}
+
+func (x *WorkflowExecutionFailed) GetNewExecutionRunId() string {
+	if x != nil {
+		return x.NewExecutionRunId
+	}
+	return ""
 }
 
 type WorkflowExecutionCanceled struct {
@@ -1731,10 +1760,12 @@ func (x *WorkflowExecutionTerminated) GetIdentity() string {
 }
 
 type WorkflowExecutionTimedOut struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RetryState    RetryState             `protobuf:"varint,1,opt,name=retry_state,json=retryState,proto3,enum=grainflow.journal.v1.RetryState" json:"retry_state,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RetryState RetryState             `protobuf:"varint,1,opt,name=retry_state,json=retryState,proto3,enum=grainflow.journal.v1.RetryState" json:"retry_state,omitempty"`
+	// new_execution_run_id names the run that retries this one, if any.
+	NewExecutionRunId string `protobuf:"bytes,2,opt,name=new_execution_run_id,json=newExecutionRunId,proto3" json:"new_execution_run_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionTimedOut) Reset() {
@@ -1772,6 +1803,13 @@ func (x *WorkflowExecutionTimedOut) GetRetryState() RetryState {
 		return x.RetryState
 	}
 	return RetryState_RETRY_STATE_UNSPECIFIED
+}
+
+func (x *WorkflowExecutionTimedOut) GetNewExecutionRunId() string {
+	if x != nil {
+		return x.NewExecutionRunId
+	}
+	return ""
 }
 
 type WorkflowExecutionSignaled struct {
@@ -2827,7 +2865,7 @@ const file_journal_proto_rawDesc = "" +
 	"\x0etimer_canceled\x18  \x01(\v2#.grainflow.journal.v1.TimerCanceledH\x00R\rtimerCanceled\x12O\n" +
 	"\x0fmarker_recorded\x18( \x01(\v2$.grainflow.journal.v1.MarkerRecordedH\x00R\x0emarkerRecordedB\f\n" +
 	"\n" +
-	"attributes\"\xc9\a\n" +
+	"attributes\"\x8c\t\n" +
 	"\x18WorkflowExecutionStarted\x12#\n" +
 	"\rworkflow_type\x18\x01 \x01(\tR\fworkflowType\x12\x1d\n" +
 	"\n" +
@@ -2843,7 +2881,9 @@ const file_journal_proto_rawDesc = "" +
 	" \x01(\tR\x13firstExecutionRunId\x129\n" +
 	"\x19original_execution_run_id\x18\v \x01(\tR\x16originalExecutionRunId\x12L\n" +
 	"\x04memo\x18\f \x03(\v28.grainflow.journal.v1.WorkflowExecutionStarted.MemoEntryR\x04memo\x12R\n" +
-	"\x06header\x18\r \x03(\v2:.grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntryR\x06header\x1aV\n" +
+	"\x06header\x18\r \x03(\v2:.grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntryR\x06header\x12X\n" +
+	"\x1bfirst_workflow_task_backoff\x18\x0e \x01(\v2\x19.google.protobuf.DurationR\x18firstWorkflowTaskBackoff\x12g\n" +
+	"\"workflow_execution_expiration_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\x1fworkflowExecutionExpirationTime\x1aV\n" +
 	"\tMemoEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1aX\n" +
@@ -2851,20 +2891,22 @@ const file_journal_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"T\n" +
 	"\x1aWorkflowExecutionCompleted\x126\n" +
-	"\x06result\x18\x01 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x06result\"\x95\x01\n" +
+	"\x06result\x18\x01 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x06result\"\xc6\x01\n" +
 	"\x17WorkflowExecutionFailed\x127\n" +
 	"\afailure\x18\x01 \x01(\v2\x1d.grainflow.journal.v1.FailureR\afailure\x12A\n" +
 	"\vretry_state\x18\x02 \x01(\x0e2 .grainflow.journal.v1.RetryStateR\n" +
-	"retryState\"U\n" +
+	"retryState\x12/\n" +
+	"\x14new_execution_run_id\x18\x03 \x01(\tR\x11newExecutionRunId\"U\n" +
 	"\x19WorkflowExecutionCanceled\x128\n" +
 	"\adetails\x18\x01 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\adetails\"\x8b\x01\n" +
 	"\x1bWorkflowExecutionTerminated\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\x128\n" +
 	"\adetails\x18\x02 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\adetails\x12\x1a\n" +
-	"\bidentity\x18\x03 \x01(\tR\bidentity\"^\n" +
+	"\bidentity\x18\x03 \x01(\tR\bidentity\"\x8f\x01\n" +
 	"\x19WorkflowExecutionTimedOut\x12A\n" +
 	"\vretry_state\x18\x01 \x01(\x0e2 .grainflow.journal.v1.RetryStateR\n" +
-	"retryState\"\xbd\x02\n" +
+	"retryState\x12/\n" +
+	"\x14new_execution_run_id\x18\x02 \x01(\tR\x11newExecutionRunId\"\xbd\x02\n" +
 	"\x19WorkflowExecutionSignaled\x12\x1f\n" +
 	"\vsignal_name\x18\x01 \x01(\tR\n" +
 	"signalName\x124\n" +
@@ -3085,44 +3127,46 @@ var file_journal_proto_depIdxs = []int32{
 	5,  // 45: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
 	36, // 46: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
 	37, // 47: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	4,  // 48: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 49: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 50: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 51: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	4,  // 52: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
-	1,  // 53: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 54: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
-	38, // 55: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	4,  // 56: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
-	41, // 57: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	41, // 58: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	41, // 59: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
-	41, // 60: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
-	5,  // 61: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	39, // 62: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	4,  // 63: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 64: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 65: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	6,  // 66: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 67: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 68: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	6,  // 69: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
-	42, // 70: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
-	4,  // 71: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	41, // 72: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	42, // 73: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
-	40, // 74: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	6,  // 75: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
-	3,  // 76: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 77: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 78: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 79: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,  // 80: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
-	81, // [81:81] is the sub-list for method output_type
-	81, // [81:81] is the sub-list for method input_type
-	81, // [81:81] is the sub-list for extension type_name
-	81, // [81:81] is the sub-list for extension extendee
-	0,  // [0:81] is the sub-list for field type_name
+	41, // 48: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
+	42, // 49: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
+	4,  // 50: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	6,  // 51: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 52: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 53: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	4,  // 54: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
+	1,  // 55: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 56: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
+	38, // 57: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	4,  // 58: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
+	41, // 59: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	41, // 60: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	41, // 61: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
+	41, // 62: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
+	5,  // 63: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	39, // 64: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	4,  // 65: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	6,  // 66: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 67: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	6,  // 68: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 69: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 70: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	6,  // 71: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
+	42, // 72: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
+	4,  // 73: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	41, // 74: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	42, // 75: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
+	40, // 76: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	6,  // 77: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
+	3,  // 78: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 79: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 80: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 81: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,  // 82: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
+	83, // [83:83] is the sub-list for method output_type
+	83, // [83:83] is the sub-list for method input_type
+	83, // [83:83] is the sub-list for extension type_name
+	83, // [83:83] is the sub-list for extension extendee
+	0,  // [0:83] is the sub-list for field type_name
 }
 
 func init() { file_journal_proto_init() }

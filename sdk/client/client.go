@@ -74,9 +74,11 @@ type Client interface {
 type WorkflowRun interface {
 	GetID() string
 	GetRunID() string
-	// Get blocks until the run closes, then decodes its result into valuePtr
-	// (which may be nil) or returns its error: a *temporal.WorkflowExecutionError
-	// wrapping the cause for failed, canceled, terminated and timed-out runs.
+	// Get blocks until the run closes, following the runs that retry it
+	// under its retry policy, then decodes the last run's result into
+	// valuePtr (which may be nil) or returns its error: a
+	// *temporal.WorkflowExecutionError wrapping the cause for failed,
+	// canceled, terminated and timed-out runs.
 	Get(ctx context.Context, valuePtr any) error
 }
 
@@ -296,7 +298,13 @@ func (r *workflowRun) GetRunID() string { return r.runID }
 
 func (r *workflowRun) Get(ctx context.Context, valuePtr any) error {
 	c := r.client
-	closeEvent, err := c.engine.WaitForClose(ctx, c.opts.Namespace, r.workflowID, r.runID)
+	runID := r.runID
+	closeEvent, err := c.engine.WaitForClose(ctx, c.opts.Namespace, r.workflowID, runID)
+	// Follow the retries of a failed or timed-out run to the last one.
+	for err == nil && nextRunID(closeEvent) != "" {
+		runID = nextRunID(closeEvent)
+		closeEvent, err = c.engine.WaitForClose(ctx, c.opts.Namespace, r.workflowID, runID)
+	}
 	if err != nil {
 		return err
 	}
@@ -320,7 +328,15 @@ func (r *workflowRun) Get(ctx context.Context, valuePtr any) error {
 	default:
 		return fmt.Errorf("client: workflow %s run %s closed with unexpected event %T", r.workflowID, r.runID, attrs)
 	}
-	return internal.NewWorkflowExecutionError(r.workflowID, r.runID, r.workflowType, cause)
+	return internal.NewWorkflowExecutionError(r.workflowID, runID, r.workflowType, cause)
+}
+
+// nextRunID is the run that retries the run closeEvent closed, if any.
+func nextRunID(closeEvent *journalpb.Event) string {
+	if id := closeEvent.GetWorkflowExecutionFailed().GetNewExecutionRunId(); id != "" {
+		return id
+	}
+	return closeEvent.GetWorkflowExecutionTimedOut().GetNewExecutionRunId()
 }
 
 // historyIterator loads the history on first use and then iterates over it.

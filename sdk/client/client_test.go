@@ -139,3 +139,56 @@ func TestTerminateAndAlreadyStarted(t *testing.T) {
 		t.Fatal("starting an unregistered workflow type succeeded")
 	}
 }
+
+// FlakyWorkflow fails its first two attempts.
+func FlakyWorkflow(ctx workflow.Context, key string) (int32, error) {
+	attempt := workflow.GetInfo(ctx).Attempt
+	if attempt < 3 {
+		return 0, temporal.NewApplicationError("not yet", "NotYet")
+	}
+	return attempt, nil
+}
+
+func TestWorkflowRetryPolicy(t *testing.T) {
+	node, err := cluster.Open(cluster.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := client.Dial(client.Options{Node: node})
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(FlakyWorkflow)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Stop(); _ = node.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "retry", TaskQueue: "q",
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 20 * time.Millisecond, MaximumAttempts: 5}}, FlakyWorkflow, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attempt int32
+	if err := run.Get(ctx, &attempt); err != nil || attempt != 3 {
+		t.Fatalf("result attempt %d, %v; want success on attempt 3", attempt, err)
+	}
+	first, err := c.DescribeWorkflowExecution(ctx, "retry", run.GetRunID())
+	if err != nil || first.Meta.GetStatus().String() != "WORKFLOW_STATUS_FAILED" {
+		t.Fatalf("first run: %v, %v", first, err)
+	}
+	latest, err := c.DescribeWorkflowExecution(ctx, "retry", "")
+	if err != nil || latest.Meta.GetStatus().String() != "WORKFLOW_STATUS_COMPLETED" || latest.Meta.GetRunId() == run.GetRunID() {
+		t.Fatalf("latest run: %v, %v", latest, err)
+	}
+
+	// With MaximumAttempts 2 the retries run out: Get returns the last failure.
+	run, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "retry-out", TaskQueue: "q",
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 20 * time.Millisecond, MaximumAttempts: 2}}, FlakyWorkflow, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var appErr *temporal.ApplicationError
+	if err := run.Get(ctx, nil); !errors.As(err, &appErr) || appErr.Type() != "NotYet" {
+		t.Fatalf("exhausted retries: %v", err)
+	}
+}
