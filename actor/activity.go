@@ -15,6 +15,7 @@ import (
 type workerConfig struct {
 	registry *internal.Registry
 	opts     WorkerOptions
+	pool     sync.WaitGroup // the worker's pool goroutines
 }
 
 // activityTask is one attempt of an activity, waiting for or holding a slot
@@ -39,6 +40,31 @@ type attemptKey struct {
 	scheduledEventID             int64
 }
 
+// runningAttempt is an attempt that holds a pool slot: how to cancel it and
+// what it last reported through a heartbeat.
+type runningAttempt struct {
+	cancel context.CancelCauseFunc
+
+	mu            sync.Mutex
+	details       *journalpb.Payloads
+	lastHeartbeat time.Time
+}
+
+// heartbeat records the details of a heartbeat.
+func (r *runningAttempt) heartbeat(details *journalpb.Payloads) {
+	r.mu.Lock()
+	r.details, r.lastHeartbeat = details, time.Now()
+	r.mu.Unlock()
+}
+
+// lastDetails returns the latest heartbeat details and their time (zero if
+// the attempt has not heartbeated).
+func (r *runningAttempt) lastDetails() (*journalpb.Payloads, time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.details, r.lastHeartbeat
+}
+
 // Why an attempt's context ended early.
 var (
 	errCancelRequested = errors.New("activity cancellation requested")
@@ -57,17 +83,16 @@ type taskQueue struct {
 	cond    *sync.Cond
 	tasks   []*activityTask
 	cfg     *workerConfig
-	running map[attemptKey]context.CancelCauseFunc
+	running map[attemptKey]*runningAttempt
 	// outstanding holds every attempt submitted and not yet settled by its
 	// workflow, so a re-activated workflow does not dispatch it twice.
 	outstanding map[attemptKey]struct{}
 	stopCtx     context.Context
 	stopAll     context.CancelCauseFunc
-	pool        sync.WaitGroup
 }
 
 func newTaskQueue(e *Engine, name string) *taskQueue {
-	q := &taskQueue{engine: e, name: name, running: make(map[attemptKey]context.CancelCauseFunc),
+	q := &taskQueue{engine: e, name: name, running: make(map[attemptKey]*runningAttempt),
 		outstanding: make(map[attemptKey]struct{})}
 	q.cond = sync.NewCond(&q.mu)
 	return q
@@ -101,18 +126,21 @@ func (q *taskQueue) start(reg *internal.Registry, opts WorkerOptions) error {
 	q.cfg = &workerConfig{registry: reg, opts: opts}
 	q.stopCtx, q.stopAll = context.WithCancelCause(context.Background())
 	for range opts.MaxConcurrentActivityExecutionSize {
-		q.pool.Add(1)
+		q.cfg.pool.Add(1)
 		go q.work(q.cfg, q.stopCtx)
 	}
 	return nil
 }
 
-// stop cancels running attempts, waits up to the stop timeout for the pool
-// to return, and leaves queued tasks for the next worker.
-func (q *taskQueue) stop() {
+// stop stops the queue's worker, if one is started.
+func (q *taskQueue) stop() { q.stopWorker(q.config()) }
+
+// stopWorker stops worker cfg if it is still the queue's worker: it cancels
+// running attempts, waits up to the stop timeout for the pool to return, and
+// leaves queued tasks for the next worker.
+func (q *taskQueue) stopWorker(cfg *workerConfig) {
 	q.mu.Lock()
-	cfg := q.cfg
-	if cfg == nil {
+	if cfg == nil || q.cfg != cfg {
 		q.mu.Unlock()
 		return
 	}
@@ -121,7 +149,7 @@ func (q *taskQueue) stop() {
 	q.cond.Broadcast()
 	q.mu.Unlock()
 	done := make(chan struct{})
-	go func() { q.pool.Wait(); close(done) }()
+	go func() { cfg.pool.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(cfg.opts.StopTimeout):
@@ -159,9 +187,9 @@ func (q *taskQueue) settle(key attemptKey) {
 // running one has its context canceled. It reports whether it found one.
 func (q *taskQueue) cancel(key attemptKey) bool {
 	q.mu.Lock()
-	if stop, ok := q.running[key]; ok {
+	if r, ok := q.running[key]; ok {
 		q.mu.Unlock()
-		stop(errCancelRequested)
+		r.cancel(errCancelRequested)
 		return true
 	}
 	for i, t := range q.tasks {
@@ -176,9 +204,21 @@ func (q *taskQueue) cancel(key attemptKey) bool {
 	return false
 }
 
+// heartbeat returns the last heartbeat of the activity's running attempt.
+func (q *taskQueue) heartbeat(key attemptKey) (details *journalpb.Payloads, at time.Time, running bool) {
+	q.mu.Lock()
+	r, ok := q.running[key]
+	q.mu.Unlock()
+	if !ok {
+		return nil, time.Time{}, false
+	}
+	details, at = r.lastDetails()
+	return details, at, true
+}
+
 // work is one pool goroutine of a started worker.
 func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
-	defer q.pool.Done()
+	defer cfg.pool.Done()
 	for {
 		q.mu.Lock()
 		for len(q.tasks) == 0 && q.cfg == cfg {
@@ -191,10 +231,11 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 		t := q.tasks[0]
 		q.tasks = q.tasks[1:]
 		ctx, cancel := context.WithCancelCause(stopCtx)
-		q.running[t.key()] = cancel
+		attempt := &runningAttempt{cancel: cancel, details: t.heartbeatDetails}
+		q.running[t.key()] = attempt
 		q.mu.Unlock()
 
-		result := q.runAttempt(ctx, cfg, t)
+		result := q.runAttemptSafely(ctx, cfg, t, attempt)
 
 		stopping := errors.Is(context.Cause(ctx), errWorkerStopping)
 		q.mu.Lock()
@@ -218,8 +259,23 @@ func (q *taskQueue) report(t *activityTask, r *activityResult) {
 	q.engine.host(t.namespace, t.workflowID).send(t.namespace, t.workflowID, r)
 }
 
+// runAttemptSafely is runAttempt with a panic of the engine's own code
+// turned into a failed attempt (panics of the activity are PanicErrors
+// already), so a pool goroutine never dies.
+func (q *taskQueue) runAttemptSafely(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt) (r *activityResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			q.engine.opts.Logger.Error("activity attempt panicked in the engine", "workflow_id", t.workflowID,
+				"activity_type", t.scheduled.GetActivityType(), "panic", p)
+			err := internal.NewApplicationError(fmt.Sprintf("internal error running the activity: %v", p), "EngineError", false, nil)
+			r = &activityResult{failure: internal.ConvertErrorToFailure(err, nil)}
+		}
+	}()
+	return q.runAttempt(ctx, cfg, t, attempt)
+}
+
 // runAttempt runs one attempt under its timeouts and returns its outcome.
-func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activityTask) *activityResult {
+func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt) *activityResult {
 	s := t.scheduled
 	dc := cfg.opts.DataConverter
 	timeout := func(tt journalpb.TimeoutType, details *journalpb.Payloads) *activityResult {
@@ -258,8 +314,6 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 	attemptCtx, stopAttempt := context.WithCancelCause(ctx)
 	defer stopAttempt(nil)
 
-	var mu sync.Mutex
-	lastDetails := t.heartbeatDetails
 	var heartbeatTimer *time.Timer
 	hbTimeout := s.GetHeartbeatTimeout().AsDuration()
 	if hbTimeout > 0 {
@@ -286,9 +340,7 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 		Logger: internal.NewStructuredLogger(q.engine.opts.Logger.With(
 			"workflow_id", t.workflowID, "activity_id", s.GetActivityId(), "activity_type", s.GetActivityType(), "attempt", t.attempt)),
 		Heartbeat: func(details *journalpb.Payloads) {
-			mu.Lock()
-			lastDetails = details
-			mu.Unlock()
+			attempt.heartbeat(details)
 			if heartbeatTimer != nil {
 				heartbeatTimer.Reset(hbTimeout)
 			}
@@ -315,9 +367,7 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 			o.err = attemptCtx.Err()
 		}
 	}
-	mu.Lock()
-	details := lastDetails
-	mu.Unlock()
+	details, _ := attempt.lastDetails()
 	if o.err == nil {
 		return &activityResult{result: o.result, heartbeat: details}
 	}

@@ -100,6 +100,12 @@ type PendingActivity struct {
 	LastFailure *journalpb.Failure
 	// NextAttemptTime is when a retry is due, if one is scheduled.
 	NextAttemptTime time.Time
+	// HeartbeatDetails are the latest heartbeat details: of the running
+	// attempt, or else those the previous attempt left.
+	HeartbeatDetails *journalpb.Payloads
+	// LastHeartbeatTime is when the running attempt last heartbeated (zero
+	// if it has not).
+	LastHeartbeatTime time.Time
 }
 
 // PendingTimer describes a started timer.

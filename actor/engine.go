@@ -50,6 +50,9 @@ type Engine struct {
 	mu     sync.Mutex
 	queues map[string]*taskQueue
 	closed bool
+	// done is closed by Close, so callers waiting for a workflow actor's
+	// answer return instead of waiting for an actor that has stopped.
+	done chan struct{}
 }
 
 // NewEngine starts an engine over j. Workflows recorded in j resume when a
@@ -70,14 +73,17 @@ func NewEngine(j journal.Journal, opts EngineOptions) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	logger := opts.Logger
+	// protoactor logs routine events (and recovered panics) at Info; only
+	// its warnings and errors are worth the engine's log.
+	actorLog := slog.New(warnOnly{opts.Logger.Handler()}).With("component", "protoactor")
 	e := &Engine{
 		journal: j,
 		opts:    opts,
 		system: protoactor.NewActorSystem(protoactor.WithLoggerFactory(func(*protoactor.ActorSystem) *slog.Logger {
-			return logger.With("component", "protoactor")
+			return actorLog
 		})),
 		queues: make(map[string]*taskQueue),
+		done:   make(chan struct{}),
 	}
 	for p := range j.Partitions() {
 		e.hosts = append(e.hosts, newPartitionHost(e, p))
@@ -97,6 +103,7 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
+	close(e.done)
 	queues := make([]*taskQueue, 0, len(e.queues))
 	for _, q := range e.queues {
 		queues = append(queues, q)
@@ -132,7 +139,7 @@ func (e *Engine) StartWorker(taskQueue string, reg *internal.Registry, opts Work
 	closed := e.closed
 	e.mu.Unlock()
 	if closed {
-		return nil, errors.New("actor: engine is closed")
+		return nil, errEngineClosed
 	}
 	q := e.queue(taskQueue)
 	if err := q.start(reg, opts); err != nil {
@@ -152,7 +159,13 @@ func (e *Engine) StartWorker(taskQueue string, reg *internal.Registry, opts Work
 		h.wakeWaiting(taskQueue)
 		h.nudgeTimers()
 	}
-	return q.stop, nil
+	cfg := q.config()
+	return func() {
+		q.stopWorker(cfg)
+		for _, h := range e.hosts {
+			h.broadcast(&workerStopped{worker: cfg})
+		}
+	}, nil
 }
 
 // worker returns the started worker of a task queue, or nil.
@@ -187,14 +200,35 @@ func (e *Engine) checkPayload(what string, p *journalpb.Payloads) error {
 // ask sends msg to the workflow's actor and waits for the reply on ch.
 func ask[T any](ctx context.Context, e *Engine, ns, workflowID string, msg any, ch chan T) (T, error) {
 	e.host(ns, workflowID).send(ns, workflowID, msg)
+	var zero T
 	select {
 	case r := <-ch:
 		return r, nil
 	case <-ctx.Done():
-		var zero T
 		return zero, ctx.Err()
+	case <-e.done:
+		// The reply may have been sent just before Close.
+		select {
+		case r := <-ch:
+			return r, nil
+		default:
+			return zero, errEngineClosed
+		}
 	}
 }
+
+// warnOnly is a slog handler that drops records below Warn.
+type warnOnly struct{ slog.Handler }
+
+func (h warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnOnly) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnOnly{h.Handler.WithAttrs(attrs)}
+}
+
+func (h warnOnly) WithGroup(name string) slog.Handler { return warnOnly{h.Handler.WithGroup(name)} }
 
 // StartWorkflow starts a run and returns its run ID once the start is durable.
 func (e *Engine) StartWorkflow(ctx context.Context, req *StartWorkflowRequest) (string, error) {
@@ -210,7 +244,8 @@ func (e *Engine) SignalWithStartWorkflow(ctx context.Context, req *StartWorkflow
 	return e.start(ctx, req, &signalInput{name: signalName, input: input, identity: req.Identity})
 }
 
-func (e *Engine) start(ctx context.Context, req *StartWorkflowRequest, signal *signalInput) (string, error) {
+func (e *Engine) start(ctx context.Context, in *StartWorkflowRequest, signal *signalInput) (string, error) {
+	req := *in // the caller's request is not modified
 	req.Namespace = e.namespace(req.Namespace)
 	if req.WorkflowID == "" || req.WorkflowType == "" || req.TaskQueue == "" {
 		return "", errors.New("actor: start needs a workflow ID, a workflow type and a task queue")
@@ -224,7 +259,7 @@ func (e *Engine) start(ctx context.Context, req *StartWorkflowRequest, signal *s
 		}
 	}
 	ch := make(chan startReply, 1)
-	r, err := ask(ctx, e, req.Namespace, req.WorkflowID, &startRequest{req: req, signal: signal, reply: ch}, ch)
+	r, err := ask(ctx, e, req.Namespace, req.WorkflowID, &startRequest{req: &req, signal: signal, reply: ch}, ch)
 	if err != nil {
 		return "", err
 	}

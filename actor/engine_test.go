@@ -111,6 +111,12 @@ func (n *testNode) kinds(id string) string {
 	return strings.Join(kinds, " ")
 }
 
+// waitPassivated waits until no workflow actor is in memory.
+func (n *testNode) waitPassivated() {
+	n.t.Helper()
+	eventually(n.t, "workflows to passivate", func() bool { return actor.ActiveWorkflows(n.engine) == 0 })
+}
+
 // eventually polls cond until it holds or the deadline passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()

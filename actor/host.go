@@ -65,6 +65,15 @@ func (h *partitionHost) send(ns, workflowID string, msg any) {
 	h.engine.system.Root.Send(pid, msg)
 }
 
+// broadcast sends msg to every active workflow actor of the partition.
+func (h *partitionHost) broadcast(msg any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, pid := range h.actors {
+		h.engine.system.Root.Send(pid, msg)
+	}
+}
+
 // passivate forgets the actor of key if it is still self. Messages sent
 // after this go to a new activation.
 func (h *partitionHost) passivate(key workflowKey, self *protoactor.PID) {

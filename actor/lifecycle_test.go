@@ -56,7 +56,7 @@ func TestPassivatedWorkflowWakesOnSignalAndQuery(t *testing.T) {
 	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: 20 * time.Millisecond})
 	n.startWorker(waitRegistry())
 	n.start("w", WaitWorkflow, time.Hour)
-	time.Sleep(100 * time.Millisecond) // long enough to passivate several times over
+	n.waitPassivated()
 	ctx := context.Background()
 	if err := n.engine.SignalWorkflow(ctx, "", "w", "", "go", payload(t, "now")); err != nil {
 		t.Fatal(err)
@@ -66,7 +66,7 @@ func TestPassivatedWorkflowWakesOnSignalAndQuery(t *testing.T) {
 		t.Fatalf("result %q, %v", got, err)
 	}
 	// A closed, passivated workflow still answers queries by replaying.
-	time.Sleep(100 * time.Millisecond)
+	n.waitPassivated()
 	res, err := n.engine.QueryWorkflow(ctx, "", "w", "", "state", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,8 @@ func TestPassivatedWorkflowWakesOnSignalAndQuery(t *testing.T) {
 func TestPassivatedWorkflowWakesOnTimer(t *testing.T) {
 	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: 20 * time.Millisecond})
 	n.startWorker(waitRegistry())
-	n.start("w", WaitWorkflow, 300*time.Millisecond)
+	n.start("w", WaitWorkflow, time.Second)
+	n.waitPassivated() // the timer, not a live actor, has to wake it
 	var got string
 	if err := n.result("w", &got); err != nil || got != "timed out" {
 		t.Fatalf("result %q, %v", got, err)

@@ -2,6 +2,7 @@ package actor
 
 import (
 	"errors"
+	"time"
 
 	"github.com/grainflow/grainflow/journal"
 	"github.com/grainflow/grainflow/journal/journalpb"
@@ -96,8 +97,15 @@ type timerDue struct{ timer journal.Timer }
 // workerStarted says a worker for a task queue started on this node.
 type workerStarted struct{ taskQueue string }
 
+// workerStopped says a worker stopped: its workflow code no longer runs.
+type workerStopped struct{ worker *workerConfig }
+
 // retryTask asks a workflow whose code failed to try again.
 type retryTask struct{}
+
+// reloadRequest asks a workflow to rebuild itself from the journal after a
+// failed append or activation; delay is how long it waited, for backoff.
+type reloadRequest struct{ delay time.Duration }
 
 var errEngineClosed = errors.New("actor: engine is closed")
 

@@ -63,6 +63,7 @@ type workflowActor struct {
 	loaded     bool
 	meta       *journalpb.WorkflowMeta // latest run; nil if the workflow has none
 	exec       *internal.Execution     // nil while no worker serves the task queue, or after a task failure
+	execWorker *workerConfig           // the worker whose registry exec runs
 	activities map[int64]*pendingActivity
 	timers     map[string]pendingTimer // by journal timer ID, for user timers
 	startEvent *journalpb.Event
@@ -81,7 +82,7 @@ type workflowActor struct {
 	unseen []*journalpb.Event
 
 	waiters    []chan closeReply
-	deferred   []any // messages that need workflow code while no worker serves the queue
+	deferred   []any // messages that need workflow code while it cannot run (no worker, or a failed task)
 	passivated bool
 }
 
@@ -115,17 +116,47 @@ func (a *workflowActor) handleSafely(msg any) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.engine.opts.Logger.Error("workflow actor panicked", "workflow_id", a.key.workflowID, "panic", p, "stack", string(debug.Stack()))
-			failRequest(msg, fmt.Errorf("actor: internal error handling %T: %v", msg, p))
 			a.unload()
+			a.abandon(msg, fmt.Errorf("actor: internal error handling %T: %v", msg, p))
 		}
 	}()
 	if !a.loaded {
 		if err := a.load(); err != nil {
-			failRequest(msg, err)
+			a.engine.opts.Logger.Error("workflow activation failed", "workflow_id", a.key.workflowID, "error", err)
+			a.abandon(msg, fmt.Errorf("actor: activate workflow %s: %w", a.key.workflowID, err))
 			return
 		}
 	}
 	a.handle(msg)
+}
+
+// abandon gives up on a message the actor could not handle: a client gets
+// err, the timer service may send a due timer again, and work that only this
+// message would have moved on (an activity outcome) is picked up by a later
+// reload, which dispatches the activity again.
+func (a *workflowActor) abandon(msg any, err error) {
+	switch m := msg.(type) {
+	case *timerDue:
+		a.host.timerHandled(m.timer)
+	case *activityResult:
+		a.engine.queue(m.taskQueue).settle(attemptKey{a.key.namespace, a.key.workflowID, m.runID, m.scheduledEventID})
+		a.reloadLater(firstTaskRetry)
+	case *reloadRequest:
+		a.reloadLater(min(2*m.delay, maxTaskRetry))
+	}
+	failRequest(msg, err)
+}
+
+// reloadLater has the workflow rebuilt from the journal after delay, which
+// resumes its pending activities and runs its code on recorded inputs.
+func (a *workflowActor) reloadLater(delay time.Duration) {
+	select {
+	case <-a.engine.done:
+		return
+	default:
+	}
+	h, key := a.host, a.key
+	time.AfterFunc(delay, func() { h.send(key.namespace, key.workflowID, &reloadRequest{delay: delay}) })
 }
 
 func (a *workflowActor) handle(msg any) {
@@ -153,8 +184,12 @@ func (a *workflowActor) handle(msg any) {
 		a.timerDue(m)
 	case *workerStarted:
 		a.workerStarted()
+	case *workerStopped:
+		a.workerStopped(m.worker)
 	case *retryTask:
 		a.retryTask()
+	case *reloadRequest:
+		// Handled by activation: the state was rebuilt from the journal.
 	}
 }
 
@@ -191,10 +226,12 @@ func (a *workflowActor) load() error {
 		return nil
 	}
 	a.buildExecution(history)
-	a.resumeActivities()
+	if err := a.resumeActivities(); err != nil {
+		return err
+	}
 	if a.exec != nil && hasUnprocessedInputs(history) && !a.inBackoff() {
 		// Inputs recorded while the code could not run: run it on them now.
-		_ = a.commit(nil, appendExtras{})
+		return a.commit(nil, appendExtras{})
 	}
 	return nil
 }
@@ -226,7 +263,7 @@ func (a *workflowActor) buildExecution(history []*journalpb.Event) {
 		a.failTask(err)
 		return
 	}
-	a.exec = exec
+	a.exec, a.execWorker = exec, w
 }
 
 func (a *workflowActor) newExecution(w *workerConfig) *internal.Execution {
@@ -283,22 +320,51 @@ func (a *workflowActor) retryTask() {
 	if a.exec != nil && hasUnprocessedInputs(history) {
 		_ = a.commit(nil, appendExtras{})
 	}
+	a.runDeferred()
 }
 
 func (a *workflowActor) workerStarted() {
 	if !a.isOpen() || a.exec != nil {
-		a.resumeActivities()
+		_ = a.resumeActivities()
 		return
 	}
-	deferred := a.deferred
-	a.deferred = nil
 	if err := a.load(); err != nil {
 		a.engine.opts.Logger.Error("reload after worker start failed", "workflow_id", a.key.workflowID, "error", err)
 		return
 	}
+	a.runDeferred()
+}
+
+// runDeferred handles the messages that waited for the code to be able to
+// run again, once it can.
+func (a *workflowActor) runDeferred() {
+	if a.exec == nil {
+		return
+	}
+	deferred := a.deferred
+	a.deferred = nil
 	for _, m := range deferred {
 		a.handle(m)
 	}
+}
+
+// workerStopped drops the Execution if it runs the stopped worker's code:
+// the run waits for the next worker of its task queue, whose registry it
+// replays with.
+func (a *workflowActor) workerStopped(w *workerConfig) {
+	if a.exec == nil || a.execWorker != w {
+		return
+	}
+	a.exec.Close()
+	a.exec, a.execWorker, a.unseen = nil, nil, nil
+	if a.engine.worker(a.meta.GetTaskQueue()) != nil {
+		// A new worker started before this message arrived.
+		if err := a.load(); err != nil {
+			a.engine.opts.Logger.Error("reload after worker restart failed", "workflow_id", a.key.workflowID, "error", err)
+		}
+		return
+	}
+	a.host.waitFor(a.meta.GetTaskQueue(), a.key)
 }
 
 // hasUnprocessedInputs reports whether history ends with inputs that no
@@ -453,9 +519,14 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 	}
 
 	if err := a.engine.journal.Append(context.Background(), req); err != nil {
+		// Nothing of this batch happened. The in-memory state may be ahead
+		// of the journal (the code ran): drop it and rebuild from the journal.
 		a.engine.opts.Logger.Error("journal append failed", "workflow_id", a.key.workflowID, "error", err)
 		a.unload()
-		return err
+		if !errors.Is(err, journal.ErrClosed) {
+			a.reloadLater(firstTaskRetry)
+		}
+		return fmt.Errorf("actor: record %d events of workflow %s: %w", len(events), a.key.workflowID, err)
 	}
 
 	// Durable: now act.
@@ -463,22 +534,28 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 	for _, ev := range events {
 		a.apply(ev)
 	}
+	var canceled activityCancellations
 	for _, ev := range outputs {
 		switch x := ev.GetAttributes().(type) {
 		case *journalpb.Event_ActivityTaskScheduled:
 			a.dispatch(a.activities[ev.GetEventId()])
 		case *journalpb.Event_ActivityTaskCancelRequested:
-			a.cancelActivity(x.ActivityTaskCancelRequested.GetScheduledEventId())
+			a.cancelActivity(x.ActivityTaskCancelRequested.GetScheduledEventId(), &canceled)
 		case *journalpb.Event_TimerStarted:
 			a.host.nudgeTimers()
 		}
 	}
 	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		a.closed(status)
+		if retry != nil {
+			return a.startRetry(retry)
+		}
+		return nil
 	}
-	if retry != nil {
-		return a.startRetry(retry)
-	}
+	// Activities with no attempt out to report their cancellation are
+	// recorded canceled in a batch of their own, as new inputs. This
+	// batch is already durable, so its caller succeeded whatever happens.
+	_ = a.recordCanceled(canceled)
 	return nil
 }
 
@@ -567,6 +644,13 @@ func (a *workflowActor) closed(status journalpb.WorkflowStatus) {
 	if a.retryTimer != nil {
 		a.retryTimer.Stop()
 	}
+	// Timers that waited for the code are void: the close deleted them.
+	for _, m := range a.deferred {
+		if t, ok := m.(*timerDue); ok {
+			a.host.timerHandled(t.timer)
+		}
+	}
+	a.deferred = nil
 	for _, w := range a.waiters {
 		w <- closeReply{event: a.closeEvent}
 	}

@@ -1,7 +1,9 @@
 package actor
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +77,7 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 		WorkflowType: req.WorkflowType, TaskQueue: req.TaskQueue, StartTime: timestamppb.New(now),
 		Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING, NextEventId: 1}
 	if w := a.engine.worker(req.TaskQueue); w != nil {
-		a.exec = a.newExecution(w)
+		a.exec, a.execWorker = a.newExecution(w), w
 	} else {
 		a.host.waitFor(req.TaskQueue, a.key)
 	}
@@ -194,13 +196,23 @@ func (a *workflowActor) describe(runID string) (*WorkflowDescription, error) {
 	desc := &WorkflowDescription{Meta: proto.Clone(a.meta).(*journalpb.WorkflowMeta),
 		HistoryLength: a.meta.GetNextEventId() - 1, TaskFailure: a.taskFailure}
 	for _, act := range a.activities {
-		desc.PendingActivities = append(desc.PendingActivities, PendingActivity{
+		pa := PendingActivity{
 			ScheduledEventID: act.eventID, ActivityID: act.scheduled.GetActivityId(), ActivityType: act.scheduled.GetActivityType(),
-			Attempt: act.attempt, Running: act.dispatched, LastFailure: act.lastFailure, NextAttemptTime: act.nextAttempt})
+			Attempt: act.attempt, LastFailure: act.lastFailure, NextAttemptTime: act.nextAttempt, HeartbeatDetails: act.heartbeat}
+		if act.dispatched {
+			details, at, running := a.engine.queue(a.activityQueue(act)).heartbeat(a.attemptKey(act.eventID))
+			pa.Running = running
+			if !at.IsZero() {
+				pa.HeartbeatDetails, pa.LastHeartbeatTime = details, at
+			}
+		}
+		desc.PendingActivities = append(desc.PendingActivities, pa)
 	}
+	slices.SortFunc(desc.PendingActivities, func(x, y PendingActivity) int { return cmp.Compare(x.ScheduledEventID, y.ScheduledEventID) })
 	for id, t := range a.timers {
 		desc.PendingTimers = append(desc.PendingTimers, PendingTimer{TimerID: strings.TrimPrefix(id, userTimerPrefix), FireTime: t.fireAt})
 	}
+	slices.SortFunc(desc.PendingTimers, func(x, y PendingTimer) int { return x.FireTime.Compare(y.FireTime) })
 	return desc, nil
 }
 
@@ -248,28 +260,54 @@ func (a *workflowActor) dispatch(act *pendingActivity) {
 // resumeActivities dispatches, after a restart, every activity that is
 // scheduled, not finished, not waiting for a retry and not already in flight
 // on this node. Completed activities are not pending, so they never run again.
-func (a *workflowActor) resumeActivities() {
+// It fails only if recording cancellations fails.
+func (a *workflowActor) resumeActivities() error {
 	if !a.isOpen() {
-		return
+		return nil
 	}
+	var canceled activityCancellations
 	for _, act := range a.activities {
 		q := a.engine.queue(a.activityQueue(act))
 		switch {
 		case q.inFlight(a.attemptKey(act.eventID)):
 			act.dispatched = true
 		case act.cancelRequested:
-			_ = a.commit([]*journalpb.Event{canceledEvent(act, nil)}, appendExtras{})
+			canceled.add(a, act)
 		case !act.nextAttempt.IsZero() && act.nextAttempt.After(time.Now()):
 			// The retry timer in the journal dispatches it.
 		default:
 			a.dispatch(act)
 		}
 	}
+	return a.recordCanceled(canceled)
+}
+
+// activityCancellations collects activities to record as canceled because
+// no attempt of theirs is out that could report it.
+type activityCancellations struct {
+	events []*journalpb.Event
+	extras appendExtras
+}
+
+func (c *activityCancellations) add(a *workflowActor, act *pendingActivity) {
+	c.events = append(c.events, canceledEvent(act, nil))
+	if !act.nextAttempt.IsZero() {
+		c.extras.deleteTimers = append(c.extras.deleteTimers, a.journalTimer(retryTimerID(act.eventID), act.nextAttempt))
+	}
+}
+
+// recordCanceled appends the collected cancellations and runs the code on them.
+func (a *workflowActor) recordCanceled(c activityCancellations) error {
+	if len(c.events) == 0 || !a.isOpen() {
+		return nil
+	}
+	return a.commit(c.events, c.extras)
 }
 
 // cancelActivity handles a cancel request of the workflow code: a running or
-// queued attempt is canceled; one waiting for a retry is canceled at once.
-func (a *workflowActor) cancelActivity(scheduledEventID int64) {
+// queued attempt is canceled and reports it; an activity waiting for a retry
+// is added to c, to be recorded canceled at once.
+func (a *workflowActor) cancelActivity(scheduledEventID int64, c *activityCancellations) {
 	act := a.activities[scheduledEventID]
 	if act == nil {
 		return
@@ -277,11 +315,7 @@ func (a *workflowActor) cancelActivity(scheduledEventID int64) {
 	if act.dispatched && a.engine.queue(a.activityQueue(act)).cancel(a.attemptKey(act.eventID)) {
 		return // the attempt reports its cancellation
 	}
-	var extras appendExtras
-	if !act.nextAttempt.IsZero() {
-		extras.deleteTimers = []journal.Timer{a.journalTimer(retryTimerID(act.eventID), act.nextAttempt)}
-	}
-	_ = a.commit([]*journalpb.Event{canceledEvent(act, nil)}, extras)
+	c.add(a, act)
 }
 
 func canceledEvent(act *pendingActivity, details *journalpb.Payloads) *journalpb.Event {
