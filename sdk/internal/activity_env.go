@@ -3,6 +3,7 @@ package internal
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"runtime/debug"
 	"time"
@@ -12,38 +13,79 @@ import (
 
 // ActivityType names an activity.
 type ActivityType struct {
+	// Name is the activity's registered name.
 	Name string
+}
+
+// GetName returns t.Name; it lets code written against Temporal's protobuf
+// activity type (ActivityError.ActivityType().GetName()) compile unchanged.
+func (t *ActivityType) GetName() string {
+	if t == nil {
+		return ""
+	}
+	return t.Name
 }
 
 // ActivityInfo describes the running activity attempt; activity.GetInfo
 // returns it. WorkflowExecution plus ActivityID identify the activity across
 // attempts and restarts, which makes them a good idempotency key.
 type ActivityInfo struct {
-	TaskToken         []byte
-	WorkflowType      *WorkflowType
+	// TaskToken identifies this activity for the engine.
+	TaskToken []byte
+	// WorkflowType is the type of the workflow that scheduled the activity.
+	WorkflowType *WorkflowType
+	// WorkflowNamespace is the namespace of that workflow. Deprecated: use
+	// Namespace, which holds the same value.
 	WorkflowNamespace string
+	// WorkflowExecution is the ID and run ID of that workflow.
 	WorkflowExecution WorkflowExecution
-	ActivityID        string
-	ActivityType      ActivityType
-	TaskQueue         string
-	HeartbeatTimeout  time.Duration
-	ScheduledTime     time.Time
-	StartedTime       time.Time
-	Deadline          time.Time
+	// ActivityID is the activity's ID, unique within the workflow run.
+	ActivityID string
+	// ActivityType is the activity's registered name.
+	ActivityType ActivityType
+	// TaskQueue is the task queue the activity was scheduled on.
+	TaskQueue string
+	// Namespace is the activity's namespace.
+	Namespace string
+	// HeartbeatTimeout is the longest allowed gap between heartbeats; 0
+	// means none is required.
+	HeartbeatTimeout time.Duration
+	// ScheduleToCloseTimeout bounds the activity, retries included.
+	ScheduleToCloseTimeout time.Duration
+	// StartToCloseTimeout bounds one attempt.
+	StartToCloseTimeout time.Duration
+	// ScheduledTime is when the workflow scheduled the activity.
+	ScheduledTime time.Time
+	// StartedTime is when this attempt started.
+	StartedTime time.Time
+	// Deadline is when this attempt times out.
+	Deadline time.Time
 	// Attempt is 1 for the first attempt and grows with each retry.
-	Attempt         int32
+	Attempt int32
+	// IsLocalActivity is always false: local activities are not supported.
 	IsLocalActivity bool
+	// RetryPolicy is the activity's retry policy, if the workflow set one.
+	RetryPolicy *RetryPolicy
 }
+
+// IsWorkflowActivity reports whether a workflow scheduled the activity
+// (always, in this engine).
+func (i *ActivityInfo) IsWorkflowActivity() bool { return i.WorkflowExecution.ID != "" }
 
 // ActivityEnvironment is what an activity attempt can reach through its
 // context: its info, the previous attempt's heartbeat details, and the
-// engine's heartbeat callback.
+// engine's heartbeat callback. The engine builds one per attempt.
 type ActivityEnvironment struct {
-	Info             ActivityInfo
+	Info ActivityInfo
+	// HeartbeatDetails are the last details an earlier attempt heartbeated.
 	HeartbeatDetails *journalpb.Payloads
-	DataConverter    DataConverter
-	Logger           Logger
-	// Heartbeat delivers encoded heartbeat details to the engine.
+	// DataConverter encodes arguments, results and heartbeat details
+	// (default GetDefaultDataConverter()).
+	DataConverter DataConverter
+	// Logger is what activity.GetLogger returns (default: discard).
+	Logger Logger
+	// Heartbeat delivers encoded heartbeat details to the engine; it must be
+	// safe to call from any goroutine.
 	Heartbeat func(details *journalpb.Payloads)
 }
 
@@ -56,8 +98,9 @@ func ActivityEnvironmentOf(ctx context.Context) *ActivityEnvironment {
 	return env
 }
 
-// mustActivityEnvironment is ActivityEnvironmentOf for the activity package's
-// functions, which Temporal documents as panicking outside an activity.
+// mustActivityEnvironment is ActivityEnvironmentOf for the activity
+// package's functions, which panic outside an activity, as Temporal's do:
+// calling them elsewhere is a programming error.
 func mustActivityEnvironment(ctx context.Context, op string) *ActivityEnvironment {
 	env := ActivityEnvironmentOf(ctx)
 	if env == nil {
@@ -71,12 +114,15 @@ func GetActivityInfo(ctx context.Context) ActivityInfo {
 	return mustActivityEnvironment(ctx, "GetInfo").Info
 }
 
-// RecordActivityHeartbeat reports liveness and progress details.
+// RecordActivityHeartbeat reports that the activity is alive, with progress
+// details that a later attempt can read with GetActivityHeartbeatDetails
+// and that a heartbeat timeout error carries. Details that cannot be
+// encoded are logged and not sent.
 func RecordActivityHeartbeat(ctx context.Context, details ...any) {
 	env := mustActivityEnvironment(ctx, "RecordHeartbeat")
 	payloads, err := env.DataConverter.ToPayloads(details...)
 	if err != nil {
-		env.Logger.Error("cannot encode heartbeat details", "error", err)
+		env.Logger.Error("activity heartbeat details cannot be encoded; heartbeat not sent", "error", err)
 		return
 	}
 	if env.Heartbeat != nil {
@@ -89,11 +135,12 @@ func HasActivityHeartbeatDetails(ctx context.Context) bool {
 	return len(mustActivityEnvironment(ctx, "HasHeartbeatDetails").HeartbeatDetails.GetPayloads()) > 0
 }
 
-// GetActivityHeartbeatDetails decodes the last details an earlier attempt heartbeated.
+// GetActivityHeartbeatDetails decodes the last details an earlier attempt
+// heartbeated, or returns ErrNoData.
 func GetActivityHeartbeatDetails(ctx context.Context, valuePtrs ...any) error {
 	env := mustActivityEnvironment(ctx, "GetHeartbeatDetails")
 	if len(env.HeartbeatDetails.GetPayloads()) == 0 {
-		return ErrNoValue
+		return ErrNoData
 	}
 	return env.DataConverter.FromPayloads(env.HeartbeatDetails, valuePtrs...)
 }
@@ -103,29 +150,60 @@ func GetActivityLogger(ctx context.Context) Logger {
 	return mustActivityEnvironment(ctx, "GetLogger").Logger
 }
 
+// Application error types of the failures RunActivity produces itself.
+const (
+	// ActivityArgumentsErrorType marks input that does not fit the
+	// function's parameters (too many values, or a value of the wrong type).
+	ActivityArgumentsErrorType = "BadArguments"
+	// ActivityResultErrorType marks a result that cannot be encoded.
+	ActivityResultErrorType = "BadResult"
+	// ActivitySignatureErrorType marks a fn that is not a valid activity.
+	ActivitySignatureErrorType = "BadActivityFunction"
+)
+
 // RunActivity runs one attempt of activity fn: it decodes input into fn's
-// parameters, calls fn with a context that carries env, and encodes the
-// result. Arguments that do not fit fn give a non-retryable ApplicationError;
-// a panic becomes a PanicError carrying the stack.
+// parameters, calls fn with a context that carries a copy of env, and
+// encodes the result. (Temporal's SDK calls this ExecuteActivity; in this
+// package that name is the workflow API's.)
+//
+// Input with fewer values than fn has parameters leaves the rest at their
+// zero values, as Temporal does, so parameters can be added to an activity
+// without breaking workflows that schedule it. Input that does not fit
+// (more values, or a value of the wrong type), an invalid fn, and a result
+// that cannot be encoded give a non-retryable ApplicationError, since
+// another attempt would fail the same way. A panic in fn becomes a
+// retryable PanicError carrying the stack. Errors fn returns are returned
+// unchanged.
 func RunActivity(ctx context.Context, fn any, env *ActivityEnvironment, input *journalpb.Payloads) (result *journalpb.Payloads, err error) {
-	if env.DataConverter == nil {
-		env.DataConverter = GetDefaultDataConverter()
+	attempt := *env
+	if attempt.DataConverter == nil {
+		attempt.DataConverter = GetDefaultDataConverter()
 	}
-	if env.Logger == nil {
-		env.Logger = discardLogger{}
+	if attempt.Logger == nil {
+		attempt.Logger = NewStructuredLogger(slog.New(slog.DiscardHandler))
 	}
-	fv := reflect.ValueOf(fn)
-	ft := fv.Type()
-	ctx = context.WithValue(ctx, activityEnvKey{}, env)
-	args, err := decodeActivityArgs(ft, ctx, input, env.DataConverter)
-	if err != nil {
-		return nil, NewApplicationError(fmt.Sprintf("activity %s: %v", env.Info.ActivityType.Name, err), "BadArguments", true, nil)
+	if attempt.Info.Namespace == "" {
+		attempt.Info.Namespace = attempt.Info.WorkflowNamespace
 	}
+	name := attempt.Info.ActivityType.Name
 	defer func() {
 		if p := recover(); p != nil {
-			result, err = nil, NewPanicError(p, string(debug.Stack()))
+			result, err = nil, newActivityPanicError(p, string(debug.Stack()))
 		}
 	}()
+
+	fv := reflect.ValueOf(fn)
+	if fv.Kind() != reflect.Func {
+		return nil, NewApplicationError(fmt.Sprintf("activity %s: %T is not a function", name, fn), ActivitySignatureErrorType, true, nil)
+	}
+	if err := validateActivityFunc(fv.Type()); err != nil {
+		return nil, NewApplicationError(fmt.Sprintf("activity %s: %v", name, err), ActivitySignatureErrorType, true, nil)
+	}
+	ctx = context.WithValue(ctx, activityEnvKey{}, &attempt)
+	args, err := decodeActivityArgs(fv.Type(), ctx, input, attempt.DataConverter)
+	if err != nil {
+		return nil, NewApplicationError(fmt.Sprintf("activity %s: %v", name, err), ActivityArgumentsErrorType, true, nil)
+	}
 	out := fv.Call(args)
 	if errV := out[len(out)-1]; !errV.IsNil() {
 		return nil, errV.Interface().(error)
@@ -133,31 +211,32 @@ func RunActivity(ctx context.Context, fn any, env *ActivityEnvironment, input *j
 	if len(out) == 1 {
 		return nil, nil
 	}
-	encoded, err := env.DataConverter.ToPayloads(out[0].Interface())
+	encoded, err := attempt.DataConverter.ToPayloads(out[0].Interface())
 	if err != nil {
-		return nil, NewApplicationError(fmt.Sprintf("activity %s: encode result: %v", env.Info.ActivityType.Name, err), "BadResult", true, nil)
+		return nil, NewApplicationError(fmt.Sprintf("activity %s: encoding the result: %v", name, err), ActivityResultErrorType, true, nil)
 	}
 	return encoded, nil
 }
 
-// decodeActivityArgs builds the argument list of ft: ctx first if ft takes a
-// context.Context, then one decoded payload per remaining parameter.
+// decodeActivityArgs builds the argument list of ft: ctx first if ft takes
+// a context.Context, then one decoded value per remaining parameter.
 func decodeActivityArgs(ft reflect.Type, ctx context.Context, input *journalpb.Payloads, dc DataConverter) ([]reflect.Value, error) {
 	var args []reflect.Value
 	first := 0
-	if ft.NumIn() > 0 && ft.In(0) == contextContextType {
+	if ft.NumIn() > 0 && ft.In(0) == reflect.TypeFor[context.Context]() {
 		args = append(args, reflect.ValueOf(ctx))
 		first = 1
 	}
 	payloads := input.GetPayloads()
-	if want := ft.NumIn() - first; want != len(payloads) {
-		return nil, fmt.Errorf("takes %d arguments, got %d", want, len(payloads))
+	if params := ft.NumIn() - first; len(payloads) > params {
+		return nil, fmt.Errorf("takes %d arguments, got %d", params, len(payloads))
 	}
-	for i, p := range payloads {
-		t := ft.In(first + i)
-		v := reflect.New(t)
-		if err := dc.FromPayload(p, v.Interface()); err != nil {
-			return nil, fmt.Errorf("argument %d (%s): %w", i+1, t, err)
+	for i := first; i < ft.NumIn(); i++ {
+		v := reflect.New(ft.In(i))
+		if n := i - first; n < len(payloads) {
+			if err := dc.FromPayload(payloads[n], v.Interface()); err != nil {
+				return nil, fmt.Errorf("argument %d (%s): %w", n+1, ft.In(i), err)
+			}
 		}
 		args = append(args, v.Elem())
 	}

@@ -1,6 +1,7 @@
 package internal
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -155,12 +156,23 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
+// internalPkgPath is this package's import path, where the workflow
+// Context interface is declared.
+var internalPkgPath = reflect.TypeFor[Registry]().PkgPath()
+
+// isWorkflowContext reports whether t is the workflow Context interface.
+// It goes by name so that registration does not depend on how the runtime
+// declares Context.
+func isWorkflowContext(t reflect.Type) bool {
+	return t.Kind() == reflect.Interface && t.Name() == "Context" && t.PkgPath() == internalPkgPath
+}
+
 func validateWorkflowFunc(fn any) error {
 	t := reflect.TypeOf(fn)
 	if t == nil || t.Kind() != reflect.Func {
 		return fmt.Errorf("workflow must be a function, got %T", fn)
 	}
-	if t.NumIn() == 0 || t.In(0) != contextType {
+	if t.NumIn() == 0 || !isWorkflowContext(t.In(0)) {
 		return fmt.Errorf("workflow function %s must take workflow.Context as its first parameter", FunctionName(fn))
 	}
 	if err := validateResults(t); err != nil {
@@ -169,27 +181,43 @@ func validateWorkflowFunc(fn any) error {
 	return nil
 }
 
+// validateActivityFunc checks an activity's signature: an optional
+// context.Context first, fixed parameters, and `error` or `(T, error)`
+// results.
 func validateActivityFunc(t reflect.Type) error {
-	if t.NumIn() > 0 && t.In(0) == contextType {
-		return fmt.Errorf("takes workflow.Context; activities take context.Context")
+	if t.NumIn() > 0 && isWorkflowContext(t.In(0)) {
+		return errors.New("takes workflow.Context; activities take context.Context")
+	}
+	if t.IsVariadic() {
+		return errors.New("is variadic; take a slice instead")
 	}
 	return validateResults(t)
 }
 
 // validateResults checks the shape `error` or `(T, error)`.
 func validateResults(t reflect.Type) error {
+	errType := reflect.TypeFor[error]()
 	switch {
-	case t.NumOut() == 1 && t.Out(0) == errorType:
+	case t.NumOut() == 1 && t.Out(0) == errType:
 		return nil
-	case t.NumOut() == 2 && t.Out(1) == errorType:
+	case t.NumOut() == 2 && t.Out(1) == errType:
 		return nil
 	}
-	return fmt.Errorf("must return error or (result, error), returns %d values", t.NumOut())
+	return fmt.Errorf("must return error or (result, error), returns %s", resultsString(t))
+}
+
+func resultsString(t reflect.Type) string {
+	out := make([]string, t.NumOut())
+	for i := range out {
+		out[i] = t.Out(i).String()
+	}
+	return "(" + strings.Join(out, ", ") + ")"
 }
 
 // FunctionName returns the type name of a workflow or activity: the string
 // itself if fn is a string, otherwise the function's name without its
-// package path (and, for a method value, without the receiver).
+// package path (and, for a method value, without the receiver), which is
+// the name it is registered under by default.
 func FunctionName(fn any) string {
 	if s, ok := fn.(string); ok {
 		return s
@@ -200,6 +228,8 @@ func FunctionName(fn any) string {
 	}
 	name := runtime.FuncForPC(v.Pointer()).Name()
 	name = strings.TrimSuffix(name, "-fm")
+	// A generic function's name ends in "[...]", which holds dots.
+	name = strings.TrimSuffix(name, "[...]")
 	return name[strings.LastIndex(name, ".")+1:]
 }
 

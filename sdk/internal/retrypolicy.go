@@ -1,6 +1,7 @@
 package internal
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -15,10 +16,19 @@ import (
 // BackoffCoefficient 2.0, MaximumInterval 100 × InitialInterval,
 // MaximumAttempts 0 (unlimited).
 type RetryPolicy struct {
-	InitialInterval        time.Duration
-	BackoffCoefficient     float64
-	MaximumInterval        time.Duration
-	MaximumAttempts        int32
+	// InitialInterval is the delay before the first retry (default 1 s).
+	InitialInterval time.Duration
+	// BackoffCoefficient multiplies the delay after each retry; at least 1
+	// (default 2.0).
+	BackoffCoefficient float64
+	// MaximumInterval caps the delay (default 100 × InitialInterval).
+	MaximumInterval time.Duration
+	// MaximumAttempts bounds the attempts, the first included; 0 means
+	// unlimited (an activity's ScheduleToCloseTimeout still ends retries).
+	MaximumAttempts int32
+	// NonRetryableErrorTypes lists ApplicationError types that stop
+	// retries. Cancellations, and timeouts other than StartToClose and
+	// Heartbeat, are never retried.
 	NonRetryableErrorTypes []string
 }
 
@@ -50,11 +60,42 @@ func RetryPolicyFromProto(p *journalpb.RetryPolicy) *RetryPolicy {
 	}
 }
 
+// ValidateRetryPolicy reports a policy the engine cannot follow: negative
+// intervals or attempts, a backoff coefficient below 1 (other than 0, the
+// default), or a maximum interval shorter than the initial one.
+func ValidateRetryPolicy(p *RetryPolicy) error {
+	if p == nil {
+		return nil
+	}
+	initial := p.InitialInterval
+	if initial == 0 {
+		initial = time.Second
+	}
+	switch {
+	case p.InitialInterval < 0:
+		return fmt.Errorf("invalid RetryPolicy: negative InitialInterval %v", p.InitialInterval)
+	case p.MaximumInterval < 0:
+		return fmt.Errorf("invalid RetryPolicy: negative MaximumInterval %v", p.MaximumInterval)
+	case p.BackoffCoefficient != 0 && p.BackoffCoefficient < 1:
+		return fmt.Errorf("invalid RetryPolicy: BackoffCoefficient %v is below 1", p.BackoffCoefficient)
+	case p.MaximumAttempts < 0:
+		return fmt.Errorf("invalid RetryPolicy: negative MaximumAttempts %d", p.MaximumAttempts)
+	case p.MaximumInterval > 0 && p.MaximumInterval < initial:
+		return fmt.Errorf("invalid RetryPolicy: MaximumInterval %v is shorter than InitialInterval %v", p.MaximumInterval, initial)
+	}
+	return nil
+}
+
 // NextRetryDelay decides whether attempt (1-based) that failed with failure
-// is retried under policy p. It returns the delay before the next attempt,
-// or a negative delay and the retry state that says why not. A nil policy
-// means the default policy, as for activities.
+// is retried under policy p. It returns the delay before the next attempt
+// and RETRY_STATE_IN_PROGRESS, or a negative delay and the retry state that
+// says why not. A nil policy means the default policy, as for activities.
+//
+// The delay is InitialInterval × BackoffCoefficient^(attempt-1), capped at
+// MaximumInterval, unless the failure is an ApplicationError with a
+// positive NextRetryDelay, which is used as it is.
 func NextRetryDelay(p *journalpb.RetryPolicy, attempt int32, failure *journalpb.Failure) (time.Duration, journalpb.RetryState) {
+	attempt = max(attempt, 1)
 	if !IsRetryable(failure, p.GetNonRetryableErrorTypes()) {
 		if failure.GetTimeout() != nil {
 			return -1, journalpb.RetryState_RETRY_STATE_TIMEOUT
@@ -64,7 +105,7 @@ func NextRetryDelay(p *journalpb.RetryPolicy, attempt int32, failure *journalpb.
 		}
 		return -1, journalpb.RetryState_RETRY_STATE_NON_RETRYABLE_FAILURE
 	}
-	if max := p.GetMaximumAttempts(); max > 0 && attempt >= max {
+	if limit := p.GetMaximumAttempts(); limit > 0 && attempt >= limit {
 		return -1, journalpb.RetryState_RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED
 	}
 	if d := failure.GetApplication().GetNextRetryDelay().AsDuration(); d > 0 {

@@ -30,6 +30,7 @@ var (
 	NewCanceledError        = internal.NewCanceledError
 	NewApplicationError     = internal.NewApplicationError
 	NextRetryDelay          = internal.NextRetryDelay
+	RetryPolicyFromProto    = internal.RetryPolicyFromProto
 	GetDefaultDataConverter = internal.GetDefaultDataConverter
 	NewStructuredLogger     = internal.NewStructuredLogger
 )

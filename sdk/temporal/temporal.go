@@ -36,7 +36,21 @@ type (
 	WorkflowExecutionError = internal.WorkflowExecutionError
 	// TimeoutType says which timeout fired.
 	TimeoutType = journalpb.TimeoutType
+	// CanceledErrorOptions configures NewCanceledErrorWithOptions.
+	CanceledErrorOptions = internal.CanceledErrorOptions
+	// ApplicationErrorCategory classifies an application error for logging
+	// and metrics.
+	ApplicationErrorCategory = internal.ApplicationErrorCategory
 )
+
+// The application error categories.
+const (
+	ApplicationErrorCategoryUnspecified = internal.ApplicationErrorCategoryUnspecified
+	ApplicationErrorCategoryBenign      = internal.ApplicationErrorCategoryBenign
+)
+
+// ErrNoData is returned when decoding details that are not there.
+var ErrNoData = internal.ErrNoData
 
 // The timeout types.
 const (
@@ -67,8 +81,15 @@ func NewNonRetryableApplicationError(message, errType string, cause error, detai
 	return internal.NewApplicationError(message, errType, true, cause, details...)
 }
 
-// NewCanceledError returns a canceled error with optional details.
+// NewCanceledError returns a canceled error with optional details. Return
+// it from an activity or a workflow to report that it stopped because it
+// was asked to.
 func NewCanceledError(details ...any) error { return internal.NewCanceledError(details...) }
+
+// NewCanceledErrorWithOptions returns a canceled error configured by options.
+func NewCanceledErrorWithOptions(options CanceledErrorOptions) error {
+	return internal.NewCanceledErrorWithOptions(options)
+}
 
 // NewTimeoutError returns a timeout error of timeoutType.
 func NewTimeoutError(timeoutType TimeoutType, lastErr error, details ...any) error {
@@ -79,6 +100,11 @@ func NewTimeoutError(timeoutType TimeoutType, lastErr error, details ...any) err
 func NewHeartbeatTimeoutError(details ...any) error {
 	return internal.NewTimeoutError("heartbeat timeout", TimeoutTypeHeartbeat, nil, details...)
 }
+
+// NewPayloadValidationError returns a non-retryable application error of
+// type "PayloadValidationError" for input that fails validation, with
+// details as its single detail when it is not nil.
+func NewPayloadValidationError(details any) error { return internal.NewPayloadValidationError(details) }
 
 // IsApplicationError reports whether err is or wraps an ApplicationError.
 func IsApplicationError(err error) bool { return is[*ApplicationError](err) }
