@@ -75,7 +75,8 @@ type Worker interface {
 	// returns at once.
 	Start() error
 	// Run starts the worker and blocks until interruptCh delivers a value
-	// (pass InterruptCh() to stop on SIGINT or SIGTERM), then stops it.
+	// (pass InterruptCh() to stop on SIGINT or SIGTERM) or, with a nil
+	// channel, until Stop is called; then it stops the worker.
 	Run(interruptCh <-chan any) error
 	// Stop stops the worker: no new activities start, running ones are
 	// canceled, and the task queue's workflows wait for another worker.
@@ -112,8 +113,9 @@ type worker struct {
 	options   Options
 	registry  *internal.Registry
 
-	mu   sync.Mutex
-	stop func()
+	mu      sync.Mutex
+	stop    func()
+	stopped chan struct{} // closed by Stop
 }
 
 func (w *worker) RegisterWorkflow(wf any) { w.registry.RegisterWorkflow(wf) }
@@ -149,6 +151,7 @@ func (w *worker) Start() error {
 		return err
 	}
 	w.stop = stop
+	w.stopped = make(chan struct{})
 	return nil
 }
 
@@ -156,18 +159,25 @@ func (w *worker) Run(interruptCh <-chan any) error {
 	if err := w.Start(); err != nil {
 		return err
 	}
-	<-interruptCh
+	w.mu.Lock()
+	stopped := w.stopped
+	w.mu.Unlock()
+	select {
+	case <-interruptCh: // a nil channel never delivers: Run then waits for Stop
+	case <-stopped:
+	}
 	w.Stop()
 	return nil
 }
 
 func (w *worker) Stop() {
 	w.mu.Lock()
-	stop := w.stop
+	stop, stopped := w.stop, w.stopped
 	w.stop = nil
 	w.mu.Unlock()
 	if stop != nil {
 		stop()
+		close(stopped)
 	}
 }
 
