@@ -83,6 +83,10 @@ func Open(opts Options) (*Node, error) {
 // Engine returns the node's workflow engine, which sdk/client and sdk/worker drive.
 func (n *Node) Engine() *actor.Engine { return n.engine }
 
+// JournalStats returns the journal's counters: appends, events and the
+// synced commits they shared.
+func (n *Node) JournalStats() journal.Stats { return n.journal.Stats() }
+
 // Close stops the workflow actors and activity workers, then closes the journal.
 func (n *Node) Close() error {
 	return errors.Join(n.engine.Close(), n.journal.Close())

@@ -136,6 +136,14 @@ func (db *DB) commitGroup(group []*appendOp) {
 					results[i] = err
 				}
 			}
+		} else {
+			db.commits.Add(1)
+			for i, op := range group {
+				if results[i] == nil {
+					db.appended.Add(1)
+					db.events.Add(int64(len(op.req.Events)))
+				}
+			}
 		}
 	}
 	for i, op := range group {

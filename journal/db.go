@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -58,6 +59,23 @@ type DB struct {
 	// writeMu serializes the committer's groups with the retention sweep,
 	// which reads state (the current-run pointer) that commits change.
 	writeMu sync.Mutex
+
+	appended, events, commits atomic.Int64
+}
+
+// Stats counts the journal's work since Open.
+type Stats struct {
+	// Appends is the number of successful Append calls.
+	Appends int64
+	// Events is the number of events they wrote.
+	Events int64
+	// Commits is the number of synced Pebble commits (fsyncs) they shared.
+	Commits int64
+}
+
+// Stats returns the journal's counters.
+func (db *DB) Stats() Stats {
+	return Stats{Appends: db.appended.Load(), Events: db.events.Load(), Commits: db.commits.Load()}
 }
 
 var _ Journal = (*DB)(nil)

@@ -290,6 +290,9 @@ func TestConcurrentAppendsAreDurableAndOrdered(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+	if st := db.Stats(); st.Appends != workflows*perWorkflow || st.Events != workflows*perWorkflow || st.Commits < 1 || st.Commits > st.Appends {
+		t.Fatalf("stats %+v", st)
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

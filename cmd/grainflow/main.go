@@ -16,6 +16,7 @@ const usage = `grainflow: a durable-execution engine embedded in Go services.
 
 Usage:
   grainflow demo [--data-dir DIR] [--orders N]   run the example workflows on an embedded node
+  grainflow bench [--scenario S] [flags]         measure throughput and latency (bench --help)
   grainflow help                                 show this help
 
 Run demo twice: the second run shows what the journal kept from the first.
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "grainflow: unknown command %q\n\n%s", args[0], usage)
 		return 2

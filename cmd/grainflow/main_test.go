@@ -27,7 +27,7 @@ func TestDemoKeepsWorkflowsAcrossRuns(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{}, {"frobnicate"}, {"demo", "--orders", "0"}, {"demo", "--no-such-flag"}, {"demo", "extra"}} {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"demo", "--orders", "0"}, {"demo", "--no-such-flag"}, {"demo", "extra"}, {"bench", "--scenario", "nope"}, {"bench", "--format", "xml"}, {"bench", "-n", "-1"}} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, &out, &errOut); code != 2 {
 			t.Errorf("%v exited %d, want 2", args, code)
@@ -39,5 +39,16 @@ func TestUsageErrors(t *testing.T) {
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"help"}, &out, &out); code != 0 || !strings.Contains(out.String(), "Usage") {
 		t.Errorf("help: %d %s", code, out.String())
+	}
+}
+
+func TestBenchCommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "--scenario", "seq3", "-n", "10", "-c", "2", "--format", "markdown", "--quiet", "--data-dir", t.TempDir()}
+	if code := run(context.Background(), args, &out, &errOut); code != 0 {
+		t.Fatalf("bench exited %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "| seq3 | 10 workflows |") {
+		t.Fatalf("bench output:\n%s", out.String())
 	}
 }

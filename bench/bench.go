@@ -1,0 +1,271 @@
+// Package bench is grainflow's load harness. Each scenario runs real
+// workflows on an embedded node with durable (synced) appends, checks every
+// result, and reports throughput, latency percentiles from an HDR
+// histogram, CPU seconds, peak RSS and bytes written per workflow.
+// `grainflow bench` runs it from the command line.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/grainflow/grainflow/cluster"
+	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/worker"
+)
+
+// Config selects a scenario and its sizes. Zero fields take each
+// scenario's default.
+type Config struct {
+	// Scenario is one of Scenarios, or "all".
+	Scenario string
+	// N is the number of workflows (seq3, timer) or of repetitions (fanout).
+	N int
+	// C is the number of concurrent starters or senders.
+	C int
+	// K is the fan-out width.
+	K int
+	// E is the number of entity workflows (signal).
+	E int
+	// S is the number of signals (signal).
+	S int
+	// Partitions of the node's journal (default 16).
+	Partitions int
+	// DataDir is where nodes keep their journals; a temporary directory,
+	// removed afterwards, when empty.
+	DataDir string
+	// Progress receives a progress line now and then (nil: none).
+	Progress io.Writer
+}
+
+// Result is what one scenario measured.
+type Result struct {
+	Scenario string `json:"scenario"`
+	// Count of units completed, and the unit ("workflows", "signals", ...).
+	Count int    `json:"count"`
+	Unit  string `json:"unit"`
+	// Elapsed wall time and Count per second over it.
+	Elapsed    time.Duration `json:"elapsed_ns"`
+	Throughput float64       `json:"per_second"`
+	// Latency percentiles of one unit; what a unit's latency is depends on
+	// the scenario (see Describe).
+	P50 time.Duration `json:"p50_ns"`
+	P95 time.Duration `json:"p95_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	Max time.Duration `json:"max_ns"`
+	// CPUSeconds is user+system CPU of the process during the scenario.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	// PeakRSSBytes is the process's peak resident set so far.
+	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+	// DiskBytesPerWorkflow is the data directory's size over workflows run.
+	DiskBytesPerWorkflow float64 `json:"disk_bytes_per_workflow"`
+	// Notes are scenario-specific figures (for example the ratio to the
+	// Pebble ceiling).
+	Notes map[string]string `json:"notes,omitempty"`
+}
+
+// Scenarios lists the scenarios in the order "all" runs them.
+var Scenarios = []string{"pebble-ceiling", "seq3", "fanout", "signal", "timer"}
+
+// Describe says what each scenario measures.
+var Describe = map[string]string{
+	"pebble-ceiling": "raw Pebble synced batches of 200-byte events from C writers: the ceiling for journal appends",
+	"seq3":           "N workflows of 3 sequential no-op activities from C starters; latency = start to result",
+	"fanout":         "N times, one workflow runs K activities in parallel and waits for all; latency = one workflow",
+	"signal":         "E entity workflows count S signals sent round robin by C senders; latency = one accepted (durable) signal",
+	"timer":          "N workflows each sleep 1 s; latency = how late each completes after its timer was due",
+}
+
+// Run runs cfg.Scenario ("all" runs every scenario) and returns the results.
+// A scenario whose workflows do not all complete correctly is an error.
+func Run(ctx context.Context, cfg Config) ([]Result, error) {
+	names := []string{cfg.Scenario}
+	if cfg.Scenario == "all" {
+		names = Scenarios
+	}
+	if cfg.DataDir == "" {
+		dir, err := os.MkdirTemp("", "grainflow-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		cfg.DataDir = dir
+	}
+	var results []Result
+	var ceiling float64
+	for _, name := range names {
+		run, ok := scenarios[name]
+		if !ok {
+			return results, fmt.Errorf("bench: unknown scenario %q (have %v or all)", name, Scenarios)
+		}
+		dir := filepath.Join(cfg.DataDir, name)
+		before := cpuSeconds()
+		r, err := run(ctx, cfg, dir)
+		if err != nil {
+			return results, fmt.Errorf("bench: %s: %w", name, err)
+		}
+		r.Scenario = name
+		r.CPUSeconds = cpuSeconds() - before
+		r.PeakRSSBytes = peakRSS()
+		if name == "pebble-ceiling" {
+			ceiling = r.Throughput
+		} else if ceiling > 0 && r.Notes["events_per_second"] != "" {
+			var eps float64
+			fmt.Sscan(r.Notes["events_per_second"], &eps)
+			r.Notes["pebble_ceiling_ratio"] = fmt.Sprintf("%.2f", ceiling/eps)
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+var scenarios = map[string]func(context.Context, Config, string) (Result, error){
+	"pebble-ceiling": pebbleCeiling,
+	"seq3":           seq3,
+	"fanout":         fanout,
+	"signal":         signal,
+	"timer":          timer,
+}
+
+// node is an embedded node with a client and started workers for the
+// bench's workflows.
+type node struct {
+	node   *cluster.Node
+	client client.Client
+	worker worker.Worker
+	dir    string
+}
+
+const taskQueue = "bench"
+
+func openNode(cfg Config, dir string) (*node, error) {
+	n, err := cluster.Open(cluster.Options{DataDir: dir, Partitions: cfg.Partitions})
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.Dial(client.Options{Node: n})
+	if err != nil {
+		_ = n.Close()
+		return nil, err
+	}
+	w := worker.New(c, taskQueue, worker.Options{MaxConcurrentActivityExecutionSize: 256})
+	register(w)
+	if err := w.Start(); err != nil {
+		_ = n.Close()
+		return nil, err
+	}
+	return &node{node: n, client: c, worker: w, dir: dir}, nil
+}
+
+func (n *node) close() {
+	n.worker.Stop()
+	n.client.Close()
+	_ = n.node.Close()
+}
+
+// latencies records durations into an HDR histogram (1 µs to 10 min, 3
+// significant digits).
+type latencies struct{ h *hdrhistogram.Histogram }
+
+func newLatencies() *latencies {
+	return &latencies{h: hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)}
+}
+
+func (l *latencies) record(d time.Duration) { _ = l.h.RecordValue(max(1, d.Microseconds())) }
+
+// merge adds other's values; histograms are per goroutine to avoid locks.
+func (l *latencies) merge(other *latencies) { l.h.Merge(other.h) }
+
+func (l *latencies) fill(r *Result) {
+	at := func(q float64) time.Duration { return time.Duration(l.h.ValueAtQuantile(q)) * time.Microsecond }
+	r.P50, r.P95, r.P99, r.Max = at(50), at(95), at(99), time.Duration(l.h.Max())*time.Microsecond
+}
+
+// progress prints "name done/total" every half second until stop is closed.
+func progress(cfg Config, name string, total int, done *atomic.Int64) (stop func()) {
+	if cfg.Progress == nil {
+		return func() {}
+	}
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		start := time.Now()
+		for {
+			select {
+			case <-quit:
+				fmt.Fprintf(cfg.Progress, "\r%-15s %s\n", name, bar(int(done.Load()), total, time.Since(start)))
+				return
+			case <-t.C:
+				fmt.Fprintf(cfg.Progress, "\r%-15s %s", name, bar(int(done.Load()), total, time.Since(start)))
+			}
+		}
+	}()
+	return func() { close(quit); <-finished }
+}
+
+func bar(done, total int, elapsed time.Duration) string {
+	const width = 30
+	filled := 0
+	if total > 0 {
+		filled = min(width, done*width/total)
+	}
+	b := make([]byte, width)
+	for i := range b {
+		b[i] = '.'
+		if i < filled {
+			b[i] = '#'
+		}
+	}
+	return fmt.Sprintf("[%s] %d/%d %5.1fs", b, done, total, elapsed.Seconds())
+}
+
+// dirSize is the total size of the files under dir.
+func dirSize(dir string) int64 {
+	var size int64
+	_ = filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			size += info.Size()
+		}
+		return nil
+	})
+	return size
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// peakRSS is the process's maximum resident set size (Linux reports KiB).
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss * 1024
+}
+
+// sortedNotes returns the note keys in order, for stable output.
+func sortedNotes(notes map[string]string) []string {
+	keys := make([]string, 0, len(notes))
+	for k := range notes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

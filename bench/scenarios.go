@@ -1,0 +1,337 @@
+package bench
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/worker"
+	"github.com/grainflow/grainflow/sdk/workflow"
+)
+
+// Echo is the no-op activity: a short string in, the same string out.
+func Echo(ctx context.Context, s string) (string, error) { return s, nil }
+
+var activityOptions = workflow.ActivityOptions{StartToCloseTimeout: time.Minute}
+
+// Seq3 runs three Echo activities one after the other.
+func Seq3(ctx workflow.Context, s string) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions)
+	for range 3 {
+		if err := workflow.ExecuteActivity(ctx, Echo, s).Get(ctx, &s); err != nil {
+			return "", err
+		}
+	}
+	return s, nil
+}
+
+// FanOut runs k Echo activities in parallel and returns how many answered.
+func FanOut(ctx workflow.Context, k int) (int, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions)
+	futures := make([]workflow.Future, k)
+	for i := range futures {
+		futures[i] = workflow.ExecuteActivity(ctx, Echo, fmt.Sprint(i))
+	}
+	n := 0
+	for i, f := range futures {
+		var s string
+		if err := f.Get(ctx, &s); err != nil {
+			return n, err
+		}
+		if s == fmt.Sprint(i) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Counter receives "add" signals until it has counted want of them.
+func Counter(ctx workflow.Context, want int) (int, error) {
+	ch := workflow.GetSignalChannel(ctx, "add")
+	n := 0
+	for n < want {
+		var one int
+		ch.Receive(ctx, &one)
+		n += one
+	}
+	return n, nil
+}
+
+// Sleeper sleeps for d.
+func Sleeper(ctx workflow.Context, d time.Duration) error { return workflow.Sleep(ctx, d) }
+
+func register(w worker.Worker) {
+	w.RegisterWorkflow(Seq3)
+	w.RegisterWorkflow(FanOut)
+	w.RegisterWorkflow(Counter)
+	w.RegisterWorkflow(Sleeper)
+	w.RegisterActivity(Echo)
+}
+
+func orDefault(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// runParallel runs do(i) for i in [0, n) on c goroutines, each with its own
+// histogram, and returns the merged histogram and the first error.
+func runParallel(ctx context.Context, n, c int, done *atomic.Int64, do func(i int, l *latencies) error) (*latencies, error) {
+	next := atomic.Int64{}
+	all := newLatencies()
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := newLatencies()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					break
+				}
+				if err := do(i, l); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					break
+				}
+				done.Add(1)
+			}
+			mu.Lock()
+			all.merge(l)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return all, firstErr
+}
+
+// finish fills the figures every engine scenario reports.
+func finish(r *Result, n *node, workflows int, elapsed time.Duration) {
+	r.Elapsed = elapsed
+	r.Throughput = float64(r.Count) / elapsed.Seconds()
+	st := n.node.JournalStats()
+	r.Notes = map[string]string{
+		"events_per_second":  fmt.Sprintf("%.0f", float64(st.Events)/elapsed.Seconds()),
+		"appends_per_second": fmt.Sprintf("%.0f", float64(st.Appends)/elapsed.Seconds()),
+		"appends_per_fsync":  fmt.Sprintf("%.1f", float64(st.Appends)/float64(max(1, st.Commits))),
+	}
+	r.DiskBytesPerWorkflow = float64(dirSize(n.dir)) / float64(max(1, workflows))
+}
+
+func seq3(ctx context.Context, cfg Config, dir string) (Result, error) {
+	count, c := orDefault(cfg.N, 20000), orDefault(cfg.C, 200)
+	n, err := openNode(cfg, dir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer n.close()
+	var done atomic.Int64
+	stop := progress(cfg, "seq3", count, &done)
+	start := time.Now()
+	lat, err := runParallel(ctx, count, c, &done, func(i int, l *latencies) error {
+		t0 := time.Now()
+		in := fmt.Sprintf("wf-%d", i)
+		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: in, TaskQueue: taskQueue}, Seq3, in)
+		if err != nil {
+			return err
+		}
+		var out string
+		if err := run.Get(ctx, &out); err != nil {
+			return err
+		}
+		if out != in {
+			return fmt.Errorf("workflow %s returned %q", in, out)
+		}
+		l.record(time.Since(t0))
+		return nil
+	})
+	elapsed := time.Since(start)
+	stop()
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Count: count, Unit: "workflows"}
+	lat.fill(&r)
+	finish(&r, n, count, elapsed)
+	return r, nil
+}
+
+func fanout(ctx context.Context, cfg Config, dir string) (Result, error) {
+	reps, k := orDefault(cfg.N, 100), orDefault(cfg.K, 100)
+	n, err := openNode(cfg, dir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer n.close()
+	var done atomic.Int64
+	stop := progress(cfg, "fanout", reps, &done)
+	start := time.Now()
+	lat, err := runParallel(ctx, reps, 1, &done, func(i int, l *latencies) error {
+		t0 := time.Now()
+		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("fan-%d", i), TaskQueue: taskQueue}, FanOut, k)
+		if err != nil {
+			return err
+		}
+		var got int
+		if err := run.Get(ctx, &got); err != nil {
+			return err
+		}
+		if got != k {
+			return fmt.Errorf("fan-out %d: %d of %d activities answered", i, got, k)
+		}
+		l.record(time.Since(t0))
+		return nil
+	})
+	elapsed := time.Since(start)
+	stop()
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Count: reps, Unit: "fan-outs"}
+	lat.fill(&r)
+	finish(&r, n, reps, elapsed)
+	r.Notes["activities_per_second"] = fmt.Sprintf("%.0f", float64(reps*k)/elapsed.Seconds())
+	return r, nil
+}
+
+func signal(ctx context.Context, cfg Config, dir string) (Result, error) {
+	entities, signals, c := orDefault(cfg.E, 10000), orDefault(cfg.S, 200000), orDefault(cfg.C, 200)
+	signals -= signals % entities // every entity gets the same number
+	perEntity := signals / entities
+	n, err := openNode(cfg, dir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer n.close()
+	runs := make([]client.WorkflowRun, entities)
+	var started atomic.Int64
+	if _, err := runParallel(ctx, entities, c, &started, func(i int, _ *latencies) error {
+		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("entity-%d", i), TaskQueue: taskQueue}, Counter, perEntity)
+		runs[i] = run
+		return err
+	}); err != nil {
+		return Result{}, err
+	}
+	var done atomic.Int64
+	stop := progress(cfg, "signal", signals, &done)
+	start := time.Now()
+	lat, err := runParallel(ctx, signals, c, &done, func(i int, l *latencies) error {
+		t0 := time.Now()
+		if err := n.client.SignalWorkflow(ctx, fmt.Sprintf("entity-%d", i%entities), "", "add", 1); err != nil {
+			return err
+		}
+		l.record(time.Since(t0))
+		return nil
+	})
+	accepted := time.Since(start)
+	stop()
+	if err != nil {
+		return Result{}, err
+	}
+	for i, run := range runs {
+		var got int
+		if err := run.Get(ctx, &got); err != nil {
+			return Result{}, err
+		}
+		if got != perEntity {
+			return Result{}, fmt.Errorf("entity-%d counted %d signals, want %d", i, got, perEntity)
+		}
+	}
+	counted := time.Since(start)
+	r := Result{Count: signals, Unit: "signals"}
+	lat.fill(&r)
+	finish(&r, n, entities, accepted)
+	r.Notes["all_counted_after"] = counted.Round(time.Millisecond).String()
+	return r, nil
+}
+
+func timer(ctx context.Context, cfg Config, dir string) (Result, error) {
+	count, c := orDefault(cfg.N, 20000), orDefault(cfg.C, 200)
+	const sleep = time.Second
+	n, err := openNode(cfg, dir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer n.close()
+	runs := make([]client.WorkflowRun, count)
+	due := make([]time.Time, count)
+	var started atomic.Int64
+	start := time.Now()
+	if _, err := runParallel(ctx, count, c, &started, func(i int, _ *latencies) error {
+		due[i] = time.Now().Add(sleep)
+		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("sleeper-%d", i), TaskQueue: taskQueue}, Sleeper, sleep)
+		runs[i] = run
+		return err
+	}); err != nil {
+		return Result{}, err
+	}
+	var done atomic.Int64
+	stop := progress(cfg, "timer", count, &done)
+	lat, err := runParallel(ctx, count, c, &done, func(i int, l *latencies) error {
+		if err := runs[i].Get(ctx, nil); err != nil {
+			return err
+		}
+		l.record(time.Since(due[i]))
+		return nil
+	})
+	elapsed := time.Since(start)
+	stop()
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Count: count, Unit: "timers"}
+	lat.fill(&r)
+	finish(&r, n, count, elapsed)
+	r.Notes["last_fired_late_by"] = r.Max.Round(time.Millisecond).String()
+	return r, nil
+}
+
+// pebbleCeiling measures raw Pebble: C writers each commit batches of one
+// 200-byte event with a sync, for N batches in all. It is what the journal
+// could at most reach on this disk.
+func pebbleCeiling(ctx context.Context, cfg Config, dir string) (Result, error) {
+	count, c := orDefault(cfg.N, 20000)*4, orDefault(cfg.C, 64)
+	db, err := pebble.Open(dir, &pebble.Options{FormatMajorVersion: pebble.FormatNewest, MemTableSize: 32 << 20})
+	if err != nil {
+		return Result{}, err
+	}
+	defer db.Close()
+	value := make([]byte, 200)
+	var done atomic.Int64
+	stop := progress(cfg, "pebble-ceiling", count, &done)
+	start := time.Now()
+	lat, err := runParallel(ctx, count, c, &done, func(i int, l *latencies) error {
+		t0 := time.Now()
+		b := db.NewBatch()
+		_ = b.Set(binary.BigEndian.AppendUint64([]byte("e"), uint64(i)), value, nil)
+		err := b.Commit(pebble.Sync)
+		_ = b.Close()
+		l.record(time.Since(t0))
+		return err
+	})
+	elapsed := time.Since(start)
+	stop()
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Count: count, Unit: "synced batches", Elapsed: elapsed, Throughput: float64(count) / elapsed.Seconds()}
+	lat.fill(&r)
+	r.Notes = map[string]string{"events_per_second": fmt.Sprintf("%.0f", r.Throughput)}
+	return r, nil
+}

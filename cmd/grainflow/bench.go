@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/grainflow/grainflow/bench"
+)
+
+// runBench parses the bench flags, runs the scenarios and prints the results.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg bench.Config
+	fs.StringVar(&cfg.Scenario, "scenario", "all", "scenario: "+strings.Join(bench.Scenarios, ", ")+", or all")
+	fs.IntVar(&cfg.N, "n", 0, "workflows (seq3, timer) or repetitions (fanout); 0 = the scenario's default")
+	fs.IntVar(&cfg.C, "c", 0, "concurrent starters or senders; 0 = default")
+	fs.IntVar(&cfg.K, "k", 0, "fan-out width; 0 = 100")
+	fs.IntVar(&cfg.E, "e", 0, "entity workflows of the signal scenario; 0 = 10000")
+	fs.IntVar(&cfg.S, "s", 0, "signals of the signal scenario; 0 = 200000")
+	fs.IntVar(&cfg.Partitions, "partitions", 0, "journal partitions; 0 = 16")
+	fs.StringVar(&cfg.DataDir, "data-dir", "", "where the nodes keep their journals (default: a temporary directory, removed after)")
+	format := fs.String("format", "table", "output: "+strings.Join(bench.Formats, ", "))
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: grainflow bench [flags]\n\nScenarios:")
+		for _, s := range bench.Scenarios {
+			fmt.Fprintf(stderr, "  %-15s %s\n", s, bench.Describe[s])
+		}
+		fmt.Fprintln(stderr, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "grainflow bench: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if !slices.Contains(bench.Formats, *format) {
+		fmt.Fprintf(stderr, "grainflow bench: unknown format %q (have %s)\n", *format, strings.Join(bench.Formats, ", "))
+		return 2
+	}
+	if cfg.Scenario != "all" && !slices.Contains(bench.Scenarios, cfg.Scenario) {
+		fmt.Fprintf(stderr, "grainflow bench: unknown scenario %q (have %s, all)\n", cfg.Scenario, strings.Join(bench.Scenarios, ", "))
+		return 2
+	}
+	for _, v := range []int{cfg.N, cfg.C, cfg.K, cfg.E, cfg.S, cfg.Partitions} {
+		if v < 0 {
+			fmt.Fprintln(stderr, "grainflow bench: sizes must not be negative")
+			return 2
+		}
+	}
+	if !*quiet {
+		cfg.Progress = stderr
+	}
+	results, err := bench.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "grainflow bench:", err)
+		return 1
+	}
+	if err := bench.Write(stdout, *format, results); err != nil {
+		fmt.Fprintln(stderr, "grainflow bench:", err)
+		return 1
+	}
+	return 0
+}
