@@ -629,6 +629,7 @@ func retryTimerID(scheduledEventID int64) string {
 // code's coroutines end, and waiters get the close event.
 func (a *workflowActor) closed(status journalpb.WorkflowStatus) {
 	a.meta.Status = status
+	a.meta.CloseTime = a.closeEvent.GetTime() // as the journal recorded it
 	for id := range a.activities {
 		a.engine.queue(a.activityQueue(a.activities[id])).cancel(a.attemptKey(id))
 	}

@@ -82,7 +82,7 @@ var Describe = map[string]string{
 	"seq3":           "N workflows of 3 sequential no-op activities from C starters; latency = start to result",
 	"fanout":         "N times, one workflow runs K activities in parallel and waits for all; latency = one workflow",
 	"signal":         "E entity workflows count S signals sent round robin by C senders; latency = one accepted (durable) signal",
-	"timer":          "N workflows each sleep 1 s; latency = how late each completes after its timer was due",
+	"timer":          "N workflows started by C starters each sleep 1 s; latency = how late each closes after its timer was due (start included)",
 }
 
 // Run runs cfg.Scenario ("all" runs every scenario) and returns the results.

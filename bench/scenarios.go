@@ -287,7 +287,13 @@ func timer(ctx context.Context, cfg Config, dir string) (Result, error) {
 		if err := runs[i].Get(ctx, nil); err != nil {
 			return err
 		}
-		l.record(time.Since(due[i]))
+		// Lateness is measured at the close the engine recorded, not when
+		// this loop gets to the run.
+		desc, err := n.client.DescribeWorkflowExecution(ctx, runs[i].GetID(), runs[i].GetRunID())
+		if err != nil {
+			return err
+		}
+		l.record(desc.Meta.GetCloseTime().AsTime().Sub(due[i]))
 		return nil
 	})
 	elapsed := time.Since(start)

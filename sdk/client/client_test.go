@@ -90,7 +90,8 @@ func TestSignalWithStartQueryCancel(t *testing.T) {
 		t.Fatalf("canceled run: %v", err)
 	}
 	desc, err := c.DescribeWorkflowExecution(ctx, "counter", "")
-	if err != nil || desc.Meta.GetStatus().String() != "WORKFLOW_STATUS_CANCELED" {
+	if err != nil || desc.Meta.GetStatus().String() != "WORKFLOW_STATUS_CANCELED" || desc.Meta.GetCloseTime() == nil ||
+		desc.Meta.GetCloseTime().AsTime().Before(desc.Meta.GetStartTime().AsTime()) {
 		t.Fatalf("describe: %v, %v", desc, err)
 	}
 	it := c.GetWorkflowHistory(ctx, "counter", "", false, client.HistoryEventFilterTypeAllEvent)
