@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -313,7 +314,7 @@ func timer(ctx context.Context, cfg Config, dir string) (Result, error) {
 // could at most reach on this disk.
 func pebbleCeiling(ctx context.Context, cfg Config, dir string) (Result, error) {
 	count, c := orDefault(cfg.N, 20000)*4, orDefault(cfg.C, 64)
-	db, err := pebble.Open(dir, &pebble.Options{FormatMajorVersion: pebble.FormatNewest, MemTableSize: 32 << 20})
+	db, err := pebble.Open(dir, &pebble.Options{FormatMajorVersion: pebble.FormatNewest, MemTableSize: 32 << 20, Logger: quietLogger{}})
 	if err != nil {
 		return Result{}, err
 	}
@@ -341,3 +342,10 @@ func pebbleCeiling(ctx context.Context, cfg Config, dir string) (Result, error) 
 	r.Notes = map[string]string{"events_per_second": fmt.Sprintf("%.0f", r.Throughput)}
 	return r, nil
 }
+
+// quietLogger keeps Pebble's informational lines off the bench's output.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)              {}
+func (quietLogger) Errorf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+func (quietLogger) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
