@@ -100,6 +100,9 @@ type workerStarted struct{ taskQueue string }
 // workerStopped says a worker stopped: its workflow code no longer runs.
 type workerStopped struct{ worker *workerConfig }
 
+// flushInputs asks a workflow to record the activity completions it gathered.
+type flushInputs struct{}
+
 // retryTask asks a workflow whose code failed to try again.
 type retryTask struct{}
 

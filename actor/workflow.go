@@ -81,6 +81,11 @@ type workflowActor struct {
 	// Decide so its event IDs continue.
 	unseen []*journalpb.Event
 
+	// batched are activity completions waiting for the flushInputs message
+	// to be recorded together; flushQueued says that message is on its way.
+	batched     []*journalpb.Event
+	flushQueued bool
+
 	waiters    []chan closeReply
 	deferred   []any // messages that need workflow code while it cannot run (no worker, or a failed task)
 	passivated bool
@@ -186,6 +191,11 @@ func (a *workflowActor) handle(msg any) {
 		a.workerStarted()
 	case *workerStopped:
 		a.workerStopped(m.worker)
+	case *flushInputs:
+		a.flushQueued = false
+		if len(a.batched) > 0 && a.isOpen() {
+			_ = a.commit(nil, appendExtras{})
+		}
 	case *retryTask:
 		a.retryTask()
 	case *reloadRequest:
@@ -468,6 +478,12 @@ type appendExtras struct {
 // code on them (unless an input closes the run), appends inputs and
 // commands in one synced batch, and only then acts on the commands.
 func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) error {
+	// Gathered activity completions go first, so every input is recorded
+	// before anything that arrived after it.
+	if len(a.batched) > 0 {
+		inputs = append(a.batched, inputs...)
+		a.batched = nil
+	}
 	now := time.Now()
 	next := a.meta.GetNextEventId()
 	closing := false

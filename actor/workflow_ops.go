@@ -341,8 +341,15 @@ func (a *workflowActor) activityDone(r *activityResult) {
 	act.dispatched = false
 	switch {
 	case r.failure == nil:
-		_ = a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_ActivityTaskCompleted{ActivityTaskCompleted: &journalpb.ActivityTaskCompleted{
-			ScheduledEventId: act.eventID, Result: r.result, Attempt: act.attempt}}}}, appendExtras{})
+		// Completions are gathered: those already in the mailbox are
+		// recorded together by one decision (one append), which is what
+		// makes a fan-out cost one fsync per batch rather than per activity.
+		a.batched = append(a.batched, &journalpb.Event{Attributes: &journalpb.Event_ActivityTaskCompleted{ActivityTaskCompleted: &journalpb.ActivityTaskCompleted{
+			ScheduledEventId: act.eventID, Result: r.result, Attempt: act.attempt}}})
+		if !a.flushQueued {
+			a.flushQueued = true
+			a.host.send(a.key.namespace, a.key.workflowID, &flushInputs{})
+		}
 	case r.canceled || act.cancelRequested:
 		_ = a.commit([]*journalpb.Event{canceledEvent(act, r.heartbeat)}, appendExtras{})
 	default:
@@ -452,7 +459,7 @@ func (a *workflowActor) dropTimer(t journal.Timer) {
 
 // maybePassivate leaves memory when nothing waits on this activation.
 func (a *workflowActor) maybePassivate(ctx protoactor.Context) {
-	if len(a.waiters) > 0 || len(a.deferred) > 0 || a.taskFailure != nil {
+	if len(a.waiters) > 0 || len(a.deferred) > 0 || a.taskFailure != nil || len(a.batched) > 0 {
 		return
 	}
 	a.host.passivate(a.key, ctx.Self())
