@@ -159,15 +159,24 @@ func (h *partitionHost) nudgeTimers() {
 // delivery was dropped (its workflow had no worker) is retried.
 const maxTimerSleep = time.Second
 
-// fireDueTimers sends every due timer not already in flight to its workflow
-// and returns how long to sleep before the next one is due.
+// timerBatch is how many due timers beyond those in flight one scan sends.
+const timerBatch = 1000
+
+// fireDueTimers sends due timers not already in flight to their workflows
+// and returns how long to sleep before scanning again. The scan reaches past
+// the timers in flight, so a backlog of due timers is sent as fast as the
+// workflows take them rather than a window at a time.
 func (h *partitionHost) fireDueTimers() time.Duration {
 	now := time.Now()
-	due, next, err := h.engine.journal.DueTimers(context.Background(), h.partition, now, 1000)
+	h.mu.Lock()
+	limit := len(h.firing) + timerBatch
+	h.mu.Unlock()
+	due, next, err := h.engine.journal.DueTimers(context.Background(), h.partition, now, limit)
 	if err != nil {
 		h.engine.opts.Logger.Error("timer scan failed", "partition", h.partition, "error", err)
 		return maxTimerSleep
 	}
+	sent := 0
 	for _, t := range due {
 		id := timerKey(t)
 		h.mu.Lock()
@@ -178,16 +187,23 @@ func (h *partitionHost) fireDueTimers() time.Duration {
 		h.mu.Unlock()
 		if !inFlight {
 			h.send(t.Run.Namespace, t.Run.WorkflowID, &timerDue{timer: t})
+			sent++
 		}
 	}
-	if len(due) == 1000 {
-		return 0
-	}
-	if next.IsZero() {
+	switch {
+	case len(due) == limit && sent > 0:
+		return 0 // more may be due right now
+	case len(due) == limit:
+		return backlogPause // everything scanned is in flight: let the workflows catch up
+	case next.IsZero():
 		return maxTimerSleep
 	}
 	return min(maxTimerSleep, max(0, time.Until(next)))
 }
+
+// backlogPause is how long the timer service waits when every due timer it
+// can see is already with its workflow.
+const backlogPause = 10 * time.Millisecond
 
 // timerHandled tells the service the workflow dealt with (or dropped) a timer.
 func (h *partitionHost) timerHandled(t journal.Timer) {
