@@ -367,3 +367,15 @@ func (e *Engine) resolveRun(ctx context.Context, ns, workflowID, runID string) (
 	}
 	return journal.RunKey{Namespace: ns, WorkflowID: workflowID, RunID: meta.GetRunId()}, nil
 }
+
+// ActiveWorkflows is the number of workflow actors in memory; passivated
+// workflows are not counted.
+func (e *Engine) ActiveWorkflows() int {
+	n := 0
+	for _, h := range e.hosts {
+		h.mu.Lock()
+		n += len(h.actors)
+		h.mu.Unlock()
+	}
+	return n
+}

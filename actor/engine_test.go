@@ -114,7 +114,7 @@ func (n *testNode) kinds(id string) string {
 // waitPassivated waits until no workflow actor is in memory.
 func (n *testNode) waitPassivated() {
 	n.t.Helper()
-	eventually(n.t, "workflows to passivate", func() bool { return actor.ActiveWorkflows(n.engine) == 0 })
+	eventually(n.t, "workflows to passivate", func() bool { return n.engine.ActiveWorkflows() == 0 })
 }
 
 // eventually polls cond until it holds or the deadline passes.

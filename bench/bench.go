@@ -74,7 +74,7 @@ type Result struct {
 }
 
 // Scenarios lists the scenarios in the order "all" runs them.
-var Scenarios = []string{"pebble-ceiling", "seq3", "fanout", "signal", "timer"}
+var Scenarios = []string{"pebble-ceiling", "seq3", "fanout", "signal", "timer", "idle"}
 
 // Describe says what each scenario measures.
 var Describe = map[string]string{
@@ -83,6 +83,7 @@ var Describe = map[string]string{
 	"fanout":         "N times, one workflow runs K activities in parallel and waits for all; latency = one workflow",
 	"signal":         "E entity workflows count S signals sent round robin by C senders; latency = one accepted (durable) signal",
 	"timer":          "N workflows started by C starters each sleep 1 s; latency = how late each closes after its timer was due (start included)",
+	"idle":           "E entity workflows wait for a signal and passivate; memory and disk per workflow, then latency to wake 1,000 random ones with a signal",
 }
 
 // Run runs cfg.Scenario ("all" runs every scenario) and returns the results.
@@ -134,6 +135,7 @@ var scenarios = map[string]func(context.Context, Config, string) (Result, error)
 	"fanout":         fanout,
 	"signal":         signal,
 	"timer":          timer,
+	"idle":           idle,
 }
 
 // node is an embedded node with a client and started workers for the
@@ -148,7 +150,13 @@ type node struct {
 const taskQueue = "bench"
 
 func openNode(cfg Config, dir string) (*node, error) {
-	n, err := cluster.Open(cluster.Options{DataDir: dir, Partitions: cfg.Partitions})
+	return openNodeWith(cfg, dir, 0)
+}
+
+// openNodeWith opens a node whose idle workflows passivate after idle (0:
+// the node's default).
+func openNodeWith(cfg Config, dir string, idle time.Duration) (*node, error) {
+	n, err := cluster.Open(cluster.Options{DataDir: dir, Partitions: cfg.Partitions, IdleTimeout: idle})
 	if err != nil {
 		return nil, err
 	}
