@@ -122,6 +122,18 @@ func runParallel(ctx context.Context, n, c int, done *atomic.Int64, do func(i in
 	return all, firstErr
 }
 
+// measure runs do(i) for i in [0, count) on c goroutines with a progress
+// bar and returns the latencies and the wall time.
+func measure(ctx context.Context, cfg Config, name string, count, c int, do func(i int, l *latencies) error) (*latencies, time.Duration, error) {
+	var done atomic.Int64
+	stop := progress(cfg, name, count, &done)
+	start := time.Now()
+	lat, err := runParallel(ctx, count, c, &done, do)
+	elapsed := time.Since(start)
+	stop()
+	return lat, elapsed, err
+}
+
 // finish fills the figures every engine scenario reports.
 func finish(r *Result, n *node, workflows int, elapsed time.Duration) {
 	r.Elapsed = elapsed
@@ -142,10 +154,7 @@ func seq3(ctx context.Context, cfg Config, dir string) (Result, error) {
 		return Result{}, err
 	}
 	defer n.close()
-	var done atomic.Int64
-	stop := progress(cfg, "seq3", count, &done)
-	start := time.Now()
-	lat, err := runParallel(ctx, count, c, &done, func(i int, l *latencies) error {
+	lat, elapsed, err := measure(ctx, cfg, "seq3", count, c, func(i int, l *latencies) error {
 		t0 := time.Now()
 		in := fmt.Sprintf("wf-%d", i)
 		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: in, TaskQueue: taskQueue}, Seq3, in)
@@ -162,8 +171,6 @@ func seq3(ctx context.Context, cfg Config, dir string) (Result, error) {
 		l.record(time.Since(t0))
 		return nil
 	})
-	elapsed := time.Since(start)
-	stop()
 	if err != nil {
 		return Result{}, err
 	}
@@ -180,10 +187,7 @@ func fanout(ctx context.Context, cfg Config, dir string) (Result, error) {
 		return Result{}, err
 	}
 	defer n.close()
-	var done atomic.Int64
-	stop := progress(cfg, "fanout", reps, &done)
-	start := time.Now()
-	lat, err := runParallel(ctx, reps, 1, &done, func(i int, l *latencies) error {
+	lat, elapsed, err := measure(ctx, cfg, "fanout", reps, 1, func(i int, l *latencies) error {
 		t0 := time.Now()
 		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("fan-%d", i), TaskQueue: taskQueue}, FanOut, k)
 		if err != nil {
@@ -199,8 +203,6 @@ func fanout(ctx context.Context, cfg Config, dir string) (Result, error) {
 		l.record(time.Since(t0))
 		return nil
 	})
-	elapsed := time.Since(start)
-	stop()
 	if err != nil {
 		return Result{}, err
 	}
@@ -229,10 +231,8 @@ func signal(ctx context.Context, cfg Config, dir string) (Result, error) {
 	}); err != nil {
 		return Result{}, err
 	}
-	var done atomic.Int64
-	stop := progress(cfg, "signal", signals, &done)
 	start := time.Now()
-	lat, err := runParallel(ctx, signals, c, &done, func(i int, l *latencies) error {
+	lat, accepted, err := measure(ctx, cfg, "signal", signals, c, func(i int, l *latencies) error {
 		t0 := time.Now()
 		if err := n.client.SignalWorkflow(ctx, fmt.Sprintf("entity-%d", i%entities), "", "add", 1); err != nil {
 			return err
@@ -240,8 +240,6 @@ func signal(ctx context.Context, cfg Config, dir string) (Result, error) {
 		l.record(time.Since(t0))
 		return nil
 	})
-	accepted := time.Since(start)
-	stop()
 	if err != nil {
 		return Result{}, err
 	}
@@ -282,9 +280,7 @@ func timer(ctx context.Context, cfg Config, dir string) (Result, error) {
 	}); err != nil {
 		return Result{}, err
 	}
-	var done atomic.Int64
-	stop := progress(cfg, "timer", count, &done)
-	lat, err := runParallel(ctx, count, c, &done, func(i int, l *latencies) error {
+	lat, _, err := measure(ctx, cfg, "timer", count, c, func(i int, l *latencies) error {
 		if err := runs[i].Get(ctx, nil); err != nil {
 			return err
 		}
@@ -297,14 +293,12 @@ func timer(ctx context.Context, cfg Config, dir string) (Result, error) {
 		l.record(desc.Meta.GetCloseTime().AsTime().Sub(due[i]))
 		return nil
 	})
-	elapsed := time.Since(start)
-	stop()
 	if err != nil {
 		return Result{}, err
 	}
 	r := Result{Count: count, Unit: "timers"}
 	lat.fill(&r)
-	finish(&r, n, count, elapsed)
+	finish(&r, n, count, time.Since(start))
 	r.Notes["last_fired_late_by"] = r.Max.Round(time.Millisecond).String()
 	return r, nil
 }
@@ -320,10 +314,7 @@ func pebbleCeiling(ctx context.Context, cfg Config, dir string) (Result, error) 
 	}
 	defer db.Close()
 	value := make([]byte, 200)
-	var done atomic.Int64
-	stop := progress(cfg, "pebble-ceiling", count, &done)
-	start := time.Now()
-	lat, err := runParallel(ctx, count, c, &done, func(i int, l *latencies) error {
+	lat, elapsed, err := measure(ctx, cfg, "pebble-ceiling", count, c, func(i int, l *latencies) error {
 		t0 := time.Now()
 		b := db.NewBatch()
 		_ = b.Set(binary.BigEndian.AppendUint64([]byte("e"), uint64(i)), value, nil)
@@ -332,8 +323,6 @@ func pebbleCeiling(ctx context.Context, cfg Config, dir string) (Result, error) 
 		l.record(time.Since(t0))
 		return err
 	})
-	elapsed := time.Since(start)
-	stop()
 	if err != nil {
 		return Result{}, err
 	}
