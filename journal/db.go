@@ -40,6 +40,8 @@ const (
 	defaultMaxBatchBytes = 4 << 20
 	// maxGroup bounds how many appends share one Pebble batch and fsync.
 	maxGroup = 1024
+	// maxSyncsInFlight bounds the groups applied and waiting for their fsync.
+	maxSyncsInFlight = 16
 )
 
 // DB is the local Journal: one Pebble database per node.
@@ -49,6 +51,9 @@ type DB struct {
 	opts       Options
 
 	appends chan *appendOp
+	// syncs carries groups applied to Pebble from the committer to the
+	// syncer, which waits for their fsync.
+	syncs chan pendingSync
 	// done is closed by Close; the committer and sweeper stop on it.
 	done      chan struct{}
 	closeOnce sync.Once
@@ -118,10 +123,12 @@ func Open(dir string, opts Options) (*DB, error) {
 		partitions: p,
 		opts:       opts,
 		appends:    make(chan *appendOp, maxGroup),
+		syncs:      make(chan pendingSync, maxSyncsInFlight),
 		done:       make(chan struct{}),
 	}
-	db.wg.Add(2)
+	db.wg.Add(3)
 	go db.commitLoop()
+	go db.syncLoop()
 	go db.sweepLoop()
 	return db, nil
 }
