@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"sync/atomic"
@@ -45,6 +46,9 @@ type Config struct {
 	DataDir string
 	// Progress receives a progress line now and then (nil: none).
 	Progress io.Writer
+	// ChildCommand makes the command of the recovery scenario's child
+	// process, which must call RunChild with args.
+	ChildCommand func(args ...string) *exec.Cmd
 }
 
 // Result is what one scenario measured.
@@ -74,7 +78,7 @@ type Result struct {
 }
 
 // Scenarios lists the scenarios in the order "all" runs them.
-var Scenarios = []string{"pebble-ceiling", "seq3", "fanout", "signal", "timer", "idle"}
+var Scenarios = []string{"pebble-ceiling", "seq3", "fanout", "signal", "timer", "idle", "recovery"}
 
 // Describe says what each scenario measures.
 var Describe = map[string]string{
@@ -84,6 +88,7 @@ var Describe = map[string]string{
 	"signal":         "E entity workflows count S signals sent round robin by C senders; latency = one accepted (durable) signal",
 	"timer":          "N workflows started by C starters each sleep 1 s; latency = how late each closes after its timer was due (start included)",
 	"idle":           "E entity workflows wait for a signal and passivate; memory and disk per workflow, then latency to wake 1,000 random ones with a signal",
+	"recovery":       "N workflows of three 100 ms activities in a child process, killed with SIGKILL while they run; time from restart until all completed",
 }
 
 // Run runs cfg.Scenario ("all" runs every scenario) and returns the results.
@@ -136,6 +141,7 @@ var scenarios = map[string]func(context.Context, Config, string) (Result, error)
 	"signal":         signal,
 	"timer":          timer,
 	"idle":           idle,
+	"recovery":       recovery,
 }
 
 // node is an embedded node with a client and started workers for the

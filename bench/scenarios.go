@@ -72,7 +72,9 @@ func register(w worker.Worker) {
 	w.RegisterWorkflow(FanOut)
 	w.RegisterWorkflow(Counter)
 	w.RegisterWorkflow(Sleeper)
+	w.RegisterWorkflow(SlowSeq)
 	w.RegisterActivity(Echo)
+	w.RegisterActivity(Slow)
 }
 
 func orDefault(v, def int) int {

@@ -5,11 +5,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 
 	"github.com/grainflow/grainflow/bench"
 )
+
+// benchChildCommand is the hidden subcommand the recovery scenario starts,
+// kills and restarts.
+const benchChildCommand = "__bench-child"
 
 // runBench parses the bench flags, runs the scenarios and prints the results.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -57,6 +63,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if !*quiet {
 		cfg.Progress = stderr
+	}
+	cfg.ChildCommand = func(args ...string) *exec.Cmd {
+		self, err := os.Executable()
+		if err != nil {
+			self = os.Args[0]
+		}
+		cmd := exec.Command(self, append([]string{benchChildCommand}, args...)...)
+		cmd.Stderr = stderr
+		return cmd
 	}
 	results, err := bench.Run(ctx, cfg)
 	if err != nil {

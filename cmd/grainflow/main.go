@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+
+	"github.com/grainflow/grainflow/bench"
 )
 
 const usage = `grainflow: a durable-execution engine embedded in Go services.
@@ -62,6 +64,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case benchChildCommand: // not in the usage: the recovery scenario's child process
+		if err := bench.RunChild(ctx, args[1:], stdout); err != nil {
+			fmt.Fprintln(stderr, "grainflow:", err)
+			return 1
+		}
+		return 0
 	default:
 		fmt.Fprintf(stderr, "grainflow: unknown command %q\n\n%s", args[0], usage)
 		return 2
