@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/grainflow/grainflow/journal/journalpb"
 	internal "github.com/grainflow/grainflow/sdk/internalbindings"
 )
@@ -372,6 +374,12 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 	}
 	details, _ := attempt.lastDetails()
 	if o.err == nil {
+		if size, limit := proto.Size(o.result), q.engine.opts.MaxPayloadBytes; size > limit {
+			// Recording it would fail the append; say so instead, for good.
+			err := internal.NewApplicationError(fmt.Sprintf("activity %s returned %d bytes, over the %d-byte payload limit",
+				s.GetActivityType(), size, limit), "PayloadTooLarge", true, nil)
+			return &activityResult{failure: internal.ConvertErrorToFailure(err, dc), heartbeat: details}
+		}
 		return &activityResult{result: o.result, heartbeat: details}
 	}
 	switch cause := context.Cause(attemptCtx); {

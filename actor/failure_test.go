@@ -126,3 +126,24 @@ func TestActivityCancellation(t *testing.T) {
 		t.Fatalf("history %s", k)
 	}
 }
+
+func Huge(ctx context.Context) (string, error) { return strings.Repeat("x", 4096), nil }
+
+func HugeWorkflow(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, shortActivity)
+	return workflow.ExecuteActivity(ctx, Huge).Get(ctx, nil)
+}
+
+func TestOversizeActivityResultFailsTheActivity(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{MaxPayloadBytes: 1024})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(HugeWorkflow)
+	reg.RegisterActivity(Huge)
+	n.startWorker(reg)
+	n.start("huge", HugeWorkflow)
+	err := n.result("huge", nil)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != "PayloadTooLarge" || !appErr.NonRetryable() {
+		t.Fatalf("workflow error %v, want a non-retryable PayloadTooLarge", err)
+	}
+}
