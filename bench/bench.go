@@ -75,6 +75,9 @@ type Result struct {
 	// Notes are scenario-specific figures (for example the ratio to the
 	// Pebble ceiling).
 	Notes map[string]string `json:"notes,omitempty"`
+	// Timeline is the throughput (units per second) of each 100 ms of the
+	// measured phase.
+	Timeline []float64 `json:"throughput_per_100ms,omitempty"`
 }
 
 // Scenarios lists the scenarios in the order "all" runs them.
@@ -188,7 +191,10 @@ func (n *node) close() {
 
 // latencies records durations into an HDR histogram (1 µs to 10 min, 3
 // significant digits).
-type latencies struct{ h *hdrhistogram.Histogram }
+type latencies struct {
+	h        *hdrhistogram.Histogram
+	timeline []float64 // set by measure
+}
 
 func newLatencies() *latencies {
 	return &latencies{h: hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)}
@@ -202,6 +208,7 @@ func (l *latencies) merge(other *latencies) { l.h.Merge(other.h) }
 func (l *latencies) fill(r *Result) {
 	at := func(q float64) time.Duration { return time.Duration(l.h.ValueAtQuantile(q)) * time.Microsecond }
 	r.P50, r.P95, r.P99, r.Max = at(50), at(95), at(99), time.Duration(l.h.Max())*time.Microsecond
+	r.Timeline = l.timeline
 }
 
 // progress prints "name done/total" every half second until stop is closed.

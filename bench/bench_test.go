@@ -61,7 +61,7 @@ func TestScenariosVerifyTheirResults(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &back); err != nil || len(back) != len(results) {
 		t.Fatalf("json output does not round trip: %v", err)
 	}
-	for _, f := range []string{"table", "markdown"} {
+	for _, f := range []string{"table", "markdown", "html"} {
 		out.Reset()
 		if err := Write(&out, f, results); err != nil || !strings.Contains(out.String(), "seq3") {
 			t.Fatalf("%s output: %v\n%s", f, err, out.String())

@@ -10,11 +10,13 @@ import (
 )
 
 // Formats are the output formats of Write.
-var Formats = []string{"table", "json", "markdown"}
+var Formats = []string{"table", "json", "markdown", "html"}
 
-// Write prints results in format ("table", "json" or "markdown").
+// Write prints results in format ("table", "json", "markdown" or "html").
 func Write(w io.Writer, format string, results []Result) error {
 	switch format {
+	case "html":
+		return WriteHTML(w, results)
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -125,15 +125,46 @@ func runParallel(ctx context.Context, n, c int, done *atomic.Int64, do func(i in
 }
 
 // measure runs do(i) for i in [0, count) on c goroutines with a progress
-// bar and returns the latencies and the wall time.
+// bar and returns the latencies (with the throughput timeline) and the wall
+// time.
 func measure(ctx context.Context, cfg Config, name string, count, c int, do func(i int, l *latencies) error) (*latencies, time.Duration, error) {
 	var done atomic.Int64
 	stop := progress(cfg, name, count, &done)
+	stopSampling, timeline := sample(&done)
 	start := time.Now()
 	lat, err := runParallel(ctx, count, c, &done, do)
 	elapsed := time.Since(start)
+	stopSampling()
 	stop()
+	lat.timeline = *timeline
 	return lat, elapsed, err
+}
+
+// timelineStep is the width of one throughput sample.
+const timelineStep = 100 * time.Millisecond
+
+// sample records, every timelineStep, how many units completed in that
+// step, scaled to units per second.
+func sample(done *atomic.Int64) (stop func(), timeline *[]float64) {
+	var points []float64
+	quit, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(timelineStep)
+		defer t.Stop()
+		last := int64(0)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				now := done.Load()
+				points = append(points, float64(now-last)/timelineStep.Seconds())
+				last = now
+			}
+		}
+	}()
+	return func() { close(quit); <-finished }, &points
 }
 
 // finish fills the figures every engine scenario reports.
