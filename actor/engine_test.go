@@ -223,3 +223,7 @@ func TestRetriesCarryAttemptAndHeartbeat(t *testing.T) {
 		t.Fatalf("history\n got %s\nwant %s", k, want)
 	}
 }
+
+func (n *testNode) decodeInto(p *journalpb.Payloads, out any) error {
+	return converter.GetDefaultDataConverter().FromPayloads(p, out)
+}

@@ -69,6 +69,10 @@ type Execution struct {
 	pending []*journalpb.Event
 	// commands are the commands of the workflow task being run.
 	commands []*command
+	// recordedMarkers are, while a recorded task is replayed, its
+	// MarkerRecorded events by sequence number: SideEffect returns their
+	// values instead of running its function again.
+	recordedMarkers map[int64]*journalpb.MarkerRecorded
 	// activities and timers in flight, by the event ID of their command.
 	activities map[int64]*activityState
 	timers     map[int64]*timerState
@@ -230,6 +234,13 @@ func (e *Execution) replayTask(wtc *journalpb.Event, recorded []*journalpb.Event
 				ev.GetEventId(), eventKind(ev), want-1)
 		}
 	}
+	e.recordedMarkers = make(map[int64]*journalpb.MarkerRecorded)
+	for _, ev := range recorded {
+		if m := ev.GetMarkerRecorded(); m != nil {
+			e.recordedMarkers[m.GetSeq()] = m
+		}
+	}
+	defer func() { e.recordedMarkers = nil }()
 	// While the code runs, the history ends before the task, as in Decide.
 	cmds, err := e.runTask(wtc.GetTime().AsTime())
 	if err != nil {

@@ -142,6 +142,14 @@ func NewTimerWithOptions(ctx Context, d time.Duration, options TimerOptions) Fut
 	return internal.NewTimerWithOptions(ctx, d, options)
 }
 
+// SideEffect runs f once and records its result in the history; when the
+// workflow is replayed the recorded result is returned and f is not run
+// again. Use it for non-deterministic values such as random numbers or
+// UUIDs. f must be quick and must not fail.
+func SideEffect(ctx Context, f func(ctx Context) any) converter.EncodedValue {
+	return internal.SideEffect(ctx, f)
+}
+
 // Sleep pauses the calling coroutine for d with a durable timer. It returns
 // a CanceledError if ctx is canceled first.
 func Sleep(ctx Context, d time.Duration) error {
