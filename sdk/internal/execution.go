@@ -73,6 +73,9 @@ type Execution struct {
 	// MarkerRecorded events by sequence number: SideEffect returns their
 	// values instead of running its function again.
 	recordedMarkers map[int64]*journalpb.MarkerRecorded
+	// versions are the versions GetVersion chose (or found recorded), by
+	// change ID.
+	versions map[string]Version
 	// activities and timers in flight, by the event ID of their command.
 	activities map[int64]*activityState
 	timers     map[int64]*timerState
@@ -97,6 +100,7 @@ func NewExecution(opts ExecutionOptions) *Execution {
 		activities:    map[int64]*activityState{},
 		timers:        map[int64]*timerState{},
 		signals:       map[string]*channelImpl{},
+		versions:      map[string]Version{},
 		queryHandlers: map[string]*queryHandler{},
 	}
 	if e.dc == nil {

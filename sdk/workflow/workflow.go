@@ -150,6 +150,22 @@ func SideEffect(ctx Context, f func(ctx Context) any) converter.EncodedValue {
 	return internal.SideEffect(ctx, f)
 }
 
+// Version is a version of a workflow code change; see GetVersion.
+type Version = internal.Version
+
+// DefaultVersion is the version of code that ran before GetVersion was
+// added around a change.
+const DefaultVersion = internal.DefaultVersion
+
+// GetVersion returns the version of the change changeID for this run:
+// maxSupported the first time a new run reaches it (recorded as a marker),
+// the recorded version on replay, and DefaultVersion for runs whose history
+// shows the code before the change. Branch on it to change workflow code
+// without breaking runs in progress.
+func GetVersion(ctx Context, changeID string, minSupported, maxSupported Version) Version {
+	return internal.GetVersion(ctx, changeID, minSupported, maxSupported)
+}
+
 // Sleep pauses the calling coroutine for d with a durable timer. It returns
 // a CanceledError if ctx is canceled first.
 func Sleep(ctx Context, d time.Duration) error {
