@@ -76,6 +76,8 @@ type Execution struct {
 	// versions are the versions GetVersion chose (or found recorded), by
 	// change ID.
 	versions map[string]Version
+	// mutableValues are the latest values MutableSideEffect returned, by ID.
+	mutableValues map[string]*journalpb.Payloads
 	// activities and timers in flight, by the event ID of their command.
 	activities map[int64]*activityState
 	timers     map[int64]*timerState
@@ -101,6 +103,7 @@ func NewExecution(opts ExecutionOptions) *Execution {
 		timers:        map[int64]*timerState{},
 		signals:       map[string]*channelImpl{},
 		versions:      map[string]Version{},
+		mutableValues: map[string]*journalpb.Payloads{},
 		queryHandlers: map[string]*queryHandler{},
 	}
 	if e.dc == nil {

@@ -2,6 +2,7 @@ package internal
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -53,5 +54,44 @@ func TestSideEffectWhereHistoryHasATimerIsNonDeterministic(t *testing.T) {
 	var nde *NonDeterminismError
 	if !errors.As(err, &nde) || nde.EventType != "TimerStarted" {
 		t.Fatalf("replay error %v, want a NonDeterminismError at the TimerStarted event", err)
+	}
+}
+
+// TestMutableSideEffectRecordsOnlyChanges: three calls seeing "a", "a", "b"
+// record two markers; a replay returns the same values without calling f.
+func TestMutableSideEffectRecordsOnlyChanges(t *testing.T) {
+	flag, calls := "a", 0
+	te := newTestEnv(t, func(ctx Context) ([]string, error) {
+		var seen []string
+		for range 3 {
+			var v string
+			if err := MutableSideEffect(ctx, "flag", func(Context) any { calls++; return flag },
+				func(a, b any) bool { return a == b }).Get(&v); err != nil {
+				return nil, err
+			}
+			seen = append(seen, v)
+			GetSignalChannel(ctx, "next").Receive(ctx, nil)
+		}
+		return seen, nil
+	})
+	marker := `MarkerRecorded(seq=%d, marker_name="MutableSideEffect")`
+	wantCommands(t, te.start(), fmt.Sprintf(marker, 1))
+	wantCommands(t, te.decide(signaled(t, "next", nil)))
+	flag = "b"
+	wantCommands(t, te.decide(signaled(t, "next", nil)), fmt.Sprintf(marker, 2))
+	wantCommands(t, te.decide(signaled(t, "next", nil)), "WorkflowExecutionCompleted")
+	if calls != 3 {
+		t.Fatalf("live run called f %d times, want 3", calls)
+	}
+	flag = "changed since"
+	replayed := te.replayAll()
+	if calls != 3 {
+		t.Fatalf("replay called f (%d calls)", calls)
+	}
+	if !replayed.Closed() {
+		t.Fatal("replayed execution is not closed")
+	}
+	if got := decode[[]string](t, te.history[len(te.history)-1].GetWorkflowExecutionCompleted().GetResult()); fmt.Sprint(got) != "[a a b]" {
+		t.Fatalf("result %v", got)
 	}
 }

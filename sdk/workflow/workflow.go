@@ -150,6 +150,13 @@ func SideEffect(ctx Context, f func(ctx Context) any) converter.EncodedValue {
 	return internal.SideEffect(ctx, f)
 }
 
+// MutableSideEffect runs f on every call and records its result only when
+// it differs (by equals) from the value last recorded for id; replay
+// returns the recorded values without running f.
+func MutableSideEffect(ctx Context, id string, f func(ctx Context) any, equals func(a, b any) bool) converter.EncodedValue {
+	return internal.MutableSideEffect(ctx, id, f, equals)
+}
+
 // Version is a version of a workflow code change; see GetVersion.
 type Version = internal.Version
 
