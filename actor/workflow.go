@@ -233,6 +233,11 @@ func (a *workflowActor) load() error {
 	}
 	a.loaded = true
 	if !a.isOpen() {
+		// A run that another run follows, closed just before a crash: start
+		// the follower now.
+		if next := a.recordedNextRun(); next != nil {
+			return a.startNextRun(next)
+		}
 		return nil
 	}
 	a.buildExecution(history)
@@ -464,6 +469,8 @@ func closeStatus(ev *journalpb.Event) journalpb.WorkflowStatus {
 		return journalpb.WorkflowStatus_WORKFLOW_STATUS_TERMINATED
 	case *journalpb.Event_WorkflowExecutionTimedOut:
 		return journalpb.WorkflowStatus_WORKFLOW_STATUS_TIMED_OUT
+	case *journalpb.Event_WorkflowExecutionContinuedAsNew:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_CONTINUED_AS_NEW
 	}
 	return journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
 }
@@ -524,11 +531,17 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 			status = s
 		}
 	}
-	var retry *runRetry
+	var following *nextRun
 	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		req.Status = status
 		req.DeleteTimers = append(req.DeleteTimers, a.allTimers()...)
-		retry = a.planRetry(events[len(events)-1], now)
+		following = a.planNextRun(events[len(events)-1], now)
+		if following != nil {
+			// Until the next run's start is durable, a restart must find
+			// this run and start it (see load).
+			wake := true
+			req.Wake = &wake
+		}
 	} else {
 		wake := a.needsWake(events)
 		req.Wake = &wake
@@ -563,8 +576,8 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 	}
 	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		a.closed(status)
-		if retry != nil {
-			return a.startRetry(retry)
+		if following != nil {
+			return a.startNextRun(following)
 		}
 		return nil
 	}

@@ -255,10 +255,12 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	for _, t := range req.AddTimers {
 		_ = batch.Set(timerKey(p, t), nil, nil)
 	}
-	switch {
-	case closing:
-		_ = batch.Delete(wakeKey(p, req.Run), nil)
+	if closing {
 		_ = batch.Set(retentionKey(meta.CloseTime.AsTime(), p, req.Run), nil, nil)
+	}
+	switch {
+	case closing && (req.Wake == nil || !*req.Wake):
+		_ = batch.Delete(wakeKey(p, req.Run), nil)
 	case req.Wake != nil && *req.Wake:
 		_ = batch.Set(wakeKey(p, req.Run), nil, nil)
 	case req.Wake != nil:

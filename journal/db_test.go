@@ -118,6 +118,13 @@ func TestClosedRunRejectsAppends(t *testing.T) {
 	if runs, _ := db.WakeRuns(ctx, db.PartitionOf("default", "wf")); len(runs) != 0 {
 		t.Fatalf("closing did not clear the wake flag: %v", runs)
 	}
+	// A close that asks to stay woken (a next run follows) keeps the flag.
+	other := run("followed")
+	mustAppend(t, db, &AppendRequest{Run: other, Events: []*journalpb.Event{started(1), completed(2)},
+		Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_CONTINUED_AS_NEW, Wake: &wake})
+	if runs, _ := db.WakeRuns(ctx, db.PartitionOf("default", "followed")); len(runs) != 1 {
+		t.Fatalf("a close with Wake=true cleared the flag: %v", runs)
+	}
 	// Clean-up of a closed run's timers is allowed.
 	mustAppend(t, db, &AppendRequest{Run: r, DeleteTimers: []Timer{timer}})
 	if due, _, _ := db.DueTimers(ctx, db.PartitionOf("default", "wf"), t0.Add(time.Hour), 0); len(due) != 0 {

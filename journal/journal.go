@@ -61,7 +61,8 @@ type AppendRequest struct {
 	DeleteTimers []Timer
 	// Wake, when set, records whether the run must be re-activated after a
 	// restart even without a due timer (it has activities in flight or work
-	// it could not finish).
+	// it could not finish). A closing append clears it unless Wake is true
+	// (another run is to follow the closed one).
 	Wake *bool
 	// Status, when not UNSPECIFIED, becomes the run's status. A closing status
 	// sets the close time and starts the retention clock.

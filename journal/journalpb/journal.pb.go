@@ -1019,6 +1019,7 @@ type Event struct {
 	//	*Event_WorkflowExecutionSignaled
 	//	*Event_WorkflowExecutionCancelRequested
 	//	*Event_WorkflowTaskCompleted
+	//	*Event_WorkflowExecutionContinuedAsNew
 	//	*Event_ActivityTaskScheduled
 	//	*Event_ActivityTaskCompleted
 	//	*Event_ActivityTaskFailed
@@ -1167,6 +1168,15 @@ func (x *Event) GetWorkflowTaskCompleted() *WorkflowTaskCompleted {
 	return nil
 }
 
+func (x *Event) GetWorkflowExecutionContinuedAsNew() *WorkflowExecutionContinuedAsNew {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_WorkflowExecutionContinuedAsNew); ok {
+			return x.WorkflowExecutionContinuedAsNew
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetActivityTaskScheduled() *ActivityTaskScheduled {
 	if x != nil {
 		if x, ok := x.Attributes.(*Event_ActivityTaskScheduled); ok {
@@ -1306,6 +1316,10 @@ type Event_WorkflowTaskCompleted struct {
 	WorkflowTaskCompleted *WorkflowTaskCompleted `protobuf:"bytes,18,opt,name=workflow_task_completed,json=workflowTaskCompleted,proto3,oneof"`
 }
 
+type Event_WorkflowExecutionContinuedAsNew struct {
+	WorkflowExecutionContinuedAsNew *WorkflowExecutionContinuedAsNew `protobuf:"bytes,19,opt,name=workflow_execution_continued_as_new,json=workflowExecutionContinuedAsNew,proto3,oneof"`
+}
+
 type Event_ActivityTaskScheduled struct {
 	ActivityTaskScheduled *ActivityTaskScheduled `protobuf:"bytes,20,opt,name=activity_task_scheduled,json=activityTaskScheduled,proto3,oneof"`
 }
@@ -1367,6 +1381,8 @@ func (*Event_WorkflowExecutionSignaled) isEvent_Attributes() {}
 func (*Event_WorkflowExecutionCancelRequested) isEvent_Attributes() {}
 
 func (*Event_WorkflowTaskCompleted) isEvent_Attributes() {}
+
+func (*Event_WorkflowExecutionContinuedAsNew) isEvent_Attributes() {}
 
 func (*Event_ActivityTaskScheduled) isEvent_Attributes() {}
 
@@ -1812,6 +1828,94 @@ func (x *WorkflowExecutionTimedOut) GetNewExecutionRunId() string {
 	return ""
 }
 
+// WorkflowExecutionContinuedAsNew closes a run that continues as a new run
+// of the same workflow ID with a fresh history.
+type WorkflowExecutionContinuedAsNew struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	NewExecutionRunId  string                 `protobuf:"bytes,1,opt,name=new_execution_run_id,json=newExecutionRunId,proto3" json:"new_execution_run_id,omitempty"`
+	WorkflowType       string                 `protobuf:"bytes,2,opt,name=workflow_type,json=workflowType,proto3" json:"workflow_type,omitempty"`
+	TaskQueue          string                 `protobuf:"bytes,3,opt,name=task_queue,json=taskQueue,proto3" json:"task_queue,omitempty"`
+	Input              *Payloads              `protobuf:"bytes,4,opt,name=input,proto3" json:"input,omitempty"`
+	WorkflowRunTimeout *durationpb.Duration   `protobuf:"bytes,5,opt,name=workflow_run_timeout,json=workflowRunTimeout,proto3" json:"workflow_run_timeout,omitempty"`
+	// carried_signals are signals the run received but its code did not
+	// consume; they are the first inputs of the new run.
+	CarriedSignals []*WorkflowExecutionSignaled `protobuf:"bytes,6,rep,name=carried_signals,json=carriedSignals,proto3" json:"carried_signals,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *WorkflowExecutionContinuedAsNew) Reset() {
+	*x = WorkflowExecutionContinuedAsNew{}
+	mi := &file_journal_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkflowExecutionContinuedAsNew) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkflowExecutionContinuedAsNew) ProtoMessage() {}
+
+func (x *WorkflowExecutionContinuedAsNew) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkflowExecutionContinuedAsNew.ProtoReflect.Descriptor instead.
+func (*WorkflowExecutionContinuedAsNew) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *WorkflowExecutionContinuedAsNew) GetNewExecutionRunId() string {
+	if x != nil {
+		return x.NewExecutionRunId
+	}
+	return ""
+}
+
+func (x *WorkflowExecutionContinuedAsNew) GetWorkflowType() string {
+	if x != nil {
+		return x.WorkflowType
+	}
+	return ""
+}
+
+func (x *WorkflowExecutionContinuedAsNew) GetTaskQueue() string {
+	if x != nil {
+		return x.TaskQueue
+	}
+	return ""
+}
+
+func (x *WorkflowExecutionContinuedAsNew) GetInput() *Payloads {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *WorkflowExecutionContinuedAsNew) GetWorkflowRunTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.WorkflowRunTimeout
+	}
+	return nil
+}
+
+func (x *WorkflowExecutionContinuedAsNew) GetCarriedSignals() []*WorkflowExecutionSignaled {
+	if x != nil {
+		return x.CarriedSignals
+	}
+	return nil
+}
+
 type WorkflowExecutionSignaled struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	SignalName    string                 `protobuf:"bytes,1,opt,name=signal_name,json=signalName,proto3" json:"signal_name,omitempty"`
@@ -1824,7 +1928,7 @@ type WorkflowExecutionSignaled struct {
 
 func (x *WorkflowExecutionSignaled) Reset() {
 	*x = WorkflowExecutionSignaled{}
-	mi := &file_journal_proto_msgTypes[18]
+	mi := &file_journal_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1836,7 +1940,7 @@ func (x *WorkflowExecutionSignaled) String() string {
 func (*WorkflowExecutionSignaled) ProtoMessage() {}
 
 func (x *WorkflowExecutionSignaled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[18]
+	mi := &file_journal_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1849,7 +1953,7 @@ func (x *WorkflowExecutionSignaled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionSignaled.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionSignaled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{18}
+	return file_journal_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *WorkflowExecutionSignaled) GetSignalName() string {
@@ -1890,7 +1994,7 @@ type WorkflowExecutionCancelRequested struct {
 
 func (x *WorkflowExecutionCancelRequested) Reset() {
 	*x = WorkflowExecutionCancelRequested{}
-	mi := &file_journal_proto_msgTypes[19]
+	mi := &file_journal_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +2006,7 @@ func (x *WorkflowExecutionCancelRequested) String() string {
 func (*WorkflowExecutionCancelRequested) ProtoMessage() {}
 
 func (x *WorkflowExecutionCancelRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[19]
+	mi := &file_journal_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,7 +2019,7 @@ func (x *WorkflowExecutionCancelRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionCancelRequested.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionCancelRequested) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{19}
+	return file_journal_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WorkflowExecutionCancelRequested) GetCause() string {
@@ -1943,7 +2047,7 @@ type WorkflowTaskCompleted struct {
 
 func (x *WorkflowTaskCompleted) Reset() {
 	*x = WorkflowTaskCompleted{}
-	mi := &file_journal_proto_msgTypes[20]
+	mi := &file_journal_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1955,7 +2059,7 @@ func (x *WorkflowTaskCompleted) String() string {
 func (*WorkflowTaskCompleted) ProtoMessage() {}
 
 func (x *WorkflowTaskCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[20]
+	mi := &file_journal_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1968,7 +2072,7 @@ func (x *WorkflowTaskCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowTaskCompleted.ProtoReflect.Descriptor instead.
 func (*WorkflowTaskCompleted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{20}
+	return file_journal_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *WorkflowTaskCompleted) GetIdentity() string {
@@ -2001,7 +2105,7 @@ type ActivityTaskScheduled struct {
 
 func (x *ActivityTaskScheduled) Reset() {
 	*x = ActivityTaskScheduled{}
-	mi := &file_journal_proto_msgTypes[21]
+	mi := &file_journal_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2117,7 @@ func (x *ActivityTaskScheduled) String() string {
 func (*ActivityTaskScheduled) ProtoMessage() {}
 
 func (x *ActivityTaskScheduled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[21]
+	mi := &file_journal_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2130,7 @@ func (x *ActivityTaskScheduled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskScheduled.ProtoReflect.Descriptor instead.
 func (*ActivityTaskScheduled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{21}
+	return file_journal_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ActivityTaskScheduled) GetSeq() int64 {
@@ -2125,7 +2229,7 @@ type ActivityTaskCompleted struct {
 
 func (x *ActivityTaskCompleted) Reset() {
 	*x = ActivityTaskCompleted{}
-	mi := &file_journal_proto_msgTypes[22]
+	mi := &file_journal_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2137,7 +2241,7 @@ func (x *ActivityTaskCompleted) String() string {
 func (*ActivityTaskCompleted) ProtoMessage() {}
 
 func (x *ActivityTaskCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[22]
+	mi := &file_journal_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2150,7 +2254,7 @@ func (x *ActivityTaskCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCompleted.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCompleted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{22}
+	return file_journal_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ActivityTaskCompleted) GetScheduledEventId() int64 {
@@ -2194,7 +2298,7 @@ type ActivityTaskFailed struct {
 
 func (x *ActivityTaskFailed) Reset() {
 	*x = ActivityTaskFailed{}
-	mi := &file_journal_proto_msgTypes[23]
+	mi := &file_journal_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2206,7 +2310,7 @@ func (x *ActivityTaskFailed) String() string {
 func (*ActivityTaskFailed) ProtoMessage() {}
 
 func (x *ActivityTaskFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[23]
+	mi := &file_journal_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2219,7 +2323,7 @@ func (x *ActivityTaskFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskFailed.ProtoReflect.Descriptor instead.
 func (*ActivityTaskFailed) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{23}
+	return file_journal_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ActivityTaskFailed) GetScheduledEventId() int64 {
@@ -2269,7 +2373,7 @@ type ActivityTaskTimedOut struct {
 
 func (x *ActivityTaskTimedOut) Reset() {
 	*x = ActivityTaskTimedOut{}
-	mi := &file_journal_proto_msgTypes[24]
+	mi := &file_journal_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2281,7 +2385,7 @@ func (x *ActivityTaskTimedOut) String() string {
 func (*ActivityTaskTimedOut) ProtoMessage() {}
 
 func (x *ActivityTaskTimedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[24]
+	mi := &file_journal_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2294,7 +2398,7 @@ func (x *ActivityTaskTimedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskTimedOut.ProtoReflect.Descriptor instead.
 func (*ActivityTaskTimedOut) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{24}
+	return file_journal_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ActivityTaskTimedOut) GetScheduledEventId() int64 {
@@ -2337,7 +2441,7 @@ type ActivityTaskCancelRequested struct {
 
 func (x *ActivityTaskCancelRequested) Reset() {
 	*x = ActivityTaskCancelRequested{}
-	mi := &file_journal_proto_msgTypes[25]
+	mi := &file_journal_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2349,7 +2453,7 @@ func (x *ActivityTaskCancelRequested) String() string {
 func (*ActivityTaskCancelRequested) ProtoMessage() {}
 
 func (x *ActivityTaskCancelRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[25]
+	mi := &file_journal_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2362,7 +2466,7 @@ func (x *ActivityTaskCancelRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCancelRequested.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCancelRequested) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{25}
+	return file_journal_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ActivityTaskCancelRequested) GetSeq() int64 {
@@ -2390,7 +2494,7 @@ type ActivityTaskCanceled struct {
 
 func (x *ActivityTaskCanceled) Reset() {
 	*x = ActivityTaskCanceled{}
-	mi := &file_journal_proto_msgTypes[26]
+	mi := &file_journal_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2402,7 +2506,7 @@ func (x *ActivityTaskCanceled) String() string {
 func (*ActivityTaskCanceled) ProtoMessage() {}
 
 func (x *ActivityTaskCanceled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[26]
+	mi := &file_journal_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2415,7 +2519,7 @@ func (x *ActivityTaskCanceled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCanceled.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCanceled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{26}
+	return file_journal_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ActivityTaskCanceled) GetScheduledEventId() int64 {
@@ -2455,7 +2559,7 @@ type ActivityTaskAttemptFailed struct {
 
 func (x *ActivityTaskAttemptFailed) Reset() {
 	*x = ActivityTaskAttemptFailed{}
-	mi := &file_journal_proto_msgTypes[27]
+	mi := &file_journal_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2467,7 +2571,7 @@ func (x *ActivityTaskAttemptFailed) String() string {
 func (*ActivityTaskAttemptFailed) ProtoMessage() {}
 
 func (x *ActivityTaskAttemptFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[27]
+	mi := &file_journal_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2480,7 +2584,7 @@ func (x *ActivityTaskAttemptFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskAttemptFailed.ProtoReflect.Descriptor instead.
 func (*ActivityTaskAttemptFailed) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{27}
+	return file_journal_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ActivityTaskAttemptFailed) GetScheduledEventId() int64 {
@@ -2531,7 +2635,7 @@ type TimerStarted struct {
 
 func (x *TimerStarted) Reset() {
 	*x = TimerStarted{}
-	mi := &file_journal_proto_msgTypes[28]
+	mi := &file_journal_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2543,7 +2647,7 @@ func (x *TimerStarted) String() string {
 func (*TimerStarted) ProtoMessage() {}
 
 func (x *TimerStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[28]
+	mi := &file_journal_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2556,7 +2660,7 @@ func (x *TimerStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerStarted.ProtoReflect.Descriptor instead.
 func (*TimerStarted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{28}
+	return file_journal_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *TimerStarted) GetSeq() int64 {
@@ -2597,7 +2701,7 @@ type TimerFired struct {
 
 func (x *TimerFired) Reset() {
 	*x = TimerFired{}
-	mi := &file_journal_proto_msgTypes[29]
+	mi := &file_journal_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2609,7 +2713,7 @@ func (x *TimerFired) String() string {
 func (*TimerFired) ProtoMessage() {}
 
 func (x *TimerFired) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[29]
+	mi := &file_journal_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2622,7 +2726,7 @@ func (x *TimerFired) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerFired.ProtoReflect.Descriptor instead.
 func (*TimerFired) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{29}
+	return file_journal_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *TimerFired) GetStartedEventId() int64 {
@@ -2651,7 +2755,7 @@ type TimerCanceled struct {
 
 func (x *TimerCanceled) Reset() {
 	*x = TimerCanceled{}
-	mi := &file_journal_proto_msgTypes[30]
+	mi := &file_journal_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2663,7 +2767,7 @@ func (x *TimerCanceled) String() string {
 func (*TimerCanceled) ProtoMessage() {}
 
 func (x *TimerCanceled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[30]
+	mi := &file_journal_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2676,7 +2780,7 @@ func (x *TimerCanceled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerCanceled.ProtoReflect.Descriptor instead.
 func (*TimerCanceled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{30}
+	return file_journal_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *TimerCanceled) GetSeq() int64 {
@@ -2713,7 +2817,7 @@ type MarkerRecorded struct {
 
 func (x *MarkerRecorded) Reset() {
 	*x = MarkerRecorded{}
-	mi := &file_journal_proto_msgTypes[31]
+	mi := &file_journal_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2725,7 +2829,7 @@ func (x *MarkerRecorded) String() string {
 func (*MarkerRecorded) ProtoMessage() {}
 
 func (x *MarkerRecorded) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[31]
+	mi := &file_journal_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2738,7 +2842,7 @@ func (x *MarkerRecorded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkerRecorded.ProtoReflect.Descriptor instead.
 func (*MarkerRecorded) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{31}
+	return file_journal_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *MarkerRecorded) GetSeq() int64 {
@@ -2838,7 +2942,7 @@ const file_journal_proto_rawDesc = "" +
 	"start_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x129\n" +
 	"\n" +
 	"close_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\"\n" +
-	"\rnext_event_id\x18\t \x01(\x03R\vnextEventId\"\x89\x11\n" +
+	"\rnext_event_id\x18\t \x01(\x03R\vnextEventId\"\x91\x12\n" +
 	"\x05Event\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\x03R\aeventId\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12n\n" +
@@ -2851,7 +2955,8 @@ const file_journal_proto_rawDesc = "" +
 	"\x1cworkflow_execution_timed_out\x18\x0f \x01(\v2/.grainflow.journal.v1.WorkflowExecutionTimedOutH\x00R\x19workflowExecutionTimedOut\x12q\n" +
 	"\x1bworkflow_execution_signaled\x18\x10 \x01(\v2/.grainflow.journal.v1.WorkflowExecutionSignaledH\x00R\x19workflowExecutionSignaled\x12\x87\x01\n" +
 	"#workflow_execution_cancel_requested\x18\x11 \x01(\v26.grainflow.journal.v1.WorkflowExecutionCancelRequestedH\x00R workflowExecutionCancelRequested\x12e\n" +
-	"\x17workflow_task_completed\x18\x12 \x01(\v2+.grainflow.journal.v1.WorkflowTaskCompletedH\x00R\x15workflowTaskCompleted\x12e\n" +
+	"\x17workflow_task_completed\x18\x12 \x01(\v2+.grainflow.journal.v1.WorkflowTaskCompletedH\x00R\x15workflowTaskCompleted\x12\x85\x01\n" +
+	"#workflow_execution_continued_as_new\x18\x13 \x01(\v25.grainflow.journal.v1.WorkflowExecutionContinuedAsNewH\x00R\x1fworkflowExecutionContinuedAsNew\x12e\n" +
 	"\x17activity_task_scheduled\x18\x14 \x01(\v2+.grainflow.journal.v1.ActivityTaskScheduledH\x00R\x15activityTaskScheduled\x12e\n" +
 	"\x17activity_task_completed\x18\x15 \x01(\v2+.grainflow.journal.v1.ActivityTaskCompletedH\x00R\x15activityTaskCompleted\x12\\\n" +
 	"\x14activity_task_failed\x18\x16 \x01(\v2(.grainflow.journal.v1.ActivityTaskFailedH\x00R\x12activityTaskFailed\x12c\n" +
@@ -2906,7 +3011,15 @@ const file_journal_proto_rawDesc = "" +
 	"\x19WorkflowExecutionTimedOut\x12A\n" +
 	"\vretry_state\x18\x01 \x01(\x0e2 .grainflow.journal.v1.RetryStateR\n" +
 	"retryState\x12/\n" +
-	"\x14new_execution_run_id\x18\x02 \x01(\tR\x11newExecutionRunId\"\xbd\x02\n" +
+	"\x14new_execution_run_id\x18\x02 \x01(\tR\x11newExecutionRunId\"\xf3\x02\n" +
+	"\x1fWorkflowExecutionContinuedAsNew\x12/\n" +
+	"\x14new_execution_run_id\x18\x01 \x01(\tR\x11newExecutionRunId\x12#\n" +
+	"\rworkflow_type\x18\x02 \x01(\tR\fworkflowType\x12\x1d\n" +
+	"\n" +
+	"task_queue\x18\x03 \x01(\tR\ttaskQueue\x124\n" +
+	"\x05input\x18\x04 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05input\x12K\n" +
+	"\x14workflow_run_timeout\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x12workflowRunTimeout\x12X\n" +
+	"\x0fcarried_signals\x18\x06 \x03(\v2/.grainflow.journal.v1.WorkflowExecutionSignaledR\x0ecarriedSignals\"\xbd\x02\n" +
 	"\x19WorkflowExecutionSignaled\x12\x1f\n" +
 	"\vsignal_name\x18\x01 \x01(\tR\n" +
 	"signalName\x124\n" +
@@ -3032,7 +3145,7 @@ func file_journal_proto_rawDescGZIP() []byte {
 }
 
 var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_journal_proto_goTypes = []any{
 	(TimeoutType)(0),                         // 0: grainflow.journal.v1.TimeoutType
 	(RetryState)(0),                          // 1: grainflow.journal.v1.RetryState
@@ -3055,34 +3168,35 @@ var file_journal_proto_goTypes = []any{
 	(*WorkflowExecutionCanceled)(nil),        // 18: grainflow.journal.v1.WorkflowExecutionCanceled
 	(*WorkflowExecutionTerminated)(nil),      // 19: grainflow.journal.v1.WorkflowExecutionTerminated
 	(*WorkflowExecutionTimedOut)(nil),        // 20: grainflow.journal.v1.WorkflowExecutionTimedOut
-	(*WorkflowExecutionSignaled)(nil),        // 21: grainflow.journal.v1.WorkflowExecutionSignaled
-	(*WorkflowExecutionCancelRequested)(nil), // 22: grainflow.journal.v1.WorkflowExecutionCancelRequested
-	(*WorkflowTaskCompleted)(nil),            // 23: grainflow.journal.v1.WorkflowTaskCompleted
-	(*ActivityTaskScheduled)(nil),            // 24: grainflow.journal.v1.ActivityTaskScheduled
-	(*ActivityTaskCompleted)(nil),            // 25: grainflow.journal.v1.ActivityTaskCompleted
-	(*ActivityTaskFailed)(nil),               // 26: grainflow.journal.v1.ActivityTaskFailed
-	(*ActivityTaskTimedOut)(nil),             // 27: grainflow.journal.v1.ActivityTaskTimedOut
-	(*ActivityTaskCancelRequested)(nil),      // 28: grainflow.journal.v1.ActivityTaskCancelRequested
-	(*ActivityTaskCanceled)(nil),             // 29: grainflow.journal.v1.ActivityTaskCanceled
-	(*ActivityTaskAttemptFailed)(nil),        // 30: grainflow.journal.v1.ActivityTaskAttemptFailed
-	(*TimerStarted)(nil),                     // 31: grainflow.journal.v1.TimerStarted
-	(*TimerFired)(nil),                       // 32: grainflow.journal.v1.TimerFired
-	(*TimerCanceled)(nil),                    // 33: grainflow.journal.v1.TimerCanceled
-	(*MarkerRecorded)(nil),                   // 34: grainflow.journal.v1.MarkerRecorded
-	nil,                                      // 35: grainflow.journal.v1.Payload.MetadataEntry
-	nil,                                      // 36: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	nil,                                      // 37: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	nil,                                      // 38: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	nil,                                      // 39: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	nil,                                      // 40: grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	(*durationpb.Duration)(nil),              // 41: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),            // 42: google.protobuf.Timestamp
+	(*WorkflowExecutionContinuedAsNew)(nil),  // 21: grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	(*WorkflowExecutionSignaled)(nil),        // 22: grainflow.journal.v1.WorkflowExecutionSignaled
+	(*WorkflowExecutionCancelRequested)(nil), // 23: grainflow.journal.v1.WorkflowExecutionCancelRequested
+	(*WorkflowTaskCompleted)(nil),            // 24: grainflow.journal.v1.WorkflowTaskCompleted
+	(*ActivityTaskScheduled)(nil),            // 25: grainflow.journal.v1.ActivityTaskScheduled
+	(*ActivityTaskCompleted)(nil),            // 26: grainflow.journal.v1.ActivityTaskCompleted
+	(*ActivityTaskFailed)(nil),               // 27: grainflow.journal.v1.ActivityTaskFailed
+	(*ActivityTaskTimedOut)(nil),             // 28: grainflow.journal.v1.ActivityTaskTimedOut
+	(*ActivityTaskCancelRequested)(nil),      // 29: grainflow.journal.v1.ActivityTaskCancelRequested
+	(*ActivityTaskCanceled)(nil),             // 30: grainflow.journal.v1.ActivityTaskCanceled
+	(*ActivityTaskAttemptFailed)(nil),        // 31: grainflow.journal.v1.ActivityTaskAttemptFailed
+	(*TimerStarted)(nil),                     // 32: grainflow.journal.v1.TimerStarted
+	(*TimerFired)(nil),                       // 33: grainflow.journal.v1.TimerFired
+	(*TimerCanceled)(nil),                    // 34: grainflow.journal.v1.TimerCanceled
+	(*MarkerRecorded)(nil),                   // 35: grainflow.journal.v1.MarkerRecorded
+	nil,                                      // 36: grainflow.journal.v1.Payload.MetadataEntry
+	nil,                                      // 37: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	nil,                                      // 38: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	nil,                                      // 39: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	nil,                                      // 40: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	nil,                                      // 41: grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	(*durationpb.Duration)(nil),              // 42: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),            // 43: google.protobuf.Timestamp
 }
 var file_journal_proto_depIdxs = []int32{
-	35, // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
+	36, // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
 	3,  // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
-	41, // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
-	41, // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
+	42, // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
+	42, // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
 	6,  // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
 	7,  // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
 	8,  // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
@@ -3091,82 +3205,86 @@ var file_journal_proto_depIdxs = []int32{
 	11, // 9: grainflow.journal.v1.Failure.terminated:type_name -> grainflow.journal.v1.TerminatedFailureInfo
 	12, // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
 	4,  // 11: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
-	41, // 12: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
+	42, // 12: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
 	4,  // 13: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
 	0,  // 14: grainflow.journal.v1.TimeoutFailureInfo.timeout_type:type_name -> grainflow.journal.v1.TimeoutType
 	4,  // 15: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
 	1,  // 16: grainflow.journal.v1.ActivityFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	2,  // 17: grainflow.journal.v1.WorkflowMeta.status:type_name -> grainflow.journal.v1.WorkflowStatus
-	42, // 18: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
-	42, // 19: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
-	42, // 20: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
+	43, // 18: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
+	43, // 19: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
+	43, // 20: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
 	15, // 21: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
 	16, // 22: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
 	17, // 23: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
 	18, // 24: grainflow.journal.v1.Event.workflow_execution_canceled:type_name -> grainflow.journal.v1.WorkflowExecutionCanceled
 	19, // 25: grainflow.journal.v1.Event.workflow_execution_terminated:type_name -> grainflow.journal.v1.WorkflowExecutionTerminated
 	20, // 26: grainflow.journal.v1.Event.workflow_execution_timed_out:type_name -> grainflow.journal.v1.WorkflowExecutionTimedOut
-	21, // 27: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	22, // 28: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
-	23, // 29: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
-	24, // 30: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
-	25, // 31: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
-	26, // 32: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
-	27, // 33: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
-	28, // 34: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
-	29, // 35: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
-	30, // 36: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
-	31, // 37: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
-	32, // 38: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
-	33, // 39: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
-	34, // 40: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
-	4,  // 41: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
-	41, // 42: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	41, // 43: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
-	41, // 44: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
-	5,  // 45: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	36, // 46: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	37, // 47: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	41, // 48: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
-	42, // 49: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
-	4,  // 50: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 51: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 52: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 53: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	4,  // 54: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
-	1,  // 55: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 56: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
-	38, // 57: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	4,  // 58: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
-	41, // 59: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	41, // 60: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	41, // 61: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
-	41, // 62: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
-	5,  // 63: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	39, // 64: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	4,  // 65: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 66: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 67: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	6,  // 68: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 69: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 70: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	6,  // 71: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
-	42, // 72: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
-	4,  // 73: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	41, // 74: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	42, // 75: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
-	40, // 76: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	6,  // 77: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
-	3,  // 78: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 79: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 80: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 81: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,  // 82: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
-	83, // [83:83] is the sub-list for method output_type
-	83, // [83:83] is the sub-list for method input_type
-	83, // [83:83] is the sub-list for extension type_name
-	83, // [83:83] is the sub-list for extension extendee
-	0,  // [0:83] is the sub-list for field type_name
+	22, // 27: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	23, // 28: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
+	24, // 29: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
+	21, // 30: grainflow.journal.v1.Event.workflow_execution_continued_as_new:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	25, // 31: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
+	26, // 32: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
+	27, // 33: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
+	28, // 34: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
+	29, // 35: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
+	30, // 36: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
+	31, // 37: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
+	32, // 38: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
+	33, // 39: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
+	34, // 40: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
+	35, // 41: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
+	4,  // 42: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
+	42, // 43: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	42, // 44: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
+	42, // 45: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
+	5,  // 46: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	37, // 47: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	38, // 48: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	42, // 49: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
+	43, // 50: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
+	4,  // 51: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	6,  // 52: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 53: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 54: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	4,  // 55: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
+	1,  // 56: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 57: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
+	42, // 58: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
+	22, // 59: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	4,  // 60: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
+	39, // 61: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	4,  // 62: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
+	42, // 63: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	42, // 64: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	42, // 65: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
+	42, // 66: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
+	5,  // 67: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	40, // 68: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	4,  // 69: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	6,  // 70: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 71: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	6,  // 72: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 73: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 74: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	6,  // 75: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
+	43, // 76: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
+	4,  // 77: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	42, // 78: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	43, // 79: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
+	41, // 80: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	6,  // 81: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
+	3,  // 82: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 83: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 84: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 85: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,  // 86: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
+	87, // [87:87] is the sub-list for method output_type
+	87, // [87:87] is the sub-list for method input_type
+	87, // [87:87] is the sub-list for extension type_name
+	87, // [87:87] is the sub-list for extension extendee
+	0,  // [0:87] is the sub-list for field type_name
 }
 
 func init() { file_journal_proto_init() }
@@ -3192,6 +3310,7 @@ func file_journal_proto_init() {
 		(*Event_WorkflowExecutionSignaled)(nil),
 		(*Event_WorkflowExecutionCancelRequested)(nil),
 		(*Event_WorkflowTaskCompleted)(nil),
+		(*Event_WorkflowExecutionContinuedAsNew)(nil),
 		(*Event_ActivityTaskScheduled)(nil),
 		(*Event_ActivityTaskCompleted)(nil),
 		(*Event_ActivityTaskFailed)(nil),
@@ -3210,7 +3329,7 @@ func file_journal_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_journal_proto_rawDesc), len(file_journal_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   38,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

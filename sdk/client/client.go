@@ -74,8 +74,8 @@ type Client interface {
 type WorkflowRun interface {
 	GetID() string
 	GetRunID() string
-	// Get blocks until the run closes, following the runs that retry it
-	// under its retry policy, then decodes the last run's result into
+	// Get blocks until the run closes, following the runs that continue it
+	// (continue-as-new) or retry it under its retry policy, then decodes the last run's result into
 	// valuePtr (which may be nil) or returns its error: a
 	// *temporal.WorkflowExecutionError wrapping the cause for failed,
 	// canceled, terminated and timed-out runs.
@@ -331,8 +331,12 @@ func (r *workflowRun) Get(ctx context.Context, valuePtr any) error {
 	return internal.NewWorkflowExecutionError(r.workflowID, runID, r.workflowType, cause)
 }
 
-// nextRunID is the run that retries the run closeEvent closed, if any.
+// nextRunID is the run that follows the run closeEvent closed (a retry or
+// a continuation), if any.
 func nextRunID(closeEvent *journalpb.Event) string {
+	if id := closeEvent.GetWorkflowExecutionContinuedAsNew().GetNewExecutionRunId(); id != "" {
+		return id
+	}
 	if id := closeEvent.GetWorkflowExecutionFailed().GetNewExecutionRunId(); id != "" {
 		return id
 	}

@@ -193,3 +193,52 @@ func TestWorkflowRetryPolicy(t *testing.T) {
 		t.Fatalf("exhausted retries: %v", err)
 	}
 }
+
+// Accumulator adds "add" signals to total and continues as new after every
+// three, until total reaches target.
+func Accumulator(ctx workflow.Context, total, target int) (int, error) {
+	ch := workflow.GetSignalChannel(ctx, "add")
+	for range 3 {
+		if total >= target {
+			return total, nil
+		}
+		var n int
+		ch.Receive(ctx, &n)
+		total += n
+	}
+	return 0, workflow.NewContinueAsNewError(ctx, Accumulator, total, target)
+}
+
+func TestContinueAsNewLosesNoSignal(t *testing.T) {
+	node, err := cluster.Open(cluster.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := client.Dial(client.Options{Node: node})
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(Accumulator)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Stop(); _ = node.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "acc", TaskQueue: "q"}, Accumulator, 0, 28)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Signals race with the runs closing: every one must land in some run.
+	for i := 1; i <= 7; i++ {
+		if err := c.SignalWorkflow(ctx, "acc", "", "add", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var total int
+	if err := run.Get(ctx, &total); err != nil || total != 28 {
+		t.Fatalf("total %d, %v; want 28 (1+…+7)", total, err)
+	}
+	first, err := c.DescribeWorkflowExecution(ctx, "acc", run.GetRunID())
+	if err != nil || first.Meta.GetStatus().String() != "WORKFLOW_STATUS_CONTINUED_AS_NEW" {
+		t.Fatalf("first run: %v, %v", first, err)
+	}
+}

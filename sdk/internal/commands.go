@@ -232,7 +232,7 @@ func isCommandEvent(ev *journalpb.Event) bool {
 	case *journalpb.Event_ActivityTaskScheduled, *journalpb.Event_ActivityTaskCancelRequested,
 		*journalpb.Event_TimerStarted, *journalpb.Event_TimerCanceled, *journalpb.Event_MarkerRecorded,
 		*journalpb.Event_WorkflowExecutionCompleted, *journalpb.Event_WorkflowExecutionFailed,
-		*journalpb.Event_WorkflowExecutionCanceled:
+		*journalpb.Event_WorkflowExecutionCanceled, *journalpb.Event_WorkflowExecutionContinuedAsNew:
 		return true
 	}
 	return false

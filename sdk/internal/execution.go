@@ -454,7 +454,10 @@ func (e *Execution) workflowReturned(results []reflect.Value) {
 		results = results[:n-1]
 	}
 	var canceled *CanceledError
+	var can *ContinueAsNewError
 	switch {
+	case errors.As(err, &can):
+		e.addCloseCommand(e.continuedAsNew(can))
 	case err != nil && e.cancelRequested && errors.As(err, &canceled):
 		e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCanceled{WorkflowExecutionCanceled: &journalpb.WorkflowExecutionCanceled{
 			Details: ConvertErrorToFailure(canceled, e.dc).GetCanceled().GetDetails(),

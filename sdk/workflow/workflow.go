@@ -150,6 +150,20 @@ func SideEffect(ctx Context, f func(ctx Context) any) converter.EncodedValue {
 	return internal.SideEffect(ctx, f)
 }
 
+// ContinueAsNewError, returned by a workflow function, closes the run and
+// starts a new run of the same workflow ID with a fresh history.
+type ContinueAsNewError = internal.ContinueAsNewError
+
+// NewContinueAsNewError returns the error that continues the workflow as a
+// new run of wfn with args. Signals the run received but did not read are
+// delivered to the new run.
+func NewContinueAsNewError(ctx Context, wfn any, args ...any) error {
+	return internal.NewContinueAsNewError(ctx, wfn, args...)
+}
+
+// IsContinueAsNewError reports whether err is or wraps a ContinueAsNewError.
+func IsContinueAsNewError(err error) bool { return internal.IsContinueAsNewError(err) }
+
 // MutableSideEffect runs f on every call and records its result only when
 // it differs (by equals) from the value last recorded for id; replay
 // returns the recorded values without running f.

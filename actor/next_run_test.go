@@ -1,0 +1,73 @@
+package actor_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/grainflow/grainflow/actor"
+	"github.com/grainflow/grainflow/journal"
+	"github.com/grainflow/grainflow/journal/journalpb"
+	"github.com/grainflow/grainflow/sdk/converter"
+	internal "github.com/grainflow/grainflow/sdk/internalbindings"
+	"github.com/grainflow/grainflow/sdk/workflow"
+)
+
+// Echoing returns its input once it has a "go" signal.
+func Echoing(ctx workflow.Context, s string) (string, error) {
+	var suffix string
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, &suffix)
+	return s + suffix, nil
+}
+
+// TestFollowerStartsAfterACrashBetweenRuns: a run closed by continue-as-new
+// whose follower was never started (the node died between the two
+// appends) gets its follower, with the carried signal, when the node
+// comes back.
+func TestFollowerStartsAfterACrashBetweenRuns(t *testing.T) {
+	dir := t.TempDir()
+	dc := converter.GetDefaultDataConverter()
+	input, _ := dc.ToPayloads("next")
+	signal, _ := dc.ToPayloads("!")
+	j, err := journal.Open(dir, journal.Options{Partitions: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := timestamppb.New(time.Now())
+	wake := true
+	err = j.Append(context.Background(), &journal.AppendRequest{
+		Run: journal.RunKey{Namespace: "default", WorkflowID: "echo", RunID: "old"},
+		Events: []*journalpb.Event{
+			{EventId: 1, Time: now, Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: &journalpb.WorkflowExecutionStarted{
+				WorkflowType: "Echoing", TaskQueue: "q", Attempt: 1}}},
+			{EventId: 2, Time: now, Attributes: &journalpb.Event_WorkflowTaskCompleted{WorkflowTaskCompleted: &journalpb.WorkflowTaskCompleted{}}},
+			{EventId: 3, Time: now, Attributes: &journalpb.Event_WorkflowExecutionContinuedAsNew{WorkflowExecutionContinuedAsNew: &journalpb.WorkflowExecutionContinuedAsNew{
+				NewExecutionRunId: "new", WorkflowType: "Echoing", TaskQueue: "q", Input: input,
+				CarriedSignals: []*journalpb.WorkflowExecutionSignaled{{SignalName: "go", Input: signal}}}}},
+		},
+		Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_CONTINUED_AS_NEW,
+		Wake:   &wake,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+
+	n := newNode(t, dir, actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(Echoing)
+	n.startWorker(reg)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var closeEvent *journalpb.Event
+	eventually(t, "the follower to complete", func() bool {
+		closeEvent, err = n.engine.WaitForClose(ctx, "", "echo", "new")
+		return err == nil
+	})
+	var got string
+	if err := dc.FromPayloads(closeEvent.GetWorkflowExecutionCompleted().GetResult(), &got); err != nil || got != "next!" {
+		t.Fatalf("follower result %q, %v; want next! (input plus the carried signal)", got, err)
+	}
+}
