@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/grainflow/grainflow/actor"
 	internal "github.com/grainflow/grainflow/sdk/internalbindings"
@@ -55,5 +56,27 @@ func TestSideEffectValueSurvivesRestart(t *testing.T) {
 	var got int64
 	if err := n.result("rand", &got); err != nil || got != recorded {
 		t.Fatalf("result %d, %v; want the recorded %d", got, err, recorded)
+	}
+}
+
+func unregisteredDouble(ctx context.Context, n int) (int, error) { return 2 * n, nil }
+
+// LocalWorkflow doubles its input with an unregistered local activity.
+func LocalWorkflow(ctx workflow.Context, n int) (int, error) {
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: time.Minute})
+	var out int
+	err := workflow.ExecuteLocalActivity(ctx, unregisteredDouble, n).Get(ctx, &out)
+	return out, err
+}
+
+func TestLocalActivityNeedsNoRegistration(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(LocalWorkflow)
+	n.startWorker(reg)
+	n.start("local", LocalWorkflow, 21)
+	var got int
+	if err := n.result("local", &got); err != nil || got != 42 {
+		t.Fatalf("result %d, %v", got, err)
 	}
 }

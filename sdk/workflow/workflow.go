@@ -150,6 +150,27 @@ func SideEffect(ctx Context, f func(ctx Context) any) converter.EncodedValue {
 	return internal.SideEffect(ctx, f)
 }
 
+// LocalActivityOptions configures ExecuteLocalActivity.
+type LocalActivityOptions = internal.LocalActivityOptions
+
+// WithLocalActivityOptions returns a context whose local activities use options.
+func WithLocalActivityOptions(ctx Context, options LocalActivityOptions) Context {
+	return internal.WithLocalActivityOptions(ctx, options)
+}
+
+// GetLocalActivityOptions returns the local activity options of ctx.
+func GetLocalActivityOptions(ctx Context) LocalActivityOptions {
+	return internal.GetLocalActivityOptions(ctx)
+}
+
+// ExecuteLocalActivity runs a short activity in the node's process with
+// the local activity options of ctx. Its function need not be registered.
+// Every grainflow activity runs in the node's process, so it is recorded
+// and retried like any activity.
+func ExecuteLocalActivity(ctx Context, activity any, args ...any) Future {
+	return internal.ExecuteLocalActivity(ctx, activity, args...)
+}
+
 // ContinueAsNewError, returned by a workflow function, closes the run and
 // starts a new run of the same workflow ID with a fresh history.
 type ContinueAsNewError = internal.ContinueAsNewError
