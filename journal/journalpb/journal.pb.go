@@ -995,6 +995,52 @@ func (x *WorkflowMeta) GetNextEventId() int64 {
 	return 0
 }
 
+// History is a run's events in order; client.WriteHistoryJSON exports it
+// (as protojson) and worker.WorkflowReplayer replays it.
+type History struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*Event               `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *History) Reset() {
+	*x = History{}
+	mi := &file_journal_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *History) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*History) ProtoMessage() {}
+
+func (x *History) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use History.ProtoReflect.Descriptor instead.
+func (*History) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *History) GetEvents() []*Event {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
 // Event is one entry of a run's history. Event IDs start at 1 and have no gaps.
 //
 // A history is a series of batches, each appended atomically by the workflow
@@ -1038,7 +1084,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_journal_proto_msgTypes[11]
+	mi := &file_journal_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1050,7 +1096,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[11]
+	mi := &file_journal_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1063,7 +1109,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{11}
+	return file_journal_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Event) GetEventId() int64 {
@@ -1433,7 +1479,7 @@ type WorkflowExecutionStarted struct {
 
 func (x *WorkflowExecutionStarted) Reset() {
 	*x = WorkflowExecutionStarted{}
-	mi := &file_journal_proto_msgTypes[12]
+	mi := &file_journal_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1445,7 +1491,7 @@ func (x *WorkflowExecutionStarted) String() string {
 func (*WorkflowExecutionStarted) ProtoMessage() {}
 
 func (x *WorkflowExecutionStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[12]
+	mi := &file_journal_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1458,7 +1504,7 @@ func (x *WorkflowExecutionStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionStarted.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionStarted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{12}
+	return file_journal_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *WorkflowExecutionStarted) GetWorkflowType() string {
@@ -1575,7 +1621,7 @@ type WorkflowExecutionCompleted struct {
 
 func (x *WorkflowExecutionCompleted) Reset() {
 	*x = WorkflowExecutionCompleted{}
-	mi := &file_journal_proto_msgTypes[13]
+	mi := &file_journal_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1587,7 +1633,7 @@ func (x *WorkflowExecutionCompleted) String() string {
 func (*WorkflowExecutionCompleted) ProtoMessage() {}
 
 func (x *WorkflowExecutionCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[13]
+	mi := &file_journal_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1600,7 +1646,7 @@ func (x *WorkflowExecutionCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionCompleted.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionCompleted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{13}
+	return file_journal_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WorkflowExecutionCompleted) GetResult() *Payloads {
@@ -1622,7 +1668,7 @@ type WorkflowExecutionFailed struct {
 
 func (x *WorkflowExecutionFailed) Reset() {
 	*x = WorkflowExecutionFailed{}
-	mi := &file_journal_proto_msgTypes[14]
+	mi := &file_journal_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1634,7 +1680,7 @@ func (x *WorkflowExecutionFailed) String() string {
 func (*WorkflowExecutionFailed) ProtoMessage() {}
 
 func (x *WorkflowExecutionFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[14]
+	mi := &file_journal_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1647,7 +1693,7 @@ func (x *WorkflowExecutionFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionFailed.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionFailed) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{14}
+	return file_journal_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *WorkflowExecutionFailed) GetFailure() *Failure {
@@ -1680,7 +1726,7 @@ type WorkflowExecutionCanceled struct {
 
 func (x *WorkflowExecutionCanceled) Reset() {
 	*x = WorkflowExecutionCanceled{}
-	mi := &file_journal_proto_msgTypes[15]
+	mi := &file_journal_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1692,7 +1738,7 @@ func (x *WorkflowExecutionCanceled) String() string {
 func (*WorkflowExecutionCanceled) ProtoMessage() {}
 
 func (x *WorkflowExecutionCanceled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[15]
+	mi := &file_journal_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1705,7 +1751,7 @@ func (x *WorkflowExecutionCanceled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionCanceled.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionCanceled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{15}
+	return file_journal_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WorkflowExecutionCanceled) GetDetails() *Payloads {
@@ -1726,7 +1772,7 @@ type WorkflowExecutionTerminated struct {
 
 func (x *WorkflowExecutionTerminated) Reset() {
 	*x = WorkflowExecutionTerminated{}
-	mi := &file_journal_proto_msgTypes[16]
+	mi := &file_journal_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1738,7 +1784,7 @@ func (x *WorkflowExecutionTerminated) String() string {
 func (*WorkflowExecutionTerminated) ProtoMessage() {}
 
 func (x *WorkflowExecutionTerminated) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[16]
+	mi := &file_journal_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1751,7 +1797,7 @@ func (x *WorkflowExecutionTerminated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionTerminated.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionTerminated) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{16}
+	return file_journal_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *WorkflowExecutionTerminated) GetReason() string {
@@ -1786,7 +1832,7 @@ type WorkflowExecutionTimedOut struct {
 
 func (x *WorkflowExecutionTimedOut) Reset() {
 	*x = WorkflowExecutionTimedOut{}
-	mi := &file_journal_proto_msgTypes[17]
+	mi := &file_journal_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1798,7 +1844,7 @@ func (x *WorkflowExecutionTimedOut) String() string {
 func (*WorkflowExecutionTimedOut) ProtoMessage() {}
 
 func (x *WorkflowExecutionTimedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[17]
+	mi := &file_journal_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1811,7 +1857,7 @@ func (x *WorkflowExecutionTimedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionTimedOut.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionTimedOut) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{17}
+	return file_journal_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *WorkflowExecutionTimedOut) GetRetryState() RetryState {
@@ -1846,7 +1892,7 @@ type WorkflowExecutionContinuedAsNew struct {
 
 func (x *WorkflowExecutionContinuedAsNew) Reset() {
 	*x = WorkflowExecutionContinuedAsNew{}
-	mi := &file_journal_proto_msgTypes[18]
+	mi := &file_journal_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1858,7 +1904,7 @@ func (x *WorkflowExecutionContinuedAsNew) String() string {
 func (*WorkflowExecutionContinuedAsNew) ProtoMessage() {}
 
 func (x *WorkflowExecutionContinuedAsNew) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[18]
+	mi := &file_journal_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1871,7 +1917,7 @@ func (x *WorkflowExecutionContinuedAsNew) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionContinuedAsNew.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionContinuedAsNew) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{18}
+	return file_journal_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *WorkflowExecutionContinuedAsNew) GetNewExecutionRunId() string {
@@ -1928,7 +1974,7 @@ type WorkflowExecutionSignaled struct {
 
 func (x *WorkflowExecutionSignaled) Reset() {
 	*x = WorkflowExecutionSignaled{}
-	mi := &file_journal_proto_msgTypes[19]
+	mi := &file_journal_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1940,7 +1986,7 @@ func (x *WorkflowExecutionSignaled) String() string {
 func (*WorkflowExecutionSignaled) ProtoMessage() {}
 
 func (x *WorkflowExecutionSignaled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[19]
+	mi := &file_journal_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1953,7 +1999,7 @@ func (x *WorkflowExecutionSignaled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionSignaled.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionSignaled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{19}
+	return file_journal_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WorkflowExecutionSignaled) GetSignalName() string {
@@ -1994,7 +2040,7 @@ type WorkflowExecutionCancelRequested struct {
 
 func (x *WorkflowExecutionCancelRequested) Reset() {
 	*x = WorkflowExecutionCancelRequested{}
-	mi := &file_journal_proto_msgTypes[20]
+	mi := &file_journal_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2006,7 +2052,7 @@ func (x *WorkflowExecutionCancelRequested) String() string {
 func (*WorkflowExecutionCancelRequested) ProtoMessage() {}
 
 func (x *WorkflowExecutionCancelRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[20]
+	mi := &file_journal_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2019,7 +2065,7 @@ func (x *WorkflowExecutionCancelRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionCancelRequested.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionCancelRequested) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{20}
+	return file_journal_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *WorkflowExecutionCancelRequested) GetCause() string {
@@ -2047,7 +2093,7 @@ type WorkflowTaskCompleted struct {
 
 func (x *WorkflowTaskCompleted) Reset() {
 	*x = WorkflowTaskCompleted{}
-	mi := &file_journal_proto_msgTypes[21]
+	mi := &file_journal_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2059,7 +2105,7 @@ func (x *WorkflowTaskCompleted) String() string {
 func (*WorkflowTaskCompleted) ProtoMessage() {}
 
 func (x *WorkflowTaskCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[21]
+	mi := &file_journal_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2072,7 +2118,7 @@ func (x *WorkflowTaskCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowTaskCompleted.ProtoReflect.Descriptor instead.
 func (*WorkflowTaskCompleted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{21}
+	return file_journal_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *WorkflowTaskCompleted) GetIdentity() string {
@@ -2105,7 +2151,7 @@ type ActivityTaskScheduled struct {
 
 func (x *ActivityTaskScheduled) Reset() {
 	*x = ActivityTaskScheduled{}
-	mi := &file_journal_proto_msgTypes[22]
+	mi := &file_journal_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2163,7 @@ func (x *ActivityTaskScheduled) String() string {
 func (*ActivityTaskScheduled) ProtoMessage() {}
 
 func (x *ActivityTaskScheduled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[22]
+	mi := &file_journal_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2176,7 @@ func (x *ActivityTaskScheduled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskScheduled.ProtoReflect.Descriptor instead.
 func (*ActivityTaskScheduled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{22}
+	return file_journal_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ActivityTaskScheduled) GetSeq() int64 {
@@ -2229,7 +2275,7 @@ type ActivityTaskCompleted struct {
 
 func (x *ActivityTaskCompleted) Reset() {
 	*x = ActivityTaskCompleted{}
-	mi := &file_journal_proto_msgTypes[23]
+	mi := &file_journal_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2241,7 +2287,7 @@ func (x *ActivityTaskCompleted) String() string {
 func (*ActivityTaskCompleted) ProtoMessage() {}
 
 func (x *ActivityTaskCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[23]
+	mi := &file_journal_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2254,7 +2300,7 @@ func (x *ActivityTaskCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCompleted.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCompleted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{23}
+	return file_journal_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ActivityTaskCompleted) GetScheduledEventId() int64 {
@@ -2298,7 +2344,7 @@ type ActivityTaskFailed struct {
 
 func (x *ActivityTaskFailed) Reset() {
 	*x = ActivityTaskFailed{}
-	mi := &file_journal_proto_msgTypes[24]
+	mi := &file_journal_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2310,7 +2356,7 @@ func (x *ActivityTaskFailed) String() string {
 func (*ActivityTaskFailed) ProtoMessage() {}
 
 func (x *ActivityTaskFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[24]
+	mi := &file_journal_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2323,7 +2369,7 @@ func (x *ActivityTaskFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskFailed.ProtoReflect.Descriptor instead.
 func (*ActivityTaskFailed) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{24}
+	return file_journal_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ActivityTaskFailed) GetScheduledEventId() int64 {
@@ -2373,7 +2419,7 @@ type ActivityTaskTimedOut struct {
 
 func (x *ActivityTaskTimedOut) Reset() {
 	*x = ActivityTaskTimedOut{}
-	mi := &file_journal_proto_msgTypes[25]
+	mi := &file_journal_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2385,7 +2431,7 @@ func (x *ActivityTaskTimedOut) String() string {
 func (*ActivityTaskTimedOut) ProtoMessage() {}
 
 func (x *ActivityTaskTimedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[25]
+	mi := &file_journal_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2398,7 +2444,7 @@ func (x *ActivityTaskTimedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskTimedOut.ProtoReflect.Descriptor instead.
 func (*ActivityTaskTimedOut) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{25}
+	return file_journal_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ActivityTaskTimedOut) GetScheduledEventId() int64 {
@@ -2441,7 +2487,7 @@ type ActivityTaskCancelRequested struct {
 
 func (x *ActivityTaskCancelRequested) Reset() {
 	*x = ActivityTaskCancelRequested{}
-	mi := &file_journal_proto_msgTypes[26]
+	mi := &file_journal_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2453,7 +2499,7 @@ func (x *ActivityTaskCancelRequested) String() string {
 func (*ActivityTaskCancelRequested) ProtoMessage() {}
 
 func (x *ActivityTaskCancelRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[26]
+	mi := &file_journal_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2466,7 +2512,7 @@ func (x *ActivityTaskCancelRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCancelRequested.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCancelRequested) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{26}
+	return file_journal_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ActivityTaskCancelRequested) GetSeq() int64 {
@@ -2494,7 +2540,7 @@ type ActivityTaskCanceled struct {
 
 func (x *ActivityTaskCanceled) Reset() {
 	*x = ActivityTaskCanceled{}
-	mi := &file_journal_proto_msgTypes[27]
+	mi := &file_journal_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2506,7 +2552,7 @@ func (x *ActivityTaskCanceled) String() string {
 func (*ActivityTaskCanceled) ProtoMessage() {}
 
 func (x *ActivityTaskCanceled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[27]
+	mi := &file_journal_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2519,7 +2565,7 @@ func (x *ActivityTaskCanceled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCanceled.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCanceled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{27}
+	return file_journal_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ActivityTaskCanceled) GetScheduledEventId() int64 {
@@ -2559,7 +2605,7 @@ type ActivityTaskAttemptFailed struct {
 
 func (x *ActivityTaskAttemptFailed) Reset() {
 	*x = ActivityTaskAttemptFailed{}
-	mi := &file_journal_proto_msgTypes[28]
+	mi := &file_journal_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2571,7 +2617,7 @@ func (x *ActivityTaskAttemptFailed) String() string {
 func (*ActivityTaskAttemptFailed) ProtoMessage() {}
 
 func (x *ActivityTaskAttemptFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[28]
+	mi := &file_journal_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2584,7 +2630,7 @@ func (x *ActivityTaskAttemptFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskAttemptFailed.ProtoReflect.Descriptor instead.
 func (*ActivityTaskAttemptFailed) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{28}
+	return file_journal_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ActivityTaskAttemptFailed) GetScheduledEventId() int64 {
@@ -2635,7 +2681,7 @@ type TimerStarted struct {
 
 func (x *TimerStarted) Reset() {
 	*x = TimerStarted{}
-	mi := &file_journal_proto_msgTypes[29]
+	mi := &file_journal_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2647,7 +2693,7 @@ func (x *TimerStarted) String() string {
 func (*TimerStarted) ProtoMessage() {}
 
 func (x *TimerStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[29]
+	mi := &file_journal_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2660,7 +2706,7 @@ func (x *TimerStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerStarted.ProtoReflect.Descriptor instead.
 func (*TimerStarted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{29}
+	return file_journal_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *TimerStarted) GetSeq() int64 {
@@ -2701,7 +2747,7 @@ type TimerFired struct {
 
 func (x *TimerFired) Reset() {
 	*x = TimerFired{}
-	mi := &file_journal_proto_msgTypes[30]
+	mi := &file_journal_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2713,7 +2759,7 @@ func (x *TimerFired) String() string {
 func (*TimerFired) ProtoMessage() {}
 
 func (x *TimerFired) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[30]
+	mi := &file_journal_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2726,7 +2772,7 @@ func (x *TimerFired) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerFired.ProtoReflect.Descriptor instead.
 func (*TimerFired) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{30}
+	return file_journal_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *TimerFired) GetStartedEventId() int64 {
@@ -2755,7 +2801,7 @@ type TimerCanceled struct {
 
 func (x *TimerCanceled) Reset() {
 	*x = TimerCanceled{}
-	mi := &file_journal_proto_msgTypes[31]
+	mi := &file_journal_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2767,7 +2813,7 @@ func (x *TimerCanceled) String() string {
 func (*TimerCanceled) ProtoMessage() {}
 
 func (x *TimerCanceled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[31]
+	mi := &file_journal_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2780,7 +2826,7 @@ func (x *TimerCanceled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerCanceled.ProtoReflect.Descriptor instead.
 func (*TimerCanceled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{31}
+	return file_journal_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *TimerCanceled) GetSeq() int64 {
@@ -2817,7 +2863,7 @@ type MarkerRecorded struct {
 
 func (x *MarkerRecorded) Reset() {
 	*x = MarkerRecorded{}
-	mi := &file_journal_proto_msgTypes[32]
+	mi := &file_journal_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2829,7 +2875,7 @@ func (x *MarkerRecorded) String() string {
 func (*MarkerRecorded) ProtoMessage() {}
 
 func (x *MarkerRecorded) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[32]
+	mi := &file_journal_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2842,7 +2888,7 @@ func (x *MarkerRecorded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkerRecorded.ProtoReflect.Descriptor instead.
 func (*MarkerRecorded) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{32}
+	return file_journal_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *MarkerRecorded) GetSeq() int64 {
@@ -2942,7 +2988,9 @@ const file_journal_proto_rawDesc = "" +
 	"start_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x129\n" +
 	"\n" +
 	"close_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\"\n" +
-	"\rnext_event_id\x18\t \x01(\x03R\vnextEventId\"\x91\x12\n" +
+	"\rnext_event_id\x18\t \x01(\x03R\vnextEventId\">\n" +
+	"\aHistory\x123\n" +
+	"\x06events\x18\x01 \x03(\v2\x1b.grainflow.journal.v1.EventR\x06events\"\x91\x12\n" +
 	"\x05Event\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\x03R\aeventId\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12n\n" +
@@ -3145,7 +3193,7 @@ func file_journal_proto_rawDescGZIP() []byte {
 }
 
 var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_journal_proto_goTypes = []any{
 	(TimeoutType)(0),                         // 0: grainflow.journal.v1.TimeoutType
 	(RetryState)(0),                          // 1: grainflow.journal.v1.RetryState
@@ -3161,42 +3209,43 @@ var file_journal_proto_goTypes = []any{
 	(*TerminatedFailureInfo)(nil),            // 11: grainflow.journal.v1.TerminatedFailureInfo
 	(*ServerFailureInfo)(nil),                // 12: grainflow.journal.v1.ServerFailureInfo
 	(*WorkflowMeta)(nil),                     // 13: grainflow.journal.v1.WorkflowMeta
-	(*Event)(nil),                            // 14: grainflow.journal.v1.Event
-	(*WorkflowExecutionStarted)(nil),         // 15: grainflow.journal.v1.WorkflowExecutionStarted
-	(*WorkflowExecutionCompleted)(nil),       // 16: grainflow.journal.v1.WorkflowExecutionCompleted
-	(*WorkflowExecutionFailed)(nil),          // 17: grainflow.journal.v1.WorkflowExecutionFailed
-	(*WorkflowExecutionCanceled)(nil),        // 18: grainflow.journal.v1.WorkflowExecutionCanceled
-	(*WorkflowExecutionTerminated)(nil),      // 19: grainflow.journal.v1.WorkflowExecutionTerminated
-	(*WorkflowExecutionTimedOut)(nil),        // 20: grainflow.journal.v1.WorkflowExecutionTimedOut
-	(*WorkflowExecutionContinuedAsNew)(nil),  // 21: grainflow.journal.v1.WorkflowExecutionContinuedAsNew
-	(*WorkflowExecutionSignaled)(nil),        // 22: grainflow.journal.v1.WorkflowExecutionSignaled
-	(*WorkflowExecutionCancelRequested)(nil), // 23: grainflow.journal.v1.WorkflowExecutionCancelRequested
-	(*WorkflowTaskCompleted)(nil),            // 24: grainflow.journal.v1.WorkflowTaskCompleted
-	(*ActivityTaskScheduled)(nil),            // 25: grainflow.journal.v1.ActivityTaskScheduled
-	(*ActivityTaskCompleted)(nil),            // 26: grainflow.journal.v1.ActivityTaskCompleted
-	(*ActivityTaskFailed)(nil),               // 27: grainflow.journal.v1.ActivityTaskFailed
-	(*ActivityTaskTimedOut)(nil),             // 28: grainflow.journal.v1.ActivityTaskTimedOut
-	(*ActivityTaskCancelRequested)(nil),      // 29: grainflow.journal.v1.ActivityTaskCancelRequested
-	(*ActivityTaskCanceled)(nil),             // 30: grainflow.journal.v1.ActivityTaskCanceled
-	(*ActivityTaskAttemptFailed)(nil),        // 31: grainflow.journal.v1.ActivityTaskAttemptFailed
-	(*TimerStarted)(nil),                     // 32: grainflow.journal.v1.TimerStarted
-	(*TimerFired)(nil),                       // 33: grainflow.journal.v1.TimerFired
-	(*TimerCanceled)(nil),                    // 34: grainflow.journal.v1.TimerCanceled
-	(*MarkerRecorded)(nil),                   // 35: grainflow.journal.v1.MarkerRecorded
-	nil,                                      // 36: grainflow.journal.v1.Payload.MetadataEntry
-	nil,                                      // 37: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	nil,                                      // 38: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	nil,                                      // 39: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	nil,                                      // 40: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	nil,                                      // 41: grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	(*durationpb.Duration)(nil),              // 42: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),            // 43: google.protobuf.Timestamp
+	(*History)(nil),                          // 14: grainflow.journal.v1.History
+	(*Event)(nil),                            // 15: grainflow.journal.v1.Event
+	(*WorkflowExecutionStarted)(nil),         // 16: grainflow.journal.v1.WorkflowExecutionStarted
+	(*WorkflowExecutionCompleted)(nil),       // 17: grainflow.journal.v1.WorkflowExecutionCompleted
+	(*WorkflowExecutionFailed)(nil),          // 18: grainflow.journal.v1.WorkflowExecutionFailed
+	(*WorkflowExecutionCanceled)(nil),        // 19: grainflow.journal.v1.WorkflowExecutionCanceled
+	(*WorkflowExecutionTerminated)(nil),      // 20: grainflow.journal.v1.WorkflowExecutionTerminated
+	(*WorkflowExecutionTimedOut)(nil),        // 21: grainflow.journal.v1.WorkflowExecutionTimedOut
+	(*WorkflowExecutionContinuedAsNew)(nil),  // 22: grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	(*WorkflowExecutionSignaled)(nil),        // 23: grainflow.journal.v1.WorkflowExecutionSignaled
+	(*WorkflowExecutionCancelRequested)(nil), // 24: grainflow.journal.v1.WorkflowExecutionCancelRequested
+	(*WorkflowTaskCompleted)(nil),            // 25: grainflow.journal.v1.WorkflowTaskCompleted
+	(*ActivityTaskScheduled)(nil),            // 26: grainflow.journal.v1.ActivityTaskScheduled
+	(*ActivityTaskCompleted)(nil),            // 27: grainflow.journal.v1.ActivityTaskCompleted
+	(*ActivityTaskFailed)(nil),               // 28: grainflow.journal.v1.ActivityTaskFailed
+	(*ActivityTaskTimedOut)(nil),             // 29: grainflow.journal.v1.ActivityTaskTimedOut
+	(*ActivityTaskCancelRequested)(nil),      // 30: grainflow.journal.v1.ActivityTaskCancelRequested
+	(*ActivityTaskCanceled)(nil),             // 31: grainflow.journal.v1.ActivityTaskCanceled
+	(*ActivityTaskAttemptFailed)(nil),        // 32: grainflow.journal.v1.ActivityTaskAttemptFailed
+	(*TimerStarted)(nil),                     // 33: grainflow.journal.v1.TimerStarted
+	(*TimerFired)(nil),                       // 34: grainflow.journal.v1.TimerFired
+	(*TimerCanceled)(nil),                    // 35: grainflow.journal.v1.TimerCanceled
+	(*MarkerRecorded)(nil),                   // 36: grainflow.journal.v1.MarkerRecorded
+	nil,                                      // 37: grainflow.journal.v1.Payload.MetadataEntry
+	nil,                                      // 38: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	nil,                                      // 39: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	nil,                                      // 40: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	nil,                                      // 41: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	nil,                                      // 42: grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	(*durationpb.Duration)(nil),              // 43: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),            // 44: google.protobuf.Timestamp
 }
 var file_journal_proto_depIdxs = []int32{
-	36, // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
+	37, // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
 	3,  // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
-	42, // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
-	42, // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
+	43, // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
+	43, // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
 	6,  // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
 	7,  // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
 	8,  // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
@@ -3205,86 +3254,87 @@ var file_journal_proto_depIdxs = []int32{
 	11, // 9: grainflow.journal.v1.Failure.terminated:type_name -> grainflow.journal.v1.TerminatedFailureInfo
 	12, // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
 	4,  // 11: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
-	42, // 12: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
+	43, // 12: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
 	4,  // 13: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
 	0,  // 14: grainflow.journal.v1.TimeoutFailureInfo.timeout_type:type_name -> grainflow.journal.v1.TimeoutType
 	4,  // 15: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
 	1,  // 16: grainflow.journal.v1.ActivityFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	2,  // 17: grainflow.journal.v1.WorkflowMeta.status:type_name -> grainflow.journal.v1.WorkflowStatus
-	43, // 18: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
-	43, // 19: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
-	43, // 20: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
-	15, // 21: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
-	16, // 22: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
-	17, // 23: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
-	18, // 24: grainflow.journal.v1.Event.workflow_execution_canceled:type_name -> grainflow.journal.v1.WorkflowExecutionCanceled
-	19, // 25: grainflow.journal.v1.Event.workflow_execution_terminated:type_name -> grainflow.journal.v1.WorkflowExecutionTerminated
-	20, // 26: grainflow.journal.v1.Event.workflow_execution_timed_out:type_name -> grainflow.journal.v1.WorkflowExecutionTimedOut
-	22, // 27: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	23, // 28: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
-	24, // 29: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
-	21, // 30: grainflow.journal.v1.Event.workflow_execution_continued_as_new:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew
-	25, // 31: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
-	26, // 32: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
-	27, // 33: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
-	28, // 34: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
-	29, // 35: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
-	30, // 36: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
-	31, // 37: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
-	32, // 38: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
-	33, // 39: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
-	34, // 40: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
-	35, // 41: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
-	4,  // 42: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
-	42, // 43: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	42, // 44: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
-	42, // 45: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
-	5,  // 46: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	37, // 47: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	38, // 48: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	42, // 49: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
-	43, // 50: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
-	4,  // 51: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 52: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 53: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 54: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	4,  // 55: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
-	1,  // 56: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 57: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
-	42, // 58: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
-	22, // 59: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	4,  // 60: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
-	39, // 61: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	4,  // 62: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
-	42, // 63: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	42, // 64: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	42, // 65: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
-	42, // 66: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
-	5,  // 67: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	40, // 68: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	4,  // 69: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 70: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 71: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	6,  // 72: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 73: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 74: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	6,  // 75: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
-	43, // 76: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
-	4,  // 77: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	42, // 78: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	43, // 79: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
-	41, // 80: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	6,  // 81: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
-	3,  // 82: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 83: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 84: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 85: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,  // 86: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
-	87, // [87:87] is the sub-list for method output_type
-	87, // [87:87] is the sub-list for method input_type
-	87, // [87:87] is the sub-list for extension type_name
-	87, // [87:87] is the sub-list for extension extendee
-	0,  // [0:87] is the sub-list for field type_name
+	44, // 18: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
+	44, // 19: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
+	15, // 20: grainflow.journal.v1.History.events:type_name -> grainflow.journal.v1.Event
+	44, // 21: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
+	16, // 22: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
+	17, // 23: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
+	18, // 24: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
+	19, // 25: grainflow.journal.v1.Event.workflow_execution_canceled:type_name -> grainflow.journal.v1.WorkflowExecutionCanceled
+	20, // 26: grainflow.journal.v1.Event.workflow_execution_terminated:type_name -> grainflow.journal.v1.WorkflowExecutionTerminated
+	21, // 27: grainflow.journal.v1.Event.workflow_execution_timed_out:type_name -> grainflow.journal.v1.WorkflowExecutionTimedOut
+	23, // 28: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	24, // 29: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
+	25, // 30: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
+	22, // 31: grainflow.journal.v1.Event.workflow_execution_continued_as_new:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	26, // 32: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
+	27, // 33: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
+	28, // 34: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
+	29, // 35: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
+	30, // 36: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
+	31, // 37: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
+	32, // 38: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
+	33, // 39: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
+	34, // 40: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
+	35, // 41: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
+	36, // 42: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
+	4,  // 43: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
+	43, // 44: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	43, // 45: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
+	43, // 46: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
+	5,  // 47: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	38, // 48: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	39, // 49: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	43, // 50: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
+	44, // 51: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
+	4,  // 52: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	6,  // 53: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 54: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 55: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	4,  // 56: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
+	1,  // 57: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 58: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
+	43, // 59: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
+	23, // 60: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	4,  // 61: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
+	40, // 62: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	4,  // 63: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
+	43, // 64: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	43, // 65: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	43, // 66: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
+	43, // 67: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
+	5,  // 68: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	41, // 69: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	4,  // 70: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	6,  // 71: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 72: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	6,  // 73: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 74: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 75: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	6,  // 76: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
+	44, // 77: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
+	4,  // 78: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	43, // 79: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	44, // 80: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
+	42, // 81: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	6,  // 82: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
+	3,  // 83: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 84: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 85: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 86: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,  // 87: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
+	88, // [88:88] is the sub-list for method output_type
+	88, // [88:88] is the sub-list for method input_type
+	88, // [88:88] is the sub-list for extension type_name
+	88, // [88:88] is the sub-list for extension extendee
+	0,  // [0:88] is the sub-list for field type_name
 }
 
 func init() { file_journal_proto_init() }
@@ -3300,7 +3350,7 @@ func file_journal_proto_init() {
 		(*Failure_Terminated)(nil),
 		(*Failure_Server)(nil),
 	}
-	file_journal_proto_msgTypes[11].OneofWrappers = []any{
+	file_journal_proto_msgTypes[12].OneofWrappers = []any{
 		(*Event_WorkflowExecutionStarted)(nil),
 		(*Event_WorkflowExecutionCompleted)(nil),
 		(*Event_WorkflowExecutionFailed)(nil),
@@ -3329,7 +3379,7 @@ func file_journal_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_journal_proto_rawDesc), len(file_journal_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   39,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

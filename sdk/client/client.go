@@ -10,9 +10,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/grainflow/grainflow/actor"
 	"github.com/grainflow/grainflow/cluster"
@@ -423,3 +425,22 @@ type WorkflowExecutionDescription = actor.WorkflowDescription
 // WorkflowExecutionAlreadyStartedError is returned when a start conflicts
 // with an open run or the ID reuse policy.
 type WorkflowExecutionAlreadyStartedError = actor.WorkflowExecutionAlreadyStartedError
+
+// WriteHistoryJSON writes the events of iter as a journalpb.History in
+// protojson, the file format worker.WorkflowReplayer reads.
+func WriteHistoryJSON(w io.Writer, iter HistoryEventIterator) error {
+	history := &journalpb.History{}
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			return err
+		}
+		history.Events = append(history.Events, ev)
+	}
+	data, err := protojson.MarshalOptions{Multiline: true}.Marshal(history)
+	if err != nil {
+		return fmt.Errorf("client: encode history: %w", err)
+	}
+	_, err = w.Write(data)
+	return err
+}
