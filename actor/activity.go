@@ -2,6 +2,7 @@ package actor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -252,8 +253,45 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 		if stopping {
 			continue
 		}
+		if result.pending {
+			q.awaitCompletion(t, result)
+			continue
+		}
 		q.report(t, result)
 	}
+}
+
+// awaitCompletion leaves an attempt that returned ErrResultPending to a
+// client's completion; if its deadline passes first, it times out.
+func (q *taskQueue) awaitCompletion(t *activityTask, pending *activityResult) {
+	if pending.pendingUntil.IsZero() {
+		return
+	}
+	time.AfterFunc(time.Until(pending.pendingUntil), func() {
+		f := internal.ConvertErrorToFailure(internal.NewTimeoutError("activity "+pending.deadlineType.String(), pending.deadlineType, nil), nil)
+		q.report(t, &activityResult{failure: f, heartbeat: pending.heartbeat})
+	})
+}
+
+// taskToken identifies an activity attempt for asynchronous completion.
+type taskToken struct {
+	Namespace, WorkflowID, RunID, TaskQueue string
+	ScheduledEventID                        int64
+	Attempt                                 int32
+}
+
+func encodeTaskToken(taskQueue string, t *activityTask) []byte {
+	b, _ := json.Marshal(taskToken{Namespace: t.namespace, WorkflowID: t.workflowID, RunID: t.runID, TaskQueue: taskQueue,
+		ScheduledEventID: t.scheduledEventID, Attempt: t.attempt})
+	return b
+}
+
+func decodeTaskToken(b []byte) (taskToken, error) {
+	var tok taskToken
+	if err := json.Unmarshal(b, &tok); err != nil || tok.WorkflowID == "" || tok.ScheduledEventID == 0 {
+		return tok, fmt.Errorf("actor: malformed activity task token %q", b)
+	}
+	return tok, nil
 }
 
 func (q *taskQueue) report(t *activityTask, r *activityResult) {
@@ -324,7 +362,7 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 	}
 	env := &internal.ActivityEnvironment{
 		Info: internal.ActivityInfo{
-			TaskToken:              []byte(fmt.Sprintf("%s/%s/%s/%d", t.namespace, t.workflowID, t.runID, t.scheduledEventID)),
+			TaskToken:              encodeTaskToken(q.name, t),
 			WorkflowType:           &internal.WorkflowType{Name: t.workflowType},
 			WorkflowNamespace:      t.namespace,
 			WorkflowExecution:      internal.WorkflowExecution{ID: t.workflowID, RunID: t.runID},
@@ -373,6 +411,9 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 		}
 	}
 	details, _ := attempt.lastDetails()
+	if errors.Is(o.err, internal.ErrResultPending) && attemptCtx.Err() == nil {
+		return &activityResult{pending: true, pendingUntil: deadline, deadlineType: deadlineType, heartbeat: details}
+	}
 	if o.err == nil {
 		if size, limit := proto.Size(o.result), q.engine.opts.MaxPayloadBytes; size > limit {
 			// Recording it would fail the append; say so instead, for good.

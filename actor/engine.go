@@ -379,3 +379,38 @@ func (e *Engine) ActiveWorkflows() int {
 	}
 	return n
 }
+
+// CompleteActivity completes an activity that returned ErrResultPending,
+// named by the task token its attempt was given. failure is nil on success;
+// canceled reports a cancellation. It returns once the outcome is recorded.
+func (e *Engine) CompleteActivity(ctx context.Context, token []byte, result *journalpb.Payloads, failure *journalpb.Failure, canceled bool) error {
+	tok, err := decodeTaskToken(token)
+	if err != nil {
+		return err
+	}
+	if err := e.checkPayload("activity result", result); err != nil {
+		return err
+	}
+	ch := make(chan error, 1)
+	r, err := ask(ctx, e, tok.Namespace, tok.WorkflowID, &activityResult{taskQueue: tok.TaskQueue, runID: tok.RunID,
+		scheduledEventID: tok.ScheduledEventID, attempt: tok.Attempt, result: result, failure: failure, canceled: canceled, reply: ch}, ch)
+	if err != nil {
+		return err
+	}
+	return r
+}
+
+// CompleteActivityByID completes a pending activity named by workflow and
+// activity ID (runID empty: the latest run).
+func (e *Engine) CompleteActivityByID(ctx context.Context, ns, workflowID, runID, activityID string, result *journalpb.Payloads, failure *journalpb.Failure, canceled bool) error {
+	if err := e.checkPayload("activity result", result); err != nil {
+		return err
+	}
+	ns = e.namespace(ns)
+	ch := make(chan error, 1)
+	r, err := ask(ctx, e, ns, workflowID, &completeByID{runID: runID, activityID: activityID, result: result, failure: failure, canceled: canceled, reply: ch}, ch)
+	if err != nil {
+		return err
+	}
+	return r
+}

@@ -89,6 +89,23 @@ type activityResult struct {
 	failure          *journalpb.Failure // nil on success
 	canceled         bool               // the attempt ended because cancellation was requested
 	heartbeat        *journalpb.Payloads
+	// pending means the activity returned ErrResultPending: a client
+	// completes it later, or its deadline (pendingUntil) times it out.
+	pending      bool
+	pendingUntil time.Time
+	deadlineType journalpb.TimeoutType
+	// reply, set for completions from a client, is answered once the
+	// outcome is recorded (or found stale).
+	reply chan error
+}
+
+// completeByID completes a pending activity named by its activity ID.
+type completeByID struct {
+	runID, activityID string
+	result            *journalpb.Payloads
+	failure           *journalpb.Failure
+	canceled          bool
+	reply             chan error
 }
 
 // timerDue says a journal timer of the workflow is due.
@@ -129,5 +146,11 @@ func failRequest(msg any, err error) {
 		m.reply <- describeReply{err: err}
 	case *waitCloseRequest:
 		m.reply <- closeReply{err: err}
+	case *activityResult:
+		if m.reply != nil {
+			m.reply <- err
+		}
+	case *completeByID:
+		m.reply <- err
 	}
 }

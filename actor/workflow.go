@@ -185,6 +185,8 @@ func (a *workflowActor) handle(msg any) {
 		a.waitClose(m)
 	case *activityResult:
 		a.activityDone(m)
+	case *completeByID:
+		a.completeByID(m)
 	case *timerDue:
 		a.timerDue(m)
 	case *workerStarted:

@@ -332,14 +332,22 @@ func (a *workflowActor) activityDone(r *activityResult) {
 		act = a.activities[r.scheduledEventID]
 	}
 	if act != nil && act.attempt != r.attempt {
+		r.answer(&NotFoundError{WorkflowID: a.key.workflowID, RunID: r.runID, Reason: "the activity attempt is no longer current"})
 		return // a report of an earlier attempt: the current one is still out
 	}
 	defer a.engine.queue(r.taskQueue).settle(key)
 	if act == nil || !a.isOpen() {
+		r.answer(&NotFoundError{WorkflowID: a.key.workflowID, RunID: r.runID, Reason: "no such pending activity"})
 		return // the activity already finished, or the run closed
 	}
 	act.dispatched = false
 	switch {
+	case r.failure == nil && r.reply != nil:
+		// A client's completion: record it now, so the client hears back
+		// only once it is durable.
+		r.answer(a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_ActivityTaskCompleted{ActivityTaskCompleted: &journalpb.ActivityTaskCompleted{
+			ScheduledEventId: act.eventID, Result: r.result, Attempt: act.attempt}}}}, appendExtras{}))
+		return
 	case r.failure == nil:
 		// Completions are gathered: those already in the mailbox are
 		// recorded together by one decision (one append), which is what
@@ -355,6 +363,30 @@ func (a *workflowActor) activityDone(r *activityResult) {
 	default:
 		a.activityFailed(act, r)
 	}
+	r.answer(nil)
+}
+
+// answer tells a client that completed the activity what became of it.
+func (r *activityResult) answer(err error) {
+	if r.reply != nil {
+		r.reply <- err
+	}
+}
+
+// completeByID completes the pending activity with the given activity ID.
+func (a *workflowActor) completeByID(m *completeByID) {
+	if err := a.openRun(m.runID); err != nil {
+		m.reply <- err
+		return
+	}
+	for _, act := range a.activities {
+		if act.scheduled.GetActivityId() == m.activityID {
+			a.activityDone(&activityResult{taskQueue: a.activityQueue(act), runID: a.meta.GetRunId(), scheduledEventID: act.eventID,
+				attempt: act.attempt, result: m.result, failure: m.failure, canceled: m.canceled, reply: m.reply})
+			return
+		}
+	}
+	m.reply <- &NotFoundError{WorkflowID: a.key.workflowID, RunID: a.meta.GetRunId(), Reason: "no pending activity " + m.activityID}
 }
 
 func (a *workflowActor) activityFailed(act *pendingActivity, r *activityResult) {

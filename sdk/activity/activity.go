@@ -20,6 +20,10 @@ type (
 	RegisterOptions = internal.RegisterActivityOptions
 )
 
+// ErrResultPending, returned by an activity, means it will be completed
+// later with client.CompleteActivity (Info.TaskToken) or CompleteActivityByID.
+var ErrResultPending = internal.ErrResultPending
+
 // GetInfo returns the running activity's info.
 func GetInfo(ctx context.Context) Info { return internal.GetActivityInfo(ctx) }
 

@@ -68,6 +68,13 @@ type Client interface {
 	// GetWorkflowHistory iterates over the run's events. With isLongPoll the
 	// iterator waits for the run to close before it ends.
 	GetWorkflowHistory(ctx context.Context, workflowID string, runID string, isLongPoll bool, filterType HistoryEventFilterType) HistoryEventIterator
+	// CompleteActivity completes an activity that returned
+	// activity.ErrResultPending, named by its Info.TaskToken: with result,
+	// or with err (a CanceledError cancels it). It returns once recorded.
+	CompleteActivity(ctx context.Context, taskToken []byte, result any, err error) error
+	// CompleteActivityByID is CompleteActivity for an activity named by
+	// namespace, workflow ID, run ID (empty: the latest) and activity ID.
+	CompleteActivityByID(ctx context.Context, namespace, workflowID, runID, activityID string, result any, err error) error
 	// Close releases the client. The node stays open.
 	Close()
 }
@@ -282,6 +289,40 @@ func (c *embeddedClient) GetWorkflowHistory(ctx context.Context, workflowID stri
 }
 
 func (c *embeddedClient) Close() {}
+
+func (c *embeddedClient) CompleteActivity(ctx context.Context, taskToken []byte, result any, err error) error {
+	payloads, failure, canceled, encErr := c.activityOutcome(result, err)
+	if encErr != nil {
+		return encErr
+	}
+	return c.engine.CompleteActivity(ctx, taskToken, payloads, failure, canceled)
+}
+
+func (c *embeddedClient) CompleteActivityByID(ctx context.Context, namespace, workflowID, runID, activityID string, result any, err error) error {
+	payloads, failure, canceled, encErr := c.activityOutcome(result, err)
+	if encErr != nil {
+		return encErr
+	}
+	if namespace == "" {
+		namespace = c.opts.Namespace
+	}
+	return c.engine.CompleteActivityByID(ctx, namespace, workflowID, runID, activityID, payloads, failure, canceled)
+}
+
+// activityOutcome encodes what CompleteActivity was given.
+func (c *embeddedClient) activityOutcome(result any, err error) (*journalpb.Payloads, *journalpb.Failure, bool, error) {
+	if err != nil {
+		return nil, internal.ConvertErrorToFailure(err, c.opts.DataConverter), temporal.IsCanceledError(err), nil
+	}
+	if result == nil {
+		return nil, nil, false, nil
+	}
+	payloads, encErr := c.opts.DataConverter.ToPayloads(result)
+	if encErr != nil {
+		return nil, nil, false, fmt.Errorf("client: encode activity result: %w", encErr)
+	}
+	return payloads, nil, false, nil
+}
 
 func (c *embeddedClient) run(workflowID, runID, workflowType string) *workflowRun {
 	return &workflowRun{client: c, workflowID: workflowID, runID: runID, workflowType: workflowType}

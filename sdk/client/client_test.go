@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/grainflow/grainflow/cluster"
+	"github.com/grainflow/grainflow/sdk/activity"
 	"github.com/grainflow/grainflow/sdk/client"
 	"github.com/grainflow/grainflow/sdk/temporal"
 	"github.com/grainflow/grainflow/sdk/worker"
@@ -240,5 +241,65 @@ func TestContinueAsNewLosesNoSignal(t *testing.T) {
 	first, err := c.DescribeWorkflowExecution(ctx, "acc", run.GetRunID())
 	if err != nil || first.Meta.GetStatus().String() != "WORKFLOW_STATUS_CONTINUED_AS_NEW" {
 		t.Fatalf("first run: %v, %v", first, err)
+	}
+}
+
+// tokens receives the task tokens of PendingActivity attempts.
+var tokens = make(chan []byte, 4)
+
+func PendingActivity(ctx context.Context) (string, error) {
+	tokens <- activity.GetInfo(ctx).TaskToken
+	return "", activity.ErrResultPending
+}
+
+func AsyncWorkflow(ctx workflow.Context) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, ActivityID: "approval"})
+	var first, second string
+	if err := workflow.ExecuteActivity(ctx, PendingActivity).Get(ctx, &first); err != nil {
+		return "", err
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, ActivityID: "second"})
+	if err := workflow.ExecuteActivity(ctx, PendingActivity).Get(ctx, &second); err != nil {
+		return "", err
+	}
+	return first + " " + second, nil
+}
+
+func TestAsyncActivityCompletion(t *testing.T) {
+	node, err := cluster.Open(cluster.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := client.Dial(client.Options{Node: node})
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(AsyncWorkflow)
+	w.RegisterActivity(PendingActivity)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Stop(); _ = node.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "async", TaskQueue: "q"}, AsyncWorkflow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := <-tokens
+	if err := c.CompleteActivity(ctx, token, "approved", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CompleteActivity(ctx, token, "again", nil); err == nil {
+		t.Fatal("completing the same attempt twice succeeded")
+	}
+	<-tokens
+	if err := c.CompleteActivityByID(ctx, "", "async", "", "second", "by id", nil); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := run.Get(ctx, &got); err != nil || got != "approved by id" {
+		t.Fatalf("result %q, %v", got, err)
+	}
+	if err := c.CompleteActivity(ctx, []byte("garbage"), nil, nil); err == nil {
+		t.Fatal("a malformed token was accepted")
 	}
 }

@@ -2,6 +2,7 @@ package internal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -10,6 +11,12 @@ import (
 
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
+
+// ErrResultPending, returned by an activity, means the activity will be
+// completed later by client.CompleteActivity (with its Info.TaskToken) or
+// CompleteActivityByID. Its start-to-close and schedule-to-close timeouts
+// still apply.
+var ErrResultPending = errors.New("not error: do not autocomplete, using Client.CompleteActivity() to complete")
 
 // ActivityType names an activity.
 type ActivityType struct {

@@ -31,6 +31,7 @@ var (
 	NewApplicationError     = internal.NewApplicationError
 	NextRetryDelay          = internal.NextRetryDelay
 	RetryPolicyFromProto    = internal.RetryPolicyFromProto
+	ErrResultPending        = internal.ErrResultPending
 	GetDefaultDataConverter = internal.GetDefaultDataConverter
 	NewStructuredLogger     = internal.NewStructuredLogger
 )
