@@ -50,6 +50,9 @@ type StartWorkflowRequest struct {
 	IDConflictPolicy         IDConflictPolicy
 	Memo                     map[string]*journalpb.Payload
 	Identity                 string
+	// CronSchedule (standard five-field cron or a descriptor such as
+	// "@every 1h") repeats the workflow; each run starts at the next time.
+	CronSchedule string
 }
 
 // WorkerOptions configures StartWorker.

@@ -253,6 +253,11 @@ func (e *Engine) start(ctx context.Context, in *StartWorkflowRequest, signal *si
 	if err := e.checkPayload("workflow input", req.Input); err != nil {
 		return "", err
 	}
+	if req.CronSchedule != "" {
+		if _, err := cronDelay(req.CronSchedule, time.Now()); err != nil {
+			return "", fmt.Errorf("actor: %w", err)
+		}
+	}
 	if w := e.worker(req.TaskQueue); w != nil {
 		if _, ok := w.registry.Workflow(req.WorkflowType); !ok {
 			return "", &internal.UnknownTypeError{Kind: "workflow", Name: req.WorkflowType, Known: w.registry.WorkflowTypes()}

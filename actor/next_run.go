@@ -2,9 +2,11 @@ package actor
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/robfig/cron/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -34,7 +36,10 @@ func (a *workflowActor) planNextRun(closeEvent *journalpb.Event, now time.Time) 
 	if can := closeEvent.GetWorkflowExecutionContinuedAsNew(); can != nil {
 		return a.planContinueAsNew(can)
 	}
-	return a.planRetry(closeEvent, now)
+	if retry := a.planRetry(closeEvent, now); retry != nil {
+		return retry
+	}
+	return a.planCron(closeEvent, now)
 }
 
 // planContinueAsNew starts a fresh history with the input the code chose;
@@ -102,17 +107,34 @@ func (a *workflowActor) recordedNextRun() *nextRun {
 	switch x := a.closeEvent.GetAttributes().(type) {
 	case *journalpb.Event_WorkflowExecutionContinuedAsNew:
 		return a.continuation(x.WorkflowExecutionContinuedAsNew)
+	case *journalpb.Event_WorkflowExecutionCompleted:
+		if id := x.WorkflowExecutionCompleted.GetNewExecutionRunId(); id != "" {
+			return a.recordedCronRun(id)
+		}
 	case *journalpb.Event_WorkflowExecutionFailed:
-		if id := x.WorkflowExecutionFailed.GetNewExecutionRunId(); id != "" {
+		if id := x.WorkflowExecutionFailed.GetNewExecutionRunId(); id != "" && x.WorkflowExecutionFailed.GetRetryState() == journalpb.RetryState_RETRY_STATE_IN_PROGRESS {
 			return a.retryRun(id, x.WorkflowExecutionFailed.GetFailure())
+		} else if id != "" {
+			return a.recordedCronRun(id)
 		}
 	case *journalpb.Event_WorkflowExecutionTimedOut:
-		if id := x.WorkflowExecutionTimedOut.GetNewExecutionRunId(); id != "" {
+		if id := x.WorkflowExecutionTimedOut.GetNewExecutionRunId(); id != "" && x.WorkflowExecutionTimedOut.GetRetryState() == journalpb.RetryState_RETRY_STATE_IN_PROGRESS {
 			return a.retryRun(id, internal.ConvertErrorToFailure(internal.NewTimeoutError("workflow run timed out",
 				journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE, nil), nil))
+		} else if id != "" {
+			return a.recordedCronRun(id)
 		}
 	}
 	return nil
+}
+
+// recordedCronRun is the cron run runID recorded in the close event.
+func (a *workflowActor) recordedCronRun(runID string) *nextRun {
+	delay, err := cronDelay(a.startEvent.GetWorkflowExecutionStarted().GetCronSchedule(), time.Now())
+	if err != nil {
+		return nil
+	}
+	return a.cronRun(runID, delay, a.closeEvent)
 }
 
 // retryRun is the retry runID of the closed run, which failed with failure.
@@ -132,6 +154,19 @@ func (a *workflowActor) retryRun(runID string, failure *journalpb.Failure) *next
 // workflow/backoff fires.
 func (a *workflowActor) startNextRun(n *nextRun) error {
 	closedRun := a.run()
+	if err := a.beginRun(n); err != nil {
+		return err
+	}
+	// The follower is durable: the closed run no longer needs waking.
+	clear := false
+	_ = a.engine.journal.Append(context.Background(), &journal.AppendRequest{Run: closedRun, Wake: &clear})
+	return nil
+}
+
+// beginRun records the start of run n (and its carried signals) and runs
+// its code, unless it has a backoff: then the journal timer
+// workflow/backoff runs the code when it fires.
+func (a *workflowActor) beginRun(n *nextRun) error {
 	now := time.Now()
 	started := &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: n.started}, Time: timestamppb.New(now)}
 	a.unload()
@@ -145,9 +180,10 @@ func (a *workflowActor) startNextRun(n *nextRun) error {
 		extras.addTimers = append(extras.addTimers, a.journalTimer(workflowTimeoutID, deadline))
 	}
 	if n.backoff > 0 {
+		n.started.FirstWorkflowTaskBackoff = durationpb.New(n.backoff)
 		extras.addTimers = append(extras.addTimers, a.journalTimer(workflowBackoffID, now.Add(n.backoff)))
 	} else if w := a.engine.worker(n.started.GetTaskQueue()); w != nil {
-		a.exec = a.newExecution(w)
+		a.exec, a.execWorker = a.newExecution(w), w
 	} else {
 		a.host.waitFor(n.started.GetTaskQueue(), a.key)
 	}
@@ -158,11 +194,58 @@ func (a *workflowActor) startNextRun(n *nextRun) error {
 	if err := a.commit(inputs, extras); err != nil {
 		return err
 	}
-	// The follower is durable: the closed run no longer needs waking.
-	clear := false
-	_ = a.engine.journal.Append(context.Background(), &journal.AppendRequest{Run: closedRun, Wake: &clear})
 	a.host.nudgeTimers()
 	return nil
+}
+
+// cronDelay is how long from now until the cron schedule's next time.
+func cronDelay(schedule string, now time.Time) (time.Duration, error) {
+	s, err := cronParser.Parse(schedule)
+	if err != nil {
+		return 0, fmt.Errorf("cron schedule %q: %w", schedule, err)
+	}
+	return s.Next(now).Sub(now), nil
+}
+
+// cronParser reads the standard five-field cron syntax and descriptors
+// such as @every 1h and @daily.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// planCron schedules the next run of a cron workflow after a run that
+// completed, failed or timed out (canceled and terminated runs end the
+// schedule), carrying the last completion result.
+func (a *workflowActor) planCron(closeEvent *journalpb.Event, now time.Time) *nextRun {
+	started := a.startEvent.GetWorkflowExecutionStarted()
+	if started.GetCronSchedule() == "" {
+		return nil
+	}
+	delay, err := cronDelay(started.GetCronSchedule(), now)
+	if err != nil {
+		return nil // validated at start; a stored schedule that no longer parses ends it
+	}
+	next := a.cronRun(uuid.NewString(), delay, closeEvent)
+	switch x := closeEvent.GetAttributes().(type) {
+	case *journalpb.Event_WorkflowExecutionCompleted:
+		x.WorkflowExecutionCompleted.NewExecutionRunId = next.runID
+	case *journalpb.Event_WorkflowExecutionFailed:
+		x.WorkflowExecutionFailed.NewExecutionRunId = next.runID
+	case *journalpb.Event_WorkflowExecutionTimedOut:
+		x.WorkflowExecutionTimedOut.NewExecutionRunId = next.runID
+	default:
+		return nil
+	}
+	return next
+}
+
+// cronRun is the next cron run after the run closed by closeEvent.
+func (a *workflowActor) cronRun(runID string, delay time.Duration, closeEvent *journalpb.Event) *nextRun {
+	started := proto.Clone(a.startEvent.GetWorkflowExecutionStarted()).(*journalpb.WorkflowExecutionStarted)
+	started.Attempt = 1
+	started.OriginalExecutionRunId = runID
+	if result := closeEvent.GetWorkflowExecutionCompleted().GetResult(); result != nil {
+		started.LastCompletionResult = result
+	}
+	return &nextRun{runID: runID, started: started, backoff: max(delay, 0)}
 }
 
 // inBackoff reports whether the run is a retry whose code must not run yet.

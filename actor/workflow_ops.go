@@ -48,7 +48,7 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 
 	runID := uuid.NewString()
 	now := time.Now()
-	started := &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: &journalpb.WorkflowExecutionStarted{
+	attrs := &journalpb.WorkflowExecutionStarted{
 		WorkflowType:             req.WorkflowType,
 		TaskQueue:                req.TaskQueue,
 		Input:                    req.Input,
@@ -61,32 +61,24 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 		FirstExecutionRunId:      runID,
 		OriginalExecutionRunId:   runID,
 		Memo:                     req.Memo,
-	}}, Time: timestamppb.New(now)}
+		CronSchedule:             req.CronSchedule,
+	}
 	if d := req.WorkflowExecutionTimeout; d > 0 {
-		started.GetWorkflowExecutionStarted().WorkflowExecutionExpirationTime = timestamppb.New(now.Add(d))
+		attrs.WorkflowExecutionExpirationTime = timestamppb.New(now.Add(d))
 	}
-	inputs := []*journalpb.Event{started}
+	run := &nextRun{runID: runID, started: attrs}
+	if req.CronSchedule != "" {
+		// A cron workflow's first run waits for the schedule's next time.
+		delay, err := cronDelay(req.CronSchedule, now)
+		if err != nil {
+			return "", err
+		}
+		run.backoff = delay
+	}
 	if m.signal != nil {
-		inputs = append(inputs, signalEvent(*m.signal))
+		run.signals = []*journalpb.WorkflowExecutionSignaled{signalEvent(*m.signal).GetWorkflowExecutionSignaled()}
 	}
-
-	// A fresh actor state for the new run.
-	a.unload()
-	a.loaded = true
-	a.meta = &journalpb.WorkflowMeta{Namespace: a.key.namespace, WorkflowId: a.key.workflowID, RunId: runID,
-		WorkflowType: req.WorkflowType, TaskQueue: req.TaskQueue, StartTime: timestamppb.New(now),
-		Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING, NextEventId: 1}
-	if w := a.engine.worker(req.TaskQueue); w != nil {
-		a.exec, a.execWorker = a.newExecution(w), w
-	} else {
-		a.host.waitFor(req.TaskQueue, a.key)
-	}
-	var extras appendExtras
-	if deadline := runDeadline(started); !deadline.IsZero() {
-		extras.addTimers = []journal.Timer{{Run: a.run(), ID: workflowTimeoutID, FireAt: deadline}}
-	}
-	a.startEvent = started // the code may close the run in this very commit
-	if err := a.commit(inputs, extras); err != nil {
+	if err := a.beginRun(run); err != nil {
 		return "", err
 	}
 	return runID, nil

@@ -1473,8 +1473,14 @@ type WorkflowExecutionStarted struct {
 	// workflow_execution_expiration_time is when the whole execution, retries
 	// included, times out; set from workflow_execution_timeout at the first start.
 	WorkflowExecutionExpirationTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=workflow_execution_expiration_time,json=workflowExecutionExpirationTime,proto3" json:"workflow_execution_expiration_time,omitempty"`
-	unknownFields                   protoimpl.UnknownFields
-	sizeCache                       protoimpl.SizeCache
+	// cron_schedule repeats the workflow: each run starts at the schedule's
+	// next time after the previous run closed.
+	CronSchedule string `protobuf:"bytes,16,opt,name=cron_schedule,json=cronSchedule,proto3" json:"cron_schedule,omitempty"`
+	// last_completion_result is the result of the last completed run of a
+	// cron workflow (workflow.GetLastCompletionResult).
+	LastCompletionResult *Payloads `protobuf:"bytes,17,opt,name=last_completion_result,json=lastCompletionResult,proto3" json:"last_completion_result,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionStarted) Reset() {
@@ -1612,11 +1618,27 @@ func (x *WorkflowExecutionStarted) GetWorkflowExecutionExpirationTime() *timesta
 	return nil
 }
 
+func (x *WorkflowExecutionStarted) GetCronSchedule() string {
+	if x != nil {
+		return x.CronSchedule
+	}
+	return ""
+}
+
+func (x *WorkflowExecutionStarted) GetLastCompletionResult() *Payloads {
+	if x != nil {
+		return x.LastCompletionResult
+	}
+	return nil
+}
+
 type WorkflowExecutionCompleted struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Result        *Payloads              `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Result *Payloads              `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// new_execution_run_id names the next run of a cron workflow, if any.
+	NewExecutionRunId string `protobuf:"bytes,2,opt,name=new_execution_run_id,json=newExecutionRunId,proto3" json:"new_execution_run_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionCompleted) Reset() {
@@ -1654,6 +1676,13 @@ func (x *WorkflowExecutionCompleted) GetResult() *Payloads {
 		return x.Result
 	}
 	return nil
+}
+
+func (x *WorkflowExecutionCompleted) GetNewExecutionRunId() string {
+	if x != nil {
+		return x.NewExecutionRunId
+	}
+	return ""
 }
 
 type WorkflowExecutionFailed struct {
@@ -3018,7 +3047,8 @@ const file_journal_proto_rawDesc = "" +
 	"\x0etimer_canceled\x18  \x01(\v2#.grainflow.journal.v1.TimerCanceledH\x00R\rtimerCanceled\x12O\n" +
 	"\x0fmarker_recorded\x18( \x01(\v2$.grainflow.journal.v1.MarkerRecordedH\x00R\x0emarkerRecordedB\f\n" +
 	"\n" +
-	"attributes\"\x8c\t\n" +
+	"attributes\"\x87\n" +
+	"\n" +
 	"\x18WorkflowExecutionStarted\x12#\n" +
 	"\rworkflow_type\x18\x01 \x01(\tR\fworkflowType\x12\x1d\n" +
 	"\n" +
@@ -3036,15 +3066,18 @@ const file_journal_proto_rawDesc = "" +
 	"\x04memo\x18\f \x03(\v28.grainflow.journal.v1.WorkflowExecutionStarted.MemoEntryR\x04memo\x12R\n" +
 	"\x06header\x18\r \x03(\v2:.grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntryR\x06header\x12X\n" +
 	"\x1bfirst_workflow_task_backoff\x18\x0e \x01(\v2\x19.google.protobuf.DurationR\x18firstWorkflowTaskBackoff\x12g\n" +
-	"\"workflow_execution_expiration_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\x1fworkflowExecutionExpirationTime\x1aV\n" +
+	"\"workflow_execution_expiration_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\x1fworkflowExecutionExpirationTime\x12#\n" +
+	"\rcron_schedule\x18\x10 \x01(\tR\fcronSchedule\x12T\n" +
+	"\x16last_completion_result\x18\x11 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x14lastCompletionResult\x1aV\n" +
 	"\tMemoEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1aX\n" +
 	"\vHeaderEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"T\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\x85\x01\n" +
 	"\x1aWorkflowExecutionCompleted\x126\n" +
-	"\x06result\x18\x01 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x06result\"\xc6\x01\n" +
+	"\x06result\x18\x01 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x06result\x12/\n" +
+	"\x14new_execution_run_id\x18\x02 \x01(\tR\x11newExecutionRunId\"\xc6\x01\n" +
 	"\x17WorkflowExecutionFailed\x127\n" +
 	"\afailure\x18\x01 \x01(\v2\x1d.grainflow.journal.v1.FailureR\afailure\x12A\n" +
 	"\vretry_state\x18\x02 \x01(\x0e2 .grainflow.journal.v1.RetryStateR\n" +
@@ -3294,47 +3327,48 @@ var file_journal_proto_depIdxs = []int32{
 	39, // 49: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
 	43, // 50: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
 	44, // 51: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
-	4,  // 52: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 53: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 54: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 55: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	4,  // 56: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
-	1,  // 57: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 58: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
-	43, // 59: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
-	23, // 60: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	4,  // 61: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
-	40, // 62: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	4,  // 63: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
-	43, // 64: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	43, // 65: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	43, // 66: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
-	43, // 67: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
-	5,  // 68: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	41, // 69: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	4,  // 70: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 71: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 72: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	6,  // 73: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 74: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 75: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	6,  // 76: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
-	44, // 77: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
-	4,  // 78: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	43, // 79: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	44, // 80: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
-	42, // 81: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	6,  // 82: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
-	3,  // 83: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 84: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 85: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 86: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,  // 87: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
-	88, // [88:88] is the sub-list for method output_type
-	88, // [88:88] is the sub-list for method input_type
-	88, // [88:88] is the sub-list for extension type_name
-	88, // [88:88] is the sub-list for extension extendee
-	0,  // [0:88] is the sub-list for field type_name
+	4,  // 52: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
+	4,  // 53: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	6,  // 54: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 55: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 56: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	4,  // 57: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
+	1,  // 58: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 59: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
+	43, // 60: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
+	23, // 61: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	4,  // 62: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
+	40, // 63: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	4,  // 64: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
+	43, // 65: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	43, // 66: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	43, // 67: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
+	43, // 68: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
+	5,  // 69: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	41, // 70: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	4,  // 71: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	6,  // 72: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 73: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	6,  // 74: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
+	1,  // 75: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	4,  // 76: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	6,  // 77: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
+	44, // 78: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
+	4,  // 79: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	43, // 80: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	44, // 81: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
+	42, // 82: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	6,  // 83: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
+	3,  // 84: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 85: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 86: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	3,  // 87: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,  // 88: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
+	89, // [89:89] is the sub-list for method output_type
+	89, // [89:89] is the sub-list for method input_type
+	89, // [89:89] is the sub-list for extension type_name
+	89, // [89:89] is the sub-list for extension extendee
+	0,  // [0:89] is the sub-list for field type_name
 }
 
 func init() { file_journal_proto_init() }

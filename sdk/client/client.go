@@ -175,6 +175,7 @@ func (c *embeddedClient) startRequest(options StartWorkflowOptions, workflow any
 		IDConflictPolicy:         options.WorkflowIDConflictPolicy,
 		Memo:                     memo,
 		Identity:                 c.opts.Identity,
+		CronSchedule:             options.CronSchedule,
 	}, nil
 }
 
@@ -442,6 +443,12 @@ type StartWorkflowOptions struct {
 	RetryPolicy *temporal.RetryPolicy
 	// Memo is stored with the workflow and returned by describe.
 	Memo map[string]any
+	// CronSchedule repeats the workflow on a cron schedule (five fields, or
+	// a descriptor such as "@every 1h"): each run starts at the schedule's
+	// next time after the previous one closed, and can read the previous
+	// result with workflow.GetLastCompletionResult. Canceling or
+	// terminating the current run ends the schedule.
+	CronSchedule string
 }
 
 // WorkflowIDReusePolicy is Temporal's ID reuse policy.

@@ -303,3 +303,56 @@ func TestAsyncActivityCompletion(t *testing.T) {
 		t.Fatal("a malformed token was accepted")
 	}
 }
+
+// CronCounter returns one more than the previous run's result.
+func CronCounter(ctx workflow.Context) (int, error) {
+	last := 0
+	if workflow.HasLastCompletionResult(ctx) {
+		if err := workflow.GetLastCompletionResult(ctx, &last); err != nil {
+			return 0, err
+		}
+	}
+	return last + 1, nil
+}
+
+func TestCronScheduleRepeatsWithTheLastResult(t *testing.T) {
+	node, err := cluster.Open(cluster.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := client.Dial(client.Options{Node: node})
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(CronCounter)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Stop(); _ = node.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "cron", TaskQueue: "q", CronSchedule: "not a schedule"}, CronCounter); err == nil {
+		t.Fatal("a malformed cron schedule was accepted")
+	}
+	first, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "cron", TaskQueue: "q", CronSchedule: "@every 1s"}, CronCounter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each run completes with one more than the last; wait for the third.
+	runID := first.GetRunID()
+	for n := 1; n <= 3; n++ {
+		var got int
+		if err := c.GetWorkflow(ctx, "cron", runID).Get(ctx, &got); err != nil || got != n {
+			t.Fatalf("run %d returned %d, %v", n, got, err)
+		}
+		events, err := c.GetWorkflowHistory(ctx, "cron", runID, false, client.HistoryEventFilterTypeCloseEvent).Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		runID = events.GetWorkflowExecutionCompleted().GetNewExecutionRunId()
+		if runID == "" {
+			t.Fatalf("run %d names no next run", n)
+		}
+	}
+	if err := c.TerminateWorkflow(ctx, "cron", "", "enough"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -73,6 +73,8 @@ type Execution struct {
 	// MarkerRecorded events by sequence number: SideEffect returns their
 	// values instead of running its function again.
 	recordedMarkers map[int64]*journalpb.MarkerRecorded
+	// lastCompletionResult is the previous cron run's result, if any.
+	lastCompletionResult *journalpb.Payloads
 	// versions are the versions GetVersion chose (or found recorded), by
 	// change ID.
 	versions map[string]Version
@@ -407,6 +409,7 @@ func (e *Execution) startWorkflow(ev *journalpb.Event) error {
 		return fmt.Errorf("workflow %q: %w", attrs.GetWorkflowType(), err)
 	}
 
+	e.lastCompletionResult = attrs.GetLastCompletionResult()
 	e.info = &WorkflowInfo{
 		WorkflowExecution:        WorkflowExecution{ID: e.opts.WorkflowID, RunID: e.opts.RunID},
 		OriginalRunID:            attrs.GetOriginalExecutionRunId(),

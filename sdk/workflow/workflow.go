@@ -150,6 +150,15 @@ func SideEffect(ctx Context, f func(ctx Context) any) converter.EncodedValue {
 	return internal.SideEffect(ctx, f)
 }
 
+// HasLastCompletionResult reports whether a previous run of this cron
+// workflow completed with a result.
+func HasLastCompletionResult(ctx Context) bool { return internal.HasLastCompletionResult(ctx) }
+
+// GetLastCompletionResult decodes the previous completed cron run's result.
+func GetLastCompletionResult(ctx Context, d ...any) error {
+	return internal.GetLastCompletionResult(ctx, d...)
+}
+
 // LocalActivityOptions configures ExecuteLocalActivity.
 type LocalActivityOptions = internal.LocalActivityOptions
 
