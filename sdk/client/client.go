@@ -375,16 +375,22 @@ func (r *workflowRun) Get(ctx context.Context, valuePtr any) error {
 	return internal.NewWorkflowExecutionError(r.workflowID, runID, r.workflowType, cause)
 }
 
-// nextRunID is the run that follows the run closeEvent closed (a retry or
-// a continuation), if any.
+// nextRunID is the run WorkflowRun.Get follows after the run closeEvent
+// closed: a continuation or a retry, if any.
 func nextRunID(closeEvent *journalpb.Event) string {
 	if id := closeEvent.GetWorkflowExecutionContinuedAsNew().GetNewExecutionRunId(); id != "" {
 		return id
 	}
-	if id := closeEvent.GetWorkflowExecutionFailed().GetNewExecutionRunId(); id != "" {
-		return id
+	// A failed or timed-out run is followed only to its retry, not to the
+	// next run of a cron schedule.
+	retrying := journalpb.RetryState_RETRY_STATE_IN_PROGRESS
+	if f := closeEvent.GetWorkflowExecutionFailed(); f.GetRetryState() == retrying {
+		return f.GetNewExecutionRunId()
 	}
-	return closeEvent.GetWorkflowExecutionTimedOut().GetNewExecutionRunId()
+	if t := closeEvent.GetWorkflowExecutionTimedOut(); t.GetRetryState() == retrying {
+		return t.GetNewExecutionRunId()
+	}
+	return ""
 }
 
 // historyIterator loads the history on first use and then iterates over it.
