@@ -179,4 +179,43 @@ func audit(t *testing.T, dataDir string, log map[string][]execution) {
 		}
 	}
 	t.Logf("%d activities were in flight at a kill and ran again (at-least-once); none ran after completing", reruns)
+	auditChains(t, j)
+}
+
+// auditChains checks the continue-as-new chains: each ends in a completed
+// run with the right sum, after ChainLength runs linked by their close
+// events, every earlier run closed as CONTINUED_AS_NEW.
+func auditChains(t *testing.T, j *journal.DB) {
+	ctx := context.Background()
+	for i := range workflows / 4 {
+		id := fmt.Sprintf("chain-%d", i)
+		last, err := j.Current(ctx, "default", id)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if last.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED {
+			t.Fatalf("%s ends %s", id, last.GetStatus())
+		}
+		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: last.GetRunId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int
+		if err := converter.GetDefaultDataConverter().FromPayloads(events[len(events)-1].GetWorkflowExecutionCompleted().GetResult(), &sum); err != nil || sum != crashtest.ExpectedChain(i) {
+			t.Fatalf("%s result %d (%v), want %d", id, sum, err, crashtest.ExpectedChain(i))
+		}
+		// Walk from the first run along the close events.
+		runID, runs := events[0].GetWorkflowExecutionStarted().GetFirstExecutionRunId(), 0
+		for runID != "" {
+			runs++
+			h, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: runID})
+			if err != nil {
+				t.Fatalf("%s run %d: %v", id, runs, err)
+			}
+			runID = h[len(h)-1].GetWorkflowExecutionContinuedAsNew().GetNewExecutionRunId()
+		}
+		if runs != crashtest.ChainLength {
+			t.Fatalf("%s spans %d runs, want %d", id, runs, crashtest.ChainLength)
+		}
+	}
 }

@@ -100,3 +100,32 @@ func Step(ctx context.Context, seed, i int) (int, error) {
 	audit(ctx, "done")
 	return seed*1000 + i, nil
 }
+
+// ChainLength is how many runs a ChainWorkflow spans.
+const ChainLength = 4
+
+// ChainWorkflow runs one slow activity per run and continues as new until
+// it has run ChainLength times, carrying the sum in its arguments.
+func ChainWorkflow(ctx workflow.Context, seed, run, sum int) (int, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 50 * time.Millisecond},
+	})
+	var v int
+	if err := workflow.ExecuteActivity(ctx, Step, seed, 200+run).Get(ctx, &v); err != nil {
+		return 0, err
+	}
+	if run < ChainLength {
+		return 0, workflow.NewContinueAsNewError(ctx, ChainWorkflow, seed, run+1, sum+v)
+	}
+	return sum + v, nil
+}
+
+// ExpectedChain is ChainWorkflow's final result for seed.
+func ExpectedChain(seed int) int {
+	sum := 0
+	for run := 1; run <= ChainLength; run++ {
+		sum += seed*1000 + 200 + run
+	}
+	return sum
+}

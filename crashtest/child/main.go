@@ -46,6 +46,7 @@ func run(dataDir, auditPath string, n int) error {
 	}
 	w := worker.New(c, crashtest.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: 64})
 	w.RegisterWorkflow(crashtest.CrashWorkflow)
+	w.RegisterWorkflow(crashtest.ChainWorkflow)
 	w.RegisterActivity(crashtest.Step)
 	if err := w.Start(); err != nil {
 		return err
@@ -63,6 +64,29 @@ func run(dataDir, auditPath string, n int) error {
 		var started *client.WorkflowExecutionAlreadyStartedError
 		if err != nil && !errors.As(err, &started) {
 			return fmt.Errorf("start crash-%d: %w", i, err)
+		}
+	}
+	// Chains of runs that continue as new, started the same way.
+	for i := range n / 4 {
+		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: fmt.Sprintf("chain-%d", i), TaskQueue: crashtest.TaskQueue,
+			WorkflowIDReusePolicy:                    client.WorkflowIDReusePolicyRejectDuplicate,
+			WorkflowIDConflictPolicy:                 client.WorkflowIDConflictPolicyUseExisting,
+			WorkflowExecutionErrorWhenAlreadyStarted: true,
+		}, crashtest.ChainWorkflow, i, 1, 0)
+		var started *client.WorkflowExecutionAlreadyStartedError
+		if err != nil && !errors.As(err, &started) {
+			return fmt.Errorf("start chain-%d: %w", i, err)
+		}
+	}
+	for i := range n / 4 {
+		var got int
+		// The first run's handle follows the continuations to the last run.
+		if err := c.GetWorkflow(ctx, fmt.Sprintf("chain-%d", i), "").Get(ctx, &got); err != nil {
+			return fmt.Errorf("chain-%d: %w", i, err)
+		}
+		if got != crashtest.ExpectedChain(i) {
+			return fmt.Errorf("chain-%d returned %d, want %d", i, got, crashtest.ExpectedChain(i))
 		}
 	}
 	for i := range n {
