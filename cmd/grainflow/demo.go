@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -131,6 +132,9 @@ func waitAndPrint(ctx context.Context, out io.Writer, runs []startedRun) int {
 			mu.Lock()
 			defer mu.Unlock()
 			status, detail := "completed", fmt.Sprint(result)
+			if b, err := json.Marshal(result); err == nil && strings.HasPrefix(string(b), "{") {
+				detail = string(b) // a struct result reads better as JSON than as a Go map
+			}
 			if err != nil {
 				status, detail = "failed", err.Error()
 				var appErr *temporal.ApplicationError
