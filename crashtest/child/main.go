@@ -55,28 +55,14 @@ func run(dataDir, auditPath string, n int) error {
 
 	ctx := context.Background()
 	for i := range n {
-		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: fmt.Sprintf("crash-%d", i), TaskQueue: crashtest.TaskQueue,
-			WorkflowIDReusePolicy:                    client.WorkflowIDReusePolicyRejectDuplicate,
-			WorkflowIDConflictPolicy:                 client.WorkflowIDConflictPolicyUseExisting,
-			WorkflowExecutionErrorWhenAlreadyStarted: true,
-		}, crashtest.CrashWorkflow, i)
-		var started *client.WorkflowExecutionAlreadyStartedError
-		if err != nil && !errors.As(err, &started) {
-			return fmt.Errorf("start crash-%d: %w", i, err)
+		if err := startOnce(ctx, c, fmt.Sprintf("crash-%d", i), crashtest.CrashWorkflow, i); err != nil {
+			return err
 		}
 	}
 	// Chains of runs that continue as new, started the same way.
 	for i := range n / 4 {
-		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: fmt.Sprintf("chain-%d", i), TaskQueue: crashtest.TaskQueue,
-			WorkflowIDReusePolicy:                    client.WorkflowIDReusePolicyRejectDuplicate,
-			WorkflowIDConflictPolicy:                 client.WorkflowIDConflictPolicyUseExisting,
-			WorkflowExecutionErrorWhenAlreadyStarted: true,
-		}, crashtest.ChainWorkflow, i, 1, 0)
-		var started *client.WorkflowExecutionAlreadyStartedError
-		if err != nil && !errors.As(err, &started) {
-			return fmt.Errorf("start chain-%d: %w", i, err)
+		if err := startOnce(ctx, c, fmt.Sprintf("chain-%d", i), crashtest.ChainWorkflow, i, 1, 0); err != nil {
+			return err
 		}
 	}
 	for i := range n / 4 {
@@ -97,6 +83,22 @@ func run(dataDir, auditPath string, n int) error {
 		if got != crashtest.Expected(i) {
 			return fmt.Errorf("crash-%d returned %d, want %d", i, got, crashtest.Expected(i))
 		}
+	}
+	return nil
+}
+
+// startOnce starts workflow id unless a run of it exists already, open or
+// closed: a restarted child must not start the workflows again.
+func startOnce(ctx context.Context, c client.Client, id string, wf any, args ...any) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: crashtest.TaskQueue,
+		WorkflowIDReusePolicy:                    client.WorkflowIDReusePolicyRejectDuplicate,
+		WorkflowIDConflictPolicy:                 client.WorkflowIDConflictPolicyUseExisting,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, wf, args...)
+	var started *client.WorkflowExecutionAlreadyStartedError
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("start %s: %w", id, err)
 	}
 	return nil
 }
