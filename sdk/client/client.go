@@ -353,24 +353,13 @@ func (r *workflowRun) Get(ctx context.Context, valuePtr any) error {
 		return err
 	}
 	dc := c.opts.DataConverter
-	var cause error
-	switch attrs := closeEvent.GetAttributes().(type) {
-	case *journalpb.Event_WorkflowExecutionCompleted:
-		result := attrs.WorkflowExecutionCompleted.GetResult()
+	cause := internal.CloseError(closeEvent, dc)
+	if cause == nil {
+		result := closeEvent.GetWorkflowExecutionCompleted().GetResult()
 		if valuePtr == nil || len(result.GetPayloads()) == 0 {
 			return nil
 		}
 		return dc.FromPayloads(result, valuePtr)
-	case *journalpb.Event_WorkflowExecutionFailed:
-		cause = internal.ConvertFailureToError(attrs.WorkflowExecutionFailed.GetFailure(), dc)
-	case *journalpb.Event_WorkflowExecutionCanceled:
-		cause = temporal.NewCanceledError(internal.NewEncodedValues(attrs.WorkflowExecutionCanceled.GetDetails(), dc))
-	case *journalpb.Event_WorkflowExecutionTerminated:
-		cause = internal.NewTerminatedError()
-	case *journalpb.Event_WorkflowExecutionTimedOut:
-		cause = internal.NewTimeoutError("workflow timed out", journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE, nil)
-	default:
-		return fmt.Errorf("client: workflow %s run %s closed with unexpected event %T", r.workflowID, r.runID, attrs)
 	}
 	return internal.NewWorkflowExecutionError(r.workflowID, runID, r.workflowType, cause)
 }

@@ -117,6 +117,23 @@ func (r *Registry) addActivity(name string, fn any, replace bool) {
 	r.activities[name] = fn
 }
 
+// activityNameOf returns the name activity function fn is registered
+// under (RegisterActivityWithOptions may have given it another name than
+// its function name), or its function name if it is not registered.
+func (r *Registry) activityNameOf(fn any) string {
+	name := FunctionName(fn)
+	pc := reflect.ValueOf(fn).Pointer()
+	if registered, ok := r.Activity(name); ok && reflect.ValueOf(registered).Pointer() == pc {
+		return name
+	}
+	for _, other := range r.ActivityTypes() {
+		if registered, _ := r.Activity(other); reflect.ValueOf(registered).Pointer() == pc {
+			return other
+		}
+	}
+	return name
+}
+
 // Workflow returns the workflow function registered under name.
 func (r *Registry) Workflow(name string) (any, bool) {
 	r.mu.RLock()

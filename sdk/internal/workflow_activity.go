@@ -262,23 +262,12 @@ func (e *Execution) activityTypeOf(activity any, args []any) (string, error) {
 }
 
 // registeredActivityName returns the name fn is registered under in the
-// worker's registry (RegisterActivityWithOptions may have given it another
-// name than its function name), or its function name.
+// worker's registry, or its function name.
 func (e *Execution) registeredActivityName(fn any) string {
-	name := FunctionName(fn)
 	if e.opts.Registry == nil {
-		return name
+		return FunctionName(fn)
 	}
-	pc := reflect.ValueOf(fn).Pointer()
-	if registered, ok := e.opts.Registry.Activity(name); ok && reflect.ValueOf(registered).Pointer() == pc {
-		return name
-	}
-	for _, other := range e.opts.Registry.ActivityTypes() {
-		if registered, _ := e.opts.Registry.Activity(other); reflect.ValueOf(registered).Pointer() == pc {
-			return other
-		}
-	}
-	return name
+	return e.opts.Registry.activityNameOf(fn)
 }
 
 // checkActivityArgs reports arguments that the activity function cannot

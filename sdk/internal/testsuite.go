@@ -1,0 +1,389 @@
+package internal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+)
+
+// Defaults of the test environment, named as in Temporal's so that tests
+// that look for them keep working.
+const (
+	defaultTestNamespace  = "default-test-namespace"
+	defaultTestTaskQueue  = "default-test-taskqueue"
+	defaultTestWorkflowID = "default-test-workflow-id"
+	defaultTestRunID      = "default-test-run-id"
+	defaultTestTimeout    = 3 * time.Second
+)
+
+// WorkflowTestSuite creates test environments for workflow and activity
+// unit tests. Embed it in a testify suite, or declare one and call
+// NewTestWorkflowEnvironment.
+type WorkflowTestSuite struct {
+	logger Logger
+}
+
+// SetLogger sets the logger of the environments created afterwards
+// (default: log/slog's default logger).
+func (s *WorkflowTestSuite) SetLogger(logger Logger) { s.logger = logger }
+
+// GetLogger returns the logger of the environments the suite creates.
+func (s *WorkflowTestSuite) GetLogger() Logger {
+	if s.logger == nil {
+		return NewStructuredLogger(slog.Default())
+	}
+	return s.logger
+}
+
+// NewTestWorkflowEnvironment returns an environment that runs one workflow
+// (and its activities) in memory with a virtual clock.
+func (s *WorkflowTestSuite) NewTestWorkflowEnvironment() *TestWorkflowEnvironment {
+	return &TestWorkflowEnvironment{
+		registry:    NewRegistry(),
+		dc:          GetDefaultDataConverter(),
+		logger:      s.GetLogger(),
+		testTimeout: defaultTestTimeout,
+		startTime:   time.Now(),
+		notify:      make(chan struct{}, 1),
+	}
+}
+
+// NewTestActivityEnvironment returns an environment that runs activities
+// directly, as a worker would, without a workflow.
+func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironment {
+	return &TestActivityEnvironment{
+		registry:    NewRegistry(),
+		dc:          GetDefaultDataConverter(),
+		logger:      s.GetLogger(),
+		testTimeout: defaultTestTimeout,
+	}
+}
+
+// TestWorkflowEnvironment runs a workflow in memory for a unit test. It
+// drives the same runtime a node runs (Execution.Decide), and stands in for
+// the engine around it:
+//
+//   - Activities run for real on goroutines, or are answered by mocks set
+//     with OnActivity. Failed attempts are retried by the activity's retry
+//     policy, with the backoff on the virtual clock.
+//   - Time is virtual. Whenever the workflow is blocked and no activity is
+//     running, the clock jumps to the next timer, delayed callback or
+//     retry, so a workflow that sleeps for seven days finishes at once.
+//   - Signals, cancellation and queries come from the test, usually from
+//     callbacks registered with RegisterDelayedCallback.
+//
+// An environment runs one workflow: create a new one for each test.
+type TestWorkflowEnvironment struct {
+	registry    *Registry
+	dc          DataConverter
+	logger      Logger
+	testTimeout time.Duration
+	startTime   time.Time
+	runTimeout  time.Duration
+	lastResult  *journalpb.Payloads
+	listeners   testListeners
+
+	activityMock mock.Mock
+	mocks        mockCalls
+
+	// The state below belongs to the goroutine running ExecuteWorkflow;
+	// other goroutines reach it through post.
+	now     time.Time
+	root    *testRun
+	queue   virtualQueue
+	running int // activity attempts running on goroutines
+	err     error
+
+	postMu sync.Mutex
+	posted []func()
+	notify chan struct{}
+}
+
+// testListeners are the callbacks a test set to observe the workflow.
+type testListeners struct {
+	activityStarted   func(*ActivityInfo, context.Context, EncodedValues)
+	activityCompleted func(*ActivityInfo, EncodedValue, error)
+	activityCanceled  func(*ActivityInfo)
+	activityHeartbeat func(*ActivityInfo, EncodedValues)
+	timerScheduled    func(timerID string, d time.Duration)
+	timerFired        func(timerID string)
+	timerCanceled     func(timerID string)
+}
+
+// RegisterWorkflow registers a workflow function under its function name.
+func (e *TestWorkflowEnvironment) RegisterWorkflow(w any) { e.registry.RegisterWorkflow(w) }
+
+// RegisterWorkflowWithOptions registers a workflow function with options.
+func (e *TestWorkflowEnvironment) RegisterWorkflowWithOptions(w any, options RegisterWorkflowOptions) {
+	e.registry.RegisterWorkflowWithOptions(w, options)
+}
+
+// RegisterActivity registers an activity function, or the methods of a
+// struct pointer, under their names.
+func (e *TestWorkflowEnvironment) RegisterActivity(a any) { e.registry.RegisterActivity(a) }
+
+// RegisterActivityWithOptions registers activities with options.
+func (e *TestWorkflowEnvironment) RegisterActivityWithOptions(a any, options RegisterActivityOptions) {
+	e.registry.RegisterActivityWithOptions(a, options)
+}
+
+// SetStartTime sets the virtual clock's time when the workflow starts
+// (default: the wall-clock time the environment was created).
+func (e *TestWorkflowEnvironment) SetStartTime(startTime time.Time) { e.startTime = startTime }
+
+// SetTestTimeout bounds how long, in wall-clock time, the environment waits
+// for running activities when nothing else can happen (default 3 s). When
+// it passes, ExecuteWorkflow returns and GetWorkflowError says so.
+func (e *TestWorkflowEnvironment) SetTestTimeout(idleTimeout time.Duration) *TestWorkflowEnvironment {
+	e.testTimeout = idleTimeout
+	return e
+}
+
+// SetDataConverter sets the converter of arguments, results and signals.
+func (e *TestWorkflowEnvironment) SetDataConverter(dc DataConverter) *TestWorkflowEnvironment {
+	e.dc = dc
+	return e
+}
+
+// SetWorkflowRunTimeout times the workflow out after runTimeout of virtual time.
+func (e *TestWorkflowEnvironment) SetWorkflowRunTimeout(runTimeout time.Duration) *TestWorkflowEnvironment {
+	e.runTimeout = runTimeout
+	return e
+}
+
+// SetLastCompletionResult sets what workflow.GetLastCompletionResult
+// returns, as for the run of a cron schedule after a completed one.
+func (e *TestWorkflowEnvironment) SetLastCompletionResult(result any) {
+	p, err := e.dc.ToPayloads(result)
+	if err != nil {
+		panic(fmt.Sprintf("SetLastCompletionResult: %v", err))
+	}
+	e.lastResult = p
+}
+
+// Now returns the virtual clock's time.
+func (e *TestWorkflowEnvironment) Now() time.Time {
+	if e.now.IsZero() {
+		return e.startTime
+	}
+	return e.now
+}
+
+// SetOnActivityStartedListener sets a function called before each activity
+// attempt runs, with the attempt's info, context and arguments.
+func (e *TestWorkflowEnvironment) SetOnActivityStartedListener(listener func(activityInfo *ActivityInfo, ctx context.Context, args EncodedValues)) *TestWorkflowEnvironment {
+	e.listeners.activityStarted = listener
+	return e
+}
+
+// SetOnActivityCompletedListener sets a function called after each activity
+// attempt, with its result or error.
+func (e *TestWorkflowEnvironment) SetOnActivityCompletedListener(listener func(activityInfo *ActivityInfo, result EncodedValue, err error)) *TestWorkflowEnvironment {
+	e.listeners.activityCompleted = listener
+	return e
+}
+
+// SetOnActivityCanceledListener sets a function called when an activity is
+// canceled.
+func (e *TestWorkflowEnvironment) SetOnActivityCanceledListener(listener func(activityInfo *ActivityInfo)) *TestWorkflowEnvironment {
+	e.listeners.activityCanceled = listener
+	return e
+}
+
+// SetOnActivityHeartbeatListener sets a function called on each activity
+// heartbeat, with its details.
+func (e *TestWorkflowEnvironment) SetOnActivityHeartbeatListener(listener func(activityInfo *ActivityInfo, details EncodedValues)) *TestWorkflowEnvironment {
+	e.listeners.activityHeartbeat = listener
+	return e
+}
+
+// SetOnTimerScheduledListener sets a function called when the workflow
+// starts a timer.
+func (e *TestWorkflowEnvironment) SetOnTimerScheduledListener(listener func(timerID string, duration time.Duration)) *TestWorkflowEnvironment {
+	e.listeners.timerScheduled = listener
+	return e
+}
+
+// SetOnTimerFiredListener sets a function called when a timer fires.
+func (e *TestWorkflowEnvironment) SetOnTimerFiredListener(listener func(timerID string)) *TestWorkflowEnvironment {
+	e.listeners.timerFired = listener
+	return e
+}
+
+// SetOnTimerCanceledListener sets a function called when the workflow
+// cancels a timer.
+func (e *TestWorkflowEnvironment) SetOnTimerCanceledListener(listener func(timerID string)) *TestWorkflowEnvironment {
+	e.listeners.timerCanceled = listener
+	return e
+}
+
+// RegisterDelayedCallback runs callback on the environment's goroutine once
+// the virtual clock has advanced delay past the workflow's start. Use it to
+// signal, cancel or query the workflow at a chosen point.
+func (e *TestWorkflowEnvironment) RegisterDelayedCallback(callback func(), delay time.Duration) {
+	e.queue.add(e.startTime.Add(delay), callback)
+}
+
+// ExecuteWorkflow runs the workflow (a function or a registered name) with
+// args until it closes, or until it can make no more progress: it waits for
+// a signal no callback sends, or the test timeout passed. A function that
+// is not registered yet is registered under its name.
+func (e *TestWorkflowEnvironment) ExecuteWorkflow(workflowFn any, args ...any) {
+	if e.root != nil {
+		panic("TestWorkflowEnvironment.ExecuteWorkflow: the environment already ran a workflow; create a new one")
+	}
+	name, err := e.workflowName(workflowFn)
+	if err == nil {
+		var input *journalpb.Payloads
+		if input, err = e.dc.ToPayloads(args...); err == nil {
+			e.now = e.startTime
+			e.root = e.newRun(name, input)
+			e.runLoop()
+		}
+	}
+	if err != nil {
+		e.err = fmt.Errorf("ExecuteWorkflow: %w", err)
+	}
+}
+
+// workflowName returns the registered name of a workflow function or name,
+// registering the function if it is not.
+func (e *TestWorkflowEnvironment) workflowName(workflowFn any) (string, error) {
+	if name, ok := workflowFn.(string); ok {
+		return name, nil
+	}
+	if reflect.TypeOf(workflowFn) == nil || reflect.TypeOf(workflowFn).Kind() != reflect.Func {
+		return "", fmt.Errorf("workflow must be a function or a registered name, not %T", workflowFn)
+	}
+	name := FunctionName(workflowFn)
+	for _, registered := range e.registry.WorkflowTypes() {
+		if fn, _ := e.registry.Workflow(registered); reflect.ValueOf(fn).Pointer() == reflect.ValueOf(workflowFn).Pointer() {
+			return registered, nil
+		}
+	}
+	if err := validateWorkflowFunc(workflowFn); err != nil {
+		return "", err
+	}
+	e.registry.RegisterWorkflowWithOptions(workflowFn, RegisterWorkflowOptions{Name: name, DisableAlreadyRegisteredCheck: true})
+	return name, nil
+}
+
+// IsWorkflowCompleted reports whether the workflow closed (completed,
+// failed, canceled, timed out or continued as new).
+func (e *TestWorkflowEnvironment) IsWorkflowCompleted() bool {
+	return e.root != nil && e.root.closeEvent != nil
+}
+
+// GetWorkflowError returns how the workflow ended: nil when it completed, a
+// *WorkflowExecutionError wrapping the cause when it failed, was canceled
+// or timed out, a *ContinueAsNewError when it continued as new, or an
+// error saying why it did not close.
+func (e *TestWorkflowEnvironment) GetWorkflowError() error {
+	switch {
+	case e.err != nil:
+		return e.err
+	case e.root == nil:
+		return errors.New("the workflow has not been executed: call ExecuteWorkflow first")
+	case e.root.closeEvent == nil:
+		return fmt.Errorf("workflow %s is still running: %s", e.root.id, e.root.blockedReason)
+	}
+	err := CloseError(e.root.closeEvent, e.dc)
+	var can *ContinueAsNewError
+	if err == nil || errors.As(err, &can) {
+		return err
+	}
+	return NewWorkflowExecutionError(e.root.id, e.root.runID, e.root.workflowType, err)
+}
+
+// GetWorkflowResult decodes the workflow's result into valuePtr, or returns
+// GetWorkflowError if it did not complete.
+func (e *TestWorkflowEnvironment) GetWorkflowResult(valuePtr any) error {
+	if err := e.GetWorkflowError(); err != nil {
+		return err
+	}
+	result := e.root.closeEvent.GetWorkflowExecutionCompleted().GetResult()
+	if valuePtr == nil || len(result.GetPayloads()) == 0 {
+		return nil
+	}
+	return e.dc.FromPayloads(result, valuePtr)
+}
+
+// SignalWorkflow sends a signal to the workflow. Call it from a delayed
+// callback (or any goroutine while ExecuteWorkflow runs); the workflow sees
+// it in its next workflow task.
+func (e *TestWorkflowEnvironment) SignalWorkflow(name string, input any) {
+	payloads, err := e.dc.ToPayloads(input)
+	if err != nil {
+		panic(fmt.Sprintf("SignalWorkflow %q: %v", name, err))
+	}
+	e.post(func() {
+		e.root.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{
+			WorkflowExecutionSignaled: &journalpb.WorkflowExecutionSignaled{SignalName: name, Input: payloads}}})
+	})
+}
+
+// SignalWorkflowByID sends a signal to the workflow with the given ID.
+func (e *TestWorkflowEnvironment) SignalWorkflowByID(workflowID, signalName string, input any) error {
+	if e.root == nil || e.root.id != workflowID {
+		return fmt.Errorf("SignalWorkflowByID: no workflow %q in the test environment", workflowID)
+	}
+	e.SignalWorkflow(signalName, input)
+	return nil
+}
+
+// CancelWorkflow requests the cancellation of the workflow.
+func (e *TestWorkflowEnvironment) CancelWorkflow() {
+	e.post(func() {
+		e.root.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCancelRequested{
+			WorkflowExecutionCancelRequested: &journalpb.WorkflowExecutionCancelRequested{Cause: "canceled by the test"}}})
+	})
+}
+
+// QueryWorkflow runs a query handler of the workflow on its current state.
+// Call it from a delayed callback while the workflow runs, or after
+// ExecuteWorkflow returned.
+func (e *TestWorkflowEnvironment) QueryWorkflow(queryType string, args ...any) (EncodedValue, error) {
+	if e.root == nil {
+		return nil, errors.New("QueryWorkflow: the workflow has not been executed")
+	}
+	input, err := e.dc.ToPayloads(args...)
+	if err != nil {
+		return nil, fmt.Errorf("QueryWorkflow %q: %w", queryType, err)
+	}
+	result, err := e.root.query(queryType, input)
+	if err != nil {
+		return nil, err
+	}
+	return NewEncodedValue(firstPayload(result), e.dc), nil
+}
+
+// post queues fn to run on the goroutine running ExecuteWorkflow.
+func (e *TestWorkflowEnvironment) post(fn func()) {
+	e.postMu.Lock()
+	e.posted = append(e.posted, fn)
+	e.postMu.Unlock()
+	select {
+	case e.notify <- struct{}{}:
+	default:
+	}
+}
+
+// runPosted runs what other goroutines posted; it reports whether there was any.
+func (e *TestWorkflowEnvironment) runPosted() bool {
+	e.postMu.Lock()
+	posted := e.posted
+	e.posted = nil
+	e.postMu.Unlock()
+	for _, fn := range posted {
+		fn()
+	}
+	return len(posted) > 0
+}

@@ -1,0 +1,437 @@
+package internal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+)
+
+// virtualEvent is something due on the test environment's virtual clock: a
+// timer, a delayed callback, an activity retry or a delayed mock result.
+type virtualEvent struct {
+	at       time.Time
+	order    int64 // ties at the same time fire in the order they were added
+	fire     func()
+	canceled bool
+}
+
+// virtualQueue holds the virtual events by due time.
+type virtualQueue struct {
+	events []*virtualEvent
+	added  int64
+}
+
+// add queues fire to run at time at.
+func (q *virtualQueue) add(at time.Time, fire func()) *virtualEvent {
+	q.added++
+	ev := &virtualEvent{at: at, order: q.added, fire: fire}
+	i := sort.Search(len(q.events), func(i int) bool {
+		o := q.events[i]
+		return o.at.After(at) || (o.at.Equal(at) && o.order > ev.order)
+	})
+	q.events = append(q.events, nil)
+	copy(q.events[i+1:], q.events[i:])
+	q.events[i] = ev
+	return ev
+}
+
+// pop removes and returns the earliest event that is not canceled, or nil.
+func (q *virtualQueue) pop() *virtualEvent {
+	for len(q.events) > 0 {
+		ev := q.events[0]
+		q.events = q.events[1:]
+		if !ev.canceled {
+			return ev
+		}
+	}
+	return nil
+}
+
+// testRun is the workflow run a test environment executes: its runtime, its
+// history, and the activities and timers it has in flight.
+type testRun struct {
+	env                     *TestWorkflowEnvironment
+	id, runID, workflowType string
+	exec                    *Execution
+	history                 []*journalpb.Event
+	inputs                  []*journalpb.Event
+	closeEvent              *journalpb.Event
+	activities              map[int64]*testActivity
+	timers                  map[int64]*virtualEvent
+	runTimeout              *virtualEvent
+	blockedReason           string
+	lastEventID             int64
+}
+
+// newRun creates the run of workflow type name with the given input, its
+// WorkflowExecutionStarted event pending.
+func (e *TestWorkflowEnvironment) newRun(name string, input *journalpb.Payloads) *testRun {
+	r := &testRun{
+		env: e, id: defaultTestWorkflowID, runID: defaultTestRunID, workflowType: name,
+		activities: map[int64]*testActivity{}, timers: map[int64]*virtualEvent{},
+	}
+	r.exec = NewExecution(ExecutionOptions{
+		Namespace: defaultTestNamespace, WorkflowID: r.id, RunID: r.runID,
+		Registry: e.registry, DataConverter: e.dc, Logger: e.logger,
+		// A panic fails the workflow, so a test sees it in GetWorkflowError
+		// instead of a workflow that is stuck until the code is fixed.
+		FailWorkflowOnPanic: true,
+	})
+	started := &journalpb.WorkflowExecutionStarted{
+		WorkflowType: name, TaskQueue: defaultTestTaskQueue, Input: input, Attempt: 1,
+		FirstExecutionRunId: r.runID, OriginalExecutionRunId: r.runID,
+		LastCompletionResult: e.lastResult,
+	}
+	if e.runTimeout > 0 {
+		started.WorkflowRunTimeout = durationpb.New(e.runTimeout)
+		r.runTimeout = e.queue.add(e.now.Add(e.runTimeout), func() {
+			r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionTimedOut{
+				WorkflowExecutionTimedOut: &journalpb.WorkflowExecutionTimedOut{RetryState: journalpb.RetryState_RETRY_STATE_TIMEOUT}}})
+		})
+	}
+	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: started}})
+	return r
+}
+
+// addInput queues an input event for the run's next workflow task; inputs
+// for a closed run are dropped, as the engine drops them.
+func (r *testRun) addInput(ev *journalpb.Event) {
+	if r.closeEvent == nil {
+		r.inputs = append(r.inputs, ev)
+	}
+}
+
+// runLoop runs the workflow to its close or until it cannot go on: it
+// decides on queued inputs, waits for running activities, and otherwise
+// moves the virtual clock to the next due event.
+func (e *TestWorkflowEnvironment) runLoop() {
+	defer e.root.exec.Close()
+	for e.root.closeEvent == nil && e.err == nil {
+		e.runPosted()
+		if len(e.root.inputs) > 0 {
+			e.root.decide()
+			continue
+		}
+		if e.running > 0 {
+			select {
+			case <-e.notify:
+			case <-time.After(e.testTimeout):
+				e.root.blockedReason = fmt.Sprintf("test timeout: %d activities still running after %v", e.running, e.testTimeout)
+				return
+			}
+			continue
+		}
+		if e.runPosted() {
+			continue
+		}
+		next := e.queue.pop()
+		if next == nil {
+			e.root.blockedReason = "it is blocked with no timer, activity or delayed callback pending (waiting for a signal?)"
+			return
+		}
+		if next.at.After(e.now) {
+			e.now = next.at
+		}
+		next.fire()
+	}
+}
+
+// decide runs a workflow task on the run's queued inputs and carries out
+// the commands it produced.
+func (r *testRun) decide() {
+	e := r.env
+	inputs := r.inputs
+	r.inputs = nil
+	ts := timestamppb.New(e.now)
+	for _, ev := range inputs {
+		r.lastEventID++
+		ev.EventId, ev.Time = r.lastEventID, ts
+	}
+	r.history = append(r.history, inputs...)
+	out, err := r.exec.Decide(inputs, e.now)
+	if err != nil {
+		e.err = fmt.Errorf("workflow task failed: %w", err)
+		return
+	}
+	for _, ev := range inputs {
+		if isCloseEvent(ev) {
+			r.closed(ev)
+			return
+		}
+	}
+	r.history = append(r.history, out...)
+	r.lastEventID += int64(len(out))
+	for _, ev := range out {
+		r.apply(ev)
+	}
+}
+
+// isCloseEvent reports whether ev closes a run.
+func isCloseEvent(ev *journalpb.Event) bool {
+	switch ev.GetAttributes().(type) {
+	case *journalpb.Event_WorkflowExecutionCompleted, *journalpb.Event_WorkflowExecutionFailed,
+		*journalpb.Event_WorkflowExecutionCanceled, *journalpb.Event_WorkflowExecutionTerminated,
+		*journalpb.Event_WorkflowExecutionTimedOut, *journalpb.Event_WorkflowExecutionContinuedAsNew:
+		return true
+	}
+	return false
+}
+
+// apply carries out one command event.
+func (r *testRun) apply(ev *journalpb.Event) {
+	e := r.env
+	switch x := ev.GetAttributes().(type) {
+	case *journalpb.Event_ActivityTaskScheduled:
+		act := &testActivity{run: r, eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled, scheduledTime: e.now, attempt: 1}
+		r.activities[act.eventID] = act
+		act.start()
+	case *journalpb.Event_ActivityTaskCancelRequested:
+		if act := r.activities[x.ActivityTaskCancelRequested.GetScheduledEventId()]; act != nil {
+			act.cancel()
+		}
+	case *journalpb.Event_TimerStarted:
+		t := x.TimerStarted
+		id, d := t.GetTimerId(), t.GetStartToFireTimeout().AsDuration()
+		startedID := ev.GetEventId()
+		r.timers[startedID] = e.queue.add(e.now.Add(d), func() {
+			delete(r.timers, startedID)
+			if e.listeners.timerFired != nil {
+				e.listeners.timerFired(id)
+			}
+			r.addInput(&journalpb.Event{Attributes: &journalpb.Event_TimerFired{TimerFired: &journalpb.TimerFired{TimerId: id, StartedEventId: startedID}}})
+		})
+		if e.listeners.timerScheduled != nil {
+			e.listeners.timerScheduled(id, d)
+		}
+	case *journalpb.Event_TimerCanceled:
+		if t := r.timers[x.TimerCanceled.GetStartedEventId()]; t != nil {
+			t.canceled = true
+			delete(r.timers, x.TimerCanceled.GetStartedEventId())
+			if e.listeners.timerCanceled != nil {
+				e.listeners.timerCanceled(x.TimerCanceled.GetTimerId())
+			}
+		}
+	default:
+		if isCloseEvent(ev) {
+			r.closed(ev)
+		}
+	}
+}
+
+// closed ends the run: its timers are dropped and its activities canceled.
+func (r *testRun) closed(ev *journalpb.Event) {
+	r.closeEvent = ev
+	if r.runTimeout != nil {
+		r.runTimeout.canceled = true
+	}
+	for _, t := range r.timers {
+		t.canceled = true
+	}
+	for _, act := range r.activities {
+		act.abandon()
+	}
+}
+
+// query runs a query on the run. While the workflow runs, the live runtime
+// answers; once ExecuteWorkflow has returned, a fresh runtime replays the
+// recorded history and answers, so no goroutine is left behind.
+func (r *testRun) query(queryType string, args *journalpb.Payloads) (*journalpb.Payloads, error) {
+	if r.exec != nil && !r.exec.Closed() && r.env.inLoop() {
+		return r.exec.Query(queryType, args)
+	}
+	replay := NewExecution(ExecutionOptions{
+		Namespace: defaultTestNamespace, WorkflowID: r.id, RunID: r.runID,
+		Registry: r.env.registry, DataConverter: r.env.dc,
+	})
+	defer replay.Close()
+	if err := replay.Replay(r.history); err != nil {
+		return nil, fmt.Errorf("query %q: replaying the history: %w", queryType, err)
+	}
+	return replay.Query(queryType, args)
+}
+
+// inLoop reports whether ExecuteWorkflow is running.
+func (e *TestWorkflowEnvironment) inLoop() bool {
+	return e.root != nil && e.root.closeEvent == nil && e.root.blockedReason == "" && e.err == nil
+}
+
+// errActivityCanceled is the cause of an attempt's context when the
+// workflow canceled the activity.
+var errActivityCanceled = errors.New("activity canceled by the workflow")
+
+// testActivity is an activity the run scheduled, until it is recorded done.
+type testActivity struct {
+	run           *testRun
+	eventID       int64
+	scheduled     *journalpb.ActivityTaskScheduled
+	scheduledTime time.Time
+	attempt       int32
+	heartbeat     *journalpb.Payloads
+
+	// stop cancels the running attempt; retry is the virtual event of the
+	// next attempt or of a delayed mock result.
+	stop  context.CancelCauseFunc
+	retry *virtualEvent
+	done  bool
+}
+
+// info is the ActivityInfo of the current attempt.
+func (a *testActivity) info(deadline time.Time) ActivityInfo {
+	r, s := a.run, a.scheduled
+	return ActivityInfo{
+		TaskToken:              []byte(r.id + "/" + strconv.FormatInt(a.eventID, 10)),
+		WorkflowType:           &WorkflowType{Name: r.workflowType},
+		WorkflowNamespace:      defaultTestNamespace,
+		Namespace:              defaultTestNamespace,
+		WorkflowExecution:      WorkflowExecution{ID: r.id, RunID: r.runID},
+		ActivityID:             s.GetActivityId(),
+		ActivityType:           ActivityType{Name: s.GetActivityType()},
+		TaskQueue:              s.GetTaskQueue(),
+		HeartbeatTimeout:       s.GetHeartbeatTimeout().AsDuration(),
+		ScheduleToCloseTimeout: s.GetScheduleToCloseTimeout().AsDuration(),
+		StartToCloseTimeout:    s.GetStartToCloseTimeout().AsDuration(),
+		ScheduledTime:          a.scheduledTime,
+		StartedTime:            a.run.env.now,
+		Deadline:               deadline,
+		Attempt:                a.attempt,
+		RetryPolicy:            RetryPolicyFromProto(s.GetRetryPolicy()),
+	}
+}
+
+// start runs the current attempt on a goroutine. Its context has the
+// attempt's start-to-close timeout in wall-clock time, since the activity
+// runs for real.
+func (a *testActivity) start() {
+	e := a.run.env
+	ctx, stop := context.WithCancelCause(context.Background())
+	a.stop = stop
+	deadline, releaseDeadline := time.Time{}, context.CancelFunc(func() {})
+	if stc := a.scheduled.GetStartToCloseTimeout().AsDuration(); stc > 0 {
+		deadline = time.Now().Add(stc)
+		ctx, releaseDeadline = context.WithDeadline(ctx, deadline)
+	}
+	info := a.info(deadline)
+	env := &ActivityEnvironment{
+		Info: info, HeartbeatDetails: a.heartbeat, DataConverter: e.dc, Logger: e.logger,
+		Heartbeat: func(details *journalpb.Payloads) {
+			e.post(func() { a.heartbeat = details })
+			if l := e.listeners.activityHeartbeat; l != nil {
+				l(&info, NewEncodedValues(details, e.dc))
+			}
+		},
+	}
+	e.running++
+	go func() {
+		outcome := e.invokeActivity(ctx, env, a.scheduled.GetInput())
+		cause := context.Cause(ctx)
+		releaseDeadline()
+		stop(nil)
+		e.post(func() {
+			e.running--
+			a.attemptDone(&info, outcome, cause)
+		})
+	}()
+}
+
+// activityOutcome is what one attempt produced.
+type activityOutcome struct {
+	result *journalpb.Payloads
+	err    error
+	// delay is how long a mock asked to wait, on the virtual clock, before
+	// its result is delivered.
+	delay time.Duration
+}
+
+// attemptDone records an attempt's outcome: completion, cancellation, the
+// final failure, or a retry after the policy's backoff on the virtual clock.
+func (a *testActivity) attemptDone(info *ActivityInfo, o activityOutcome, cause error) {
+	if a.done {
+		return
+	}
+	e := a.run.env
+	if o.delay > 0 && cause == nil {
+		delayed := o
+		delayed.delay = 0
+		a.retry = e.queue.add(e.now.Add(o.delay), func() { a.attemptDone(info, delayed, nil) })
+		return
+	}
+	if l := e.listeners.activityCompleted; l != nil && !errors.Is(cause, errActivityCanceled) {
+		l(info, NewEncodedValue(firstPayload(o.result), e.dc), o.err)
+	}
+	switch {
+	case errors.Is(cause, errActivityCanceled):
+		a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskCanceled{ActivityTaskCanceled: &journalpb.ActivityTaskCanceled{
+			ScheduledEventId: a.eventID, Details: a.heartbeat, Attempt: a.attempt}}})
+		return
+	case o.err == nil:
+		a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskCompleted{ActivityTaskCompleted: &journalpb.ActivityTaskCompleted{
+			ScheduledEventId: a.eventID, Result: o.result, Attempt: a.attempt}}})
+		return
+	}
+	failure := ConvertErrorToFailure(o.err, e.dc)
+	if errors.Is(cause, context.DeadlineExceeded) {
+		failure = ConvertErrorToFailure(NewTimeoutError("activity "+journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE.String(),
+			journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE, nil), e.dc)
+	}
+	delay, state := NextRetryDelay(a.scheduled.GetRetryPolicy(), a.attempt, failure)
+	if sctc := a.scheduled.GetScheduleToCloseTimeout().AsDuration(); delay >= 0 && sctc > 0 && e.now.Add(delay).After(a.scheduledTime.Add(sctc)) {
+		delay, state = -1, journalpb.RetryState_RETRY_STATE_TIMEOUT
+	}
+	if delay >= 0 {
+		a.retry = e.queue.add(e.now.Add(delay), func() {
+			a.retry = nil
+			a.attempt++
+			a.start()
+		})
+		return
+	}
+	if failure.GetTimeout() != nil {
+		a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskTimedOut{ActivityTaskTimedOut: &journalpb.ActivityTaskTimedOut{
+			ScheduledEventId: a.eventID, Failure: failure, RetryState: state, Attempt: a.attempt}}})
+		return
+	}
+	a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskFailed{ActivityTaskFailed: &journalpb.ActivityTaskFailed{
+		ScheduledEventId: a.eventID, Failure: failure, RetryState: state, Attempt: a.attempt}}})
+}
+
+// finish records the activity's last event as an input of the run.
+func (a *testActivity) finish(ev *journalpb.Event) {
+	a.done = true
+	delete(a.run.activities, a.eventID)
+	a.run.addInput(ev)
+}
+
+// cancel handles the workflow's request to cancel the activity: a running
+// attempt is canceled and reports it; an activity waiting for a retry or a
+// delayed mock result is canceled at once.
+func (a *testActivity) cancel() {
+	if l := a.run.env.listeners.activityCanceled; l != nil {
+		info := a.info(time.Time{})
+		l(&info)
+	}
+	if a.retry != nil {
+		a.retry.canceled = true
+		a.attemptDone(nil, activityOutcome{}, errActivityCanceled)
+		return
+	}
+	a.stop(errActivityCanceled)
+}
+
+// abandon stops the activity of a run that closed.
+func (a *testActivity) abandon() {
+	a.done = true
+	if a.retry != nil {
+		a.retry.canceled = true
+	}
+	if a.stop != nil {
+		a.stop(errActivityCanceled)
+	}
+}
