@@ -158,9 +158,17 @@ func (a *workflowActor) startNextRun(n *nextRun) error {
 		return err
 	}
 	// The follower is durable: the closed run no longer needs waking.
-	clear := false
-	_ = a.engine.journal.Append(context.Background(), &journal.AppendRequest{Run: closedRun, Wake: &clear})
+	clearWake(a.engine, closedRun)
 	return nil
+}
+
+// clearWake clears the wake flag of the closed latest run, once nothing
+// is left to do for it after a restart.
+func (a *workflowActor) clearWake() { clearWake(a.engine, a.run()) }
+
+func clearWake(e *Engine, run journal.RunKey) {
+	clear := false
+	_ = e.journal.Append(context.Background(), &journal.AppendRequest{Run: run, Wake: &clear})
 }
 
 // beginRun records the start of run n (and its carried signals) and runs

@@ -66,6 +66,12 @@ type workflowActor struct {
 	execWorker *workerConfig           // the worker whose registry exec runs
 	activities map[int64]*pendingActivity
 	timers     map[string]pendingTimer // by journal timer ID, for user timers
+	children   map[int64]*pendingChild // by the ID of their initiating event
+	// externals are signals and cancel requests sent to other workflows
+	// and not yet answered, by event ID; signalRequests are the request IDs
+	// of signals other workflows sent to this run.
+	externals      map[int64]*journalpb.Event
+	signalRequests map[string]bool
 	startEvent *journalpb.Event
 	closeEvent *journalpb.Event
 	// codeRan is set once the run's code has run (a WorkflowTaskCompleted
@@ -202,6 +208,18 @@ func (a *workflowActor) handle(msg any) {
 		a.retryTask()
 	case *reloadRequest:
 		// Handled by activation: the state was rebuilt from the journal.
+	case *startChild:
+		a.startChild(m)
+	case *childStarted:
+		a.childStarted(m)
+	case *watchChild:
+		a.watchChild(m)
+	case *childClosed:
+		a.childClosed(m)
+	case *externalRequest:
+		a.externalRequest(m)
+	case *externalDone:
+		a.externalDone(m)
 	}
 }
 
@@ -235,9 +253,10 @@ func (a *workflowActor) load() error {
 	}
 	a.loaded = true
 	if !a.isOpen() {
-		// A run that another run follows, closed just before a crash: start
-		// the follower now.
+		// A run that another run follows, closed just before a crash: apply
+		// its children's close policies and start the follower now.
 		if next := a.recordedNextRun(); next != nil {
+			a.applyParentClosePolicies(a.childrenToClose())
 			return a.startNextRun(next)
 		}
 		return nil
@@ -246,6 +265,7 @@ func (a *workflowActor) load() error {
 	if err := a.resumeActivities(); err != nil {
 		return err
 	}
+	a.resumeChildren()
 	if a.exec != nil && hasUnprocessedInputs(history) && !a.inBackoff() {
 		// Inputs recorded while the code could not run: run it on them now.
 		return a.commit(nil, appendExtras{})
@@ -341,7 +361,16 @@ func (a *workflowActor) retryTask() {
 }
 
 func (a *workflowActor) workerStarted() {
-	if !a.isOpen() || a.exec != nil {
+	if a.meta != nil && !a.isOpen() {
+		// A closed run with its wake flag set: the node stopped before the
+		// close policies of its children were applied.
+		if children := a.childrenToClose(); len(children) > 0 {
+			a.applyParentClosePolicies(children)
+			a.clearWake()
+		}
+		return
+	}
+	if a.exec != nil {
 		_ = a.resumeActivities()
 		return
 	}
@@ -405,7 +434,11 @@ func isInputEvent(ev *journalpb.Event) bool {
 	case *journalpb.Event_WorkflowExecutionStarted, *journalpb.Event_WorkflowExecutionSignaled,
 		*journalpb.Event_WorkflowExecutionCancelRequested, *journalpb.Event_ActivityTaskCompleted,
 		*journalpb.Event_ActivityTaskFailed, *journalpb.Event_ActivityTaskTimedOut,
-		*journalpb.Event_ActivityTaskCanceled, *journalpb.Event_TimerFired:
+		*journalpb.Event_ActivityTaskCanceled, *journalpb.Event_TimerFired,
+		*journalpb.Event_ChildWorkflowExecutionStarted, *journalpb.Event_StartChildWorkflowExecutionFailed,
+		*journalpb.Event_ChildWorkflowExecutionClosed, *journalpb.Event_ExternalWorkflowExecutionSignaled,
+		*journalpb.Event_SignalExternalWorkflowExecutionFailed, *journalpb.Event_ExternalWorkflowExecutionCancelRequested,
+		*journalpb.Event_RequestCancelExternalWorkflowExecutionFailed:
 		return true
 	}
 	return false
@@ -417,6 +450,9 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 	if a.activities == nil {
 		a.activities = make(map[int64]*pendingActivity)
 		a.timers = make(map[string]pendingTimer)
+		a.children = make(map[int64]*pendingChild)
+		a.externals = make(map[int64]*journalpb.Event)
+		a.signalRequests = make(map[string]bool)
 	}
 	switch x := ev.GetAttributes().(type) {
 	case *journalpb.Event_WorkflowExecutionStarted:
@@ -452,6 +488,30 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 		delete(a.timers, userTimerPrefix+x.TimerFired.GetTimerId())
 	case *journalpb.Event_TimerCanceled:
 		delete(a.timers, userTimerPrefix+x.TimerCanceled.GetTimerId())
+	case *journalpb.Event_WorkflowExecutionSignaled:
+		if id := x.WorkflowExecutionSignaled.GetRequestId(); id != "" {
+			a.signalRequests[id] = true
+		}
+	case *journalpb.Event_StartChildWorkflowExecutionInitiated:
+		a.children[ev.GetEventId()] = &pendingChild{initiatedID: ev.GetEventId(), initiated: x.StartChildWorkflowExecutionInitiated}
+	case *journalpb.Event_ChildWorkflowExecutionStarted:
+		if c := a.children[x.ChildWorkflowExecutionStarted.GetInitiatedEventId()]; c != nil {
+			c.runID = x.ChildWorkflowExecutionStarted.GetRunId()
+		}
+	case *journalpb.Event_StartChildWorkflowExecutionFailed:
+		delete(a.children, x.StartChildWorkflowExecutionFailed.GetInitiatedEventId())
+	case *journalpb.Event_ChildWorkflowExecutionClosed:
+		delete(a.children, x.ChildWorkflowExecutionClosed.GetInitiatedEventId())
+	case *journalpb.Event_SignalExternalWorkflowExecutionInitiated, *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
+		a.externals[ev.GetEventId()] = ev
+	case *journalpb.Event_ExternalWorkflowExecutionSignaled:
+		delete(a.externals, x.ExternalWorkflowExecutionSignaled.GetInitiatedEventId())
+	case *journalpb.Event_SignalExternalWorkflowExecutionFailed:
+		delete(a.externals, x.SignalExternalWorkflowExecutionFailed.GetInitiatedEventId())
+	case *journalpb.Event_ExternalWorkflowExecutionCancelRequested:
+		delete(a.externals, x.ExternalWorkflowExecutionCancelRequested.GetInitiatedEventId())
+	case *journalpb.Event_RequestCancelExternalWorkflowExecutionFailed:
+		delete(a.externals, x.RequestCancelExternalWorkflowExecutionFailed.GetInitiatedEventId())
 	}
 	if closeStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		a.closeEvent = ev
@@ -534,13 +594,16 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 		}
 	}
 	var following *nextRun
+	var children []*pendingChild
 	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		req.Status = status
 		req.DeleteTimers = append(req.DeleteTimers, a.allTimers()...)
 		following = a.planNextRun(events[len(events)-1], now)
-		if following != nil {
-			// Until the next run's start is durable, a restart must find
-			// this run and start it (see load).
+		children = a.childrenToClose()
+		if following != nil || len(children) > 0 {
+			// Until the next run's start is durable and the children's
+			// close policies are applied, a restart must find this run
+			// (see load and workerStarted).
 			wake := true
 			req.Wake = &wake
 		}
@@ -568,6 +631,14 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 	var canceled activityCancellations
 	for _, ev := range outputs {
 		switch x := ev.GetAttributes().(type) {
+		case *journalpb.Event_StartChildWorkflowExecutionInitiated:
+			if status == journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+				a.sendChildStart(a.children[ev.GetEventId()])
+			}
+		case *journalpb.Event_SignalExternalWorkflowExecutionInitiated, *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
+			if status == journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+				a.sendExternal(ev.GetEventId(), ev)
+			}
 		case *journalpb.Event_ActivityTaskScheduled:
 			a.dispatch(a.activities[ev.GetEventId()])
 		case *journalpb.Event_ActivityTaskCancelRequested:
@@ -578,8 +649,13 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 	}
 	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		a.closed(status)
+		a.applyParentClosePolicies(children)
 		if following != nil {
 			return a.startNextRun(following)
+		}
+		a.notifyParent()
+		if len(children) > 0 {
+			a.clearWake()
 		}
 		return nil
 	}
@@ -594,13 +670,17 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 // without a due timer: activities in flight, or code that has not run on
 // everything recorded.
 func (a *workflowActor) needsWake(events []*journalpb.Event) bool {
-	pending := len(a.activities)
+	pending := len(a.activities) + len(a.children) + len(a.externals)
 	for _, ev := range events {
 		switch {
-		case ev.GetActivityTaskScheduled() != nil:
+		case ev.GetActivityTaskScheduled() != nil, ev.GetStartChildWorkflowExecutionInitiated() != nil,
+			ev.GetSignalExternalWorkflowExecutionInitiated() != nil, ev.GetRequestCancelExternalWorkflowExecutionInitiated() != nil:
 			pending++
 		case ev.GetActivityTaskCompleted() != nil, ev.GetActivityTaskFailed() != nil,
-			ev.GetActivityTaskTimedOut() != nil, ev.GetActivityTaskCanceled() != nil:
+			ev.GetActivityTaskTimedOut() != nil, ev.GetActivityTaskCanceled() != nil,
+			ev.GetStartChildWorkflowExecutionFailed() != nil, ev.GetChildWorkflowExecutionClosed() != nil,
+			ev.GetExternalWorkflowExecutionSignaled() != nil, ev.GetSignalExternalWorkflowExecutionFailed() != nil,
+			ev.GetExternalWorkflowExecutionCancelRequested() != nil, ev.GetRequestCancelExternalWorkflowExecutionFailed() != nil:
 			pending--
 		}
 	}

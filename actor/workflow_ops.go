@@ -62,6 +62,7 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 		OriginalExecutionRunId:   runID,
 		Memo:                     req.Memo,
 		CronSchedule:             req.CronSchedule,
+		Parent:                   req.parent,
 	}
 	if d := req.WorkflowExecutionTimeout; d > 0 {
 		attrs.WorkflowExecutionExpirationTime = timestamppb.New(now.Add(d))

@@ -210,6 +210,59 @@ func (WorkflowStatus) EnumDescriptor() ([]byte, []int) {
 	return file_journal_proto_rawDescGZIP(), []int{2}
 }
 
+// ParentClosePolicy is what happens to a running child when its parent closes.
+type ParentClosePolicy int32
+
+const (
+	ParentClosePolicy_PARENT_CLOSE_POLICY_UNSPECIFIED    ParentClosePolicy = 0 // as TERMINATE
+	ParentClosePolicy_PARENT_CLOSE_POLICY_TERMINATE      ParentClosePolicy = 1
+	ParentClosePolicy_PARENT_CLOSE_POLICY_ABANDON        ParentClosePolicy = 2
+	ParentClosePolicy_PARENT_CLOSE_POLICY_REQUEST_CANCEL ParentClosePolicy = 3
+)
+
+// Enum value maps for ParentClosePolicy.
+var (
+	ParentClosePolicy_name = map[int32]string{
+		0: "PARENT_CLOSE_POLICY_UNSPECIFIED",
+		1: "PARENT_CLOSE_POLICY_TERMINATE",
+		2: "PARENT_CLOSE_POLICY_ABANDON",
+		3: "PARENT_CLOSE_POLICY_REQUEST_CANCEL",
+	}
+	ParentClosePolicy_value = map[string]int32{
+		"PARENT_CLOSE_POLICY_UNSPECIFIED":    0,
+		"PARENT_CLOSE_POLICY_TERMINATE":      1,
+		"PARENT_CLOSE_POLICY_ABANDON":        2,
+		"PARENT_CLOSE_POLICY_REQUEST_CANCEL": 3,
+	}
+)
+
+func (x ParentClosePolicy) Enum() *ParentClosePolicy {
+	p := new(ParentClosePolicy)
+	*p = x
+	return p
+}
+
+func (x ParentClosePolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ParentClosePolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_journal_proto_enumTypes[3].Descriptor()
+}
+
+func (ParentClosePolicy) Type() protoreflect.EnumType {
+	return &file_journal_proto_enumTypes[3]
+}
+
+func (x ParentClosePolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ParentClosePolicy.Descriptor instead.
+func (ParentClosePolicy) EnumDescriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{3}
+}
+
 // Payload is one encoded value: converter metadata (such as "encoding") and
 // the encoded bytes.
 type Payload struct {
@@ -400,6 +453,7 @@ type Failure struct {
 	//	*Failure_Activity
 	//	*Failure_Terminated
 	//	*Failure_Server
+	//	*Failure_ChildWorkflowExecution
 	Info          isFailure_Info `protobuf_oneof:"info"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -524,6 +578,15 @@ func (x *Failure) GetServer() *ServerFailureInfo {
 	return nil
 }
 
+func (x *Failure) GetChildWorkflowExecution() *ChildWorkflowExecutionFailureInfo {
+	if x != nil {
+		if x, ok := x.Info.(*Failure_ChildWorkflowExecution); ok {
+			return x.ChildWorkflowExecution
+		}
+	}
+	return nil
+}
+
 type isFailure_Info interface {
 	isFailure_Info()
 }
@@ -552,6 +615,10 @@ type Failure_Server struct {
 	Server *ServerFailureInfo `protobuf:"bytes,15,opt,name=server,proto3,oneof"`
 }
 
+type Failure_ChildWorkflowExecution struct {
+	ChildWorkflowExecution *ChildWorkflowExecutionFailureInfo `protobuf:"bytes,16,opt,name=child_workflow_execution,json=childWorkflowExecution,proto3,oneof"`
+}
+
 func (*Failure_Application) isFailure_Info() {}
 
 func (*Failure_Canceled) isFailure_Info() {}
@@ -563,6 +630,8 @@ func (*Failure_Activity) isFailure_Info() {}
 func (*Failure_Terminated) isFailure_Info() {}
 
 func (*Failure_Server) isFailure_Info() {}
+
+func (*Failure_ChildWorkflowExecution) isFailure_Info() {}
 
 type ApplicationFailureInfo struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -840,6 +909,98 @@ func (*TerminatedFailureInfo) Descriptor() ([]byte, []int) {
 	return file_journal_proto_rawDescGZIP(), []int{8}
 }
 
+type ChildWorkflowExecutionFailureInfo struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Namespace        string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	WorkflowId       string                 `protobuf:"bytes,2,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	RunId            string                 `protobuf:"bytes,3,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	WorkflowType     string                 `protobuf:"bytes,4,opt,name=workflow_type,json=workflowType,proto3" json:"workflow_type,omitempty"`
+	InitiatedEventId int64                  `protobuf:"varint,5,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
+	StartedEventId   int64                  `protobuf:"varint,6,opt,name=started_event_id,json=startedEventId,proto3" json:"started_event_id,omitempty"`
+	RetryState       RetryState             `protobuf:"varint,7,opt,name=retry_state,json=retryState,proto3,enum=grainflow.journal.v1.RetryState" json:"retry_state,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ChildWorkflowExecutionFailureInfo) Reset() {
+	*x = ChildWorkflowExecutionFailureInfo{}
+	mi := &file_journal_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChildWorkflowExecutionFailureInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChildWorkflowExecutionFailureInfo) ProtoMessage() {}
+
+func (x *ChildWorkflowExecutionFailureInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChildWorkflowExecutionFailureInfo.ProtoReflect.Descriptor instead.
+func (*ChildWorkflowExecutionFailureInfo) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ChildWorkflowExecutionFailureInfo) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *ChildWorkflowExecutionFailureInfo) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+func (x *ChildWorkflowExecutionFailureInfo) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *ChildWorkflowExecutionFailureInfo) GetWorkflowType() string {
+	if x != nil {
+		return x.WorkflowType
+	}
+	return ""
+}
+
+func (x *ChildWorkflowExecutionFailureInfo) GetInitiatedEventId() int64 {
+	if x != nil {
+		return x.InitiatedEventId
+	}
+	return 0
+}
+
+func (x *ChildWorkflowExecutionFailureInfo) GetStartedEventId() int64 {
+	if x != nil {
+		return x.StartedEventId
+	}
+	return 0
+}
+
+func (x *ChildWorkflowExecutionFailureInfo) GetRetryState() RetryState {
+	if x != nil {
+		return x.RetryState
+	}
+	return RetryState_RETRY_STATE_UNSPECIFIED
+}
+
 type ServerFailureInfo struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	NonRetryable  bool                   `protobuf:"varint,1,opt,name=non_retryable,json=nonRetryable,proto3" json:"non_retryable,omitempty"`
@@ -849,7 +1010,7 @@ type ServerFailureInfo struct {
 
 func (x *ServerFailureInfo) Reset() {
 	*x = ServerFailureInfo{}
-	mi := &file_journal_proto_msgTypes[9]
+	mi := &file_journal_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -861,7 +1022,7 @@ func (x *ServerFailureInfo) String() string {
 func (*ServerFailureInfo) ProtoMessage() {}
 
 func (x *ServerFailureInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[9]
+	mi := &file_journal_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -874,7 +1035,7 @@ func (x *ServerFailureInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerFailureInfo.ProtoReflect.Descriptor instead.
 func (*ServerFailureInfo) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{9}
+	return file_journal_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ServerFailureInfo) GetNonRetryable() bool {
@@ -904,7 +1065,7 @@ type WorkflowMeta struct {
 
 func (x *WorkflowMeta) Reset() {
 	*x = WorkflowMeta{}
-	mi := &file_journal_proto_msgTypes[10]
+	mi := &file_journal_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -916,7 +1077,7 @@ func (x *WorkflowMeta) String() string {
 func (*WorkflowMeta) ProtoMessage() {}
 
 func (x *WorkflowMeta) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[10]
+	mi := &file_journal_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -929,7 +1090,7 @@ func (x *WorkflowMeta) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowMeta.ProtoReflect.Descriptor instead.
 func (*WorkflowMeta) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{10}
+	return file_journal_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WorkflowMeta) GetNamespace() string {
@@ -1006,7 +1167,7 @@ type History struct {
 
 func (x *History) Reset() {
 	*x = History{}
-	mi := &file_journal_proto_msgTypes[11]
+	mi := &file_journal_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1018,7 +1179,7 @@ func (x *History) String() string {
 func (*History) ProtoMessage() {}
 
 func (x *History) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[11]
+	mi := &file_journal_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1031,7 +1192,7 @@ func (x *History) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use History.ProtoReflect.Descriptor instead.
 func (*History) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{11}
+	return file_journal_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *History) GetEvents() []*Event {
@@ -1077,6 +1238,16 @@ type Event struct {
 	//	*Event_TimerFired
 	//	*Event_TimerCanceled
 	//	*Event_MarkerRecorded
+	//	*Event_StartChildWorkflowExecutionInitiated
+	//	*Event_StartChildWorkflowExecutionFailed
+	//	*Event_ChildWorkflowExecutionStarted
+	//	*Event_ChildWorkflowExecutionClosed
+	//	*Event_SignalExternalWorkflowExecutionInitiated
+	//	*Event_SignalExternalWorkflowExecutionFailed
+	//	*Event_ExternalWorkflowExecutionSignaled
+	//	*Event_RequestCancelExternalWorkflowExecutionInitiated
+	//	*Event_RequestCancelExternalWorkflowExecutionFailed
+	//	*Event_ExternalWorkflowExecutionCancelRequested
 	Attributes    isEvent_Attributes `protobuf_oneof:"attributes"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1084,7 +1255,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_journal_proto_msgTypes[12]
+	mi := &file_journal_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1096,7 +1267,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[12]
+	mi := &file_journal_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1109,7 +1280,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{12}
+	return file_journal_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Event) GetEventId() int64 {
@@ -1322,6 +1493,96 @@ func (x *Event) GetMarkerRecorded() *MarkerRecorded {
 	return nil
 }
 
+func (x *Event) GetStartChildWorkflowExecutionInitiated() *StartChildWorkflowExecutionInitiated {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_StartChildWorkflowExecutionInitiated); ok {
+			return x.StartChildWorkflowExecutionInitiated
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetStartChildWorkflowExecutionFailed() *StartChildWorkflowExecutionFailed {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_StartChildWorkflowExecutionFailed); ok {
+			return x.StartChildWorkflowExecutionFailed
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetChildWorkflowExecutionStarted() *ChildWorkflowExecutionStarted {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_ChildWorkflowExecutionStarted); ok {
+			return x.ChildWorkflowExecutionStarted
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetChildWorkflowExecutionClosed() *ChildWorkflowExecutionClosed {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_ChildWorkflowExecutionClosed); ok {
+			return x.ChildWorkflowExecutionClosed
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSignalExternalWorkflowExecutionInitiated() *SignalExternalWorkflowExecutionInitiated {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_SignalExternalWorkflowExecutionInitiated); ok {
+			return x.SignalExternalWorkflowExecutionInitiated
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSignalExternalWorkflowExecutionFailed() *SignalExternalWorkflowExecutionFailed {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_SignalExternalWorkflowExecutionFailed); ok {
+			return x.SignalExternalWorkflowExecutionFailed
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetExternalWorkflowExecutionSignaled() *ExternalWorkflowExecutionSignaled {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_ExternalWorkflowExecutionSignaled); ok {
+			return x.ExternalWorkflowExecutionSignaled
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetRequestCancelExternalWorkflowExecutionInitiated() *RequestCancelExternalWorkflowExecutionInitiated {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_RequestCancelExternalWorkflowExecutionInitiated); ok {
+			return x.RequestCancelExternalWorkflowExecutionInitiated
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetRequestCancelExternalWorkflowExecutionFailed() *RequestCancelExternalWorkflowExecutionFailed {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_RequestCancelExternalWorkflowExecutionFailed); ok {
+			return x.RequestCancelExternalWorkflowExecutionFailed
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetExternalWorkflowExecutionCancelRequested() *ExternalWorkflowExecutionCancelRequested {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_ExternalWorkflowExecutionCancelRequested); ok {
+			return x.ExternalWorkflowExecutionCancelRequested
+		}
+	}
+	return nil
+}
+
 type isEvent_Attributes interface {
 	isEvent_Attributes()
 }
@@ -1410,6 +1671,46 @@ type Event_MarkerRecorded struct {
 	MarkerRecorded *MarkerRecorded `protobuf:"bytes,40,opt,name=marker_recorded,json=markerRecorded,proto3,oneof"`
 }
 
+type Event_StartChildWorkflowExecutionInitiated struct {
+	StartChildWorkflowExecutionInitiated *StartChildWorkflowExecutionInitiated `protobuf:"bytes,50,opt,name=start_child_workflow_execution_initiated,json=startChildWorkflowExecutionInitiated,proto3,oneof"`
+}
+
+type Event_StartChildWorkflowExecutionFailed struct {
+	StartChildWorkflowExecutionFailed *StartChildWorkflowExecutionFailed `protobuf:"bytes,51,opt,name=start_child_workflow_execution_failed,json=startChildWorkflowExecutionFailed,proto3,oneof"`
+}
+
+type Event_ChildWorkflowExecutionStarted struct {
+	ChildWorkflowExecutionStarted *ChildWorkflowExecutionStarted `protobuf:"bytes,52,opt,name=child_workflow_execution_started,json=childWorkflowExecutionStarted,proto3,oneof"`
+}
+
+type Event_ChildWorkflowExecutionClosed struct {
+	ChildWorkflowExecutionClosed *ChildWorkflowExecutionClosed `protobuf:"bytes,53,opt,name=child_workflow_execution_closed,json=childWorkflowExecutionClosed,proto3,oneof"`
+}
+
+type Event_SignalExternalWorkflowExecutionInitiated struct {
+	SignalExternalWorkflowExecutionInitiated *SignalExternalWorkflowExecutionInitiated `protobuf:"bytes,60,opt,name=signal_external_workflow_execution_initiated,json=signalExternalWorkflowExecutionInitiated,proto3,oneof"`
+}
+
+type Event_SignalExternalWorkflowExecutionFailed struct {
+	SignalExternalWorkflowExecutionFailed *SignalExternalWorkflowExecutionFailed `protobuf:"bytes,61,opt,name=signal_external_workflow_execution_failed,json=signalExternalWorkflowExecutionFailed,proto3,oneof"`
+}
+
+type Event_ExternalWorkflowExecutionSignaled struct {
+	ExternalWorkflowExecutionSignaled *ExternalWorkflowExecutionSignaled `protobuf:"bytes,62,opt,name=external_workflow_execution_signaled,json=externalWorkflowExecutionSignaled,proto3,oneof"`
+}
+
+type Event_RequestCancelExternalWorkflowExecutionInitiated struct {
+	RequestCancelExternalWorkflowExecutionInitiated *RequestCancelExternalWorkflowExecutionInitiated `protobuf:"bytes,63,opt,name=request_cancel_external_workflow_execution_initiated,json=requestCancelExternalWorkflowExecutionInitiated,proto3,oneof"`
+}
+
+type Event_RequestCancelExternalWorkflowExecutionFailed struct {
+	RequestCancelExternalWorkflowExecutionFailed *RequestCancelExternalWorkflowExecutionFailed `protobuf:"bytes,64,opt,name=request_cancel_external_workflow_execution_failed,json=requestCancelExternalWorkflowExecutionFailed,proto3,oneof"`
+}
+
+type Event_ExternalWorkflowExecutionCancelRequested struct {
+	ExternalWorkflowExecutionCancelRequested *ExternalWorkflowExecutionCancelRequested `protobuf:"bytes,65,opt,name=external_workflow_execution_cancel_requested,json=externalWorkflowExecutionCancelRequested,proto3,oneof"`
+}
+
 func (*Event_WorkflowExecutionStarted) isEvent_Attributes() {}
 
 func (*Event_WorkflowExecutionCompleted) isEvent_Attributes() {}
@@ -1452,6 +1753,26 @@ func (*Event_TimerCanceled) isEvent_Attributes() {}
 
 func (*Event_MarkerRecorded) isEvent_Attributes() {}
 
+func (*Event_StartChildWorkflowExecutionInitiated) isEvent_Attributes() {}
+
+func (*Event_StartChildWorkflowExecutionFailed) isEvent_Attributes() {}
+
+func (*Event_ChildWorkflowExecutionStarted) isEvent_Attributes() {}
+
+func (*Event_ChildWorkflowExecutionClosed) isEvent_Attributes() {}
+
+func (*Event_SignalExternalWorkflowExecutionInitiated) isEvent_Attributes() {}
+
+func (*Event_SignalExternalWorkflowExecutionFailed) isEvent_Attributes() {}
+
+func (*Event_ExternalWorkflowExecutionSignaled) isEvent_Attributes() {}
+
+func (*Event_RequestCancelExternalWorkflowExecutionInitiated) isEvent_Attributes() {}
+
+func (*Event_RequestCancelExternalWorkflowExecutionFailed) isEvent_Attributes() {}
+
+func (*Event_ExternalWorkflowExecutionCancelRequested) isEvent_Attributes() {}
+
 type WorkflowExecutionStarted struct {
 	state                    protoimpl.MessageState `protogen:"open.v1"`
 	WorkflowType             string                 `protobuf:"bytes,1,opt,name=workflow_type,json=workflowType,proto3" json:"workflow_type,omitempty"`
@@ -1479,13 +1800,16 @@ type WorkflowExecutionStarted struct {
 	// last_completion_result is the result of the last completed run of a
 	// cron workflow (workflow.GetLastCompletionResult).
 	LastCompletionResult *Payloads `protobuf:"bytes,17,opt,name=last_completion_result,json=lastCompletionResult,proto3" json:"last_completion_result,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// parent is the workflow that started this one as its child, if any; the
+	// child reports its final close to it.
+	Parent        *ParentExecution `protobuf:"bytes,18,opt,name=parent,proto3" json:"parent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionStarted) Reset() {
 	*x = WorkflowExecutionStarted{}
-	mi := &file_journal_proto_msgTypes[13]
+	mi := &file_journal_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +1821,7 @@ func (x *WorkflowExecutionStarted) String() string {
 func (*WorkflowExecutionStarted) ProtoMessage() {}
 
 func (x *WorkflowExecutionStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[13]
+	mi := &file_journal_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +1834,7 @@ func (x *WorkflowExecutionStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionStarted.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionStarted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{13}
+	return file_journal_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WorkflowExecutionStarted) GetWorkflowType() string {
@@ -1632,6 +1956,82 @@ func (x *WorkflowExecutionStarted) GetLastCompletionResult() *Payloads {
 	return nil
 }
 
+func (x *WorkflowExecutionStarted) GetParent() *ParentExecution {
+	if x != nil {
+		return x.Parent
+	}
+	return nil
+}
+
+// ParentExecution names a child's parent run and the event that started the child.
+type ParentExecution struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Namespace        string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	WorkflowId       string                 `protobuf:"bytes,2,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	RunId            string                 `protobuf:"bytes,3,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	InitiatedEventId int64                  `protobuf:"varint,4,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ParentExecution) Reset() {
+	*x = ParentExecution{}
+	mi := &file_journal_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParentExecution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParentExecution) ProtoMessage() {}
+
+func (x *ParentExecution) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParentExecution.ProtoReflect.Descriptor instead.
+func (*ParentExecution) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ParentExecution) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *ParentExecution) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+func (x *ParentExecution) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *ParentExecution) GetInitiatedEventId() int64 {
+	if x != nil {
+		return x.InitiatedEventId
+	}
+	return 0
+}
+
 type WorkflowExecutionCompleted struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Result *Payloads              `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
@@ -1643,7 +2043,7 @@ type WorkflowExecutionCompleted struct {
 
 func (x *WorkflowExecutionCompleted) Reset() {
 	*x = WorkflowExecutionCompleted{}
-	mi := &file_journal_proto_msgTypes[14]
+	mi := &file_journal_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1655,7 +2055,7 @@ func (x *WorkflowExecutionCompleted) String() string {
 func (*WorkflowExecutionCompleted) ProtoMessage() {}
 
 func (x *WorkflowExecutionCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[14]
+	mi := &file_journal_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1668,7 +2068,7 @@ func (x *WorkflowExecutionCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionCompleted.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionCompleted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{14}
+	return file_journal_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WorkflowExecutionCompleted) GetResult() *Payloads {
@@ -1697,7 +2097,7 @@ type WorkflowExecutionFailed struct {
 
 func (x *WorkflowExecutionFailed) Reset() {
 	*x = WorkflowExecutionFailed{}
-	mi := &file_journal_proto_msgTypes[15]
+	mi := &file_journal_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1709,7 +2109,7 @@ func (x *WorkflowExecutionFailed) String() string {
 func (*WorkflowExecutionFailed) ProtoMessage() {}
 
 func (x *WorkflowExecutionFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[15]
+	mi := &file_journal_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1722,7 +2122,7 @@ func (x *WorkflowExecutionFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionFailed.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionFailed) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{15}
+	return file_journal_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *WorkflowExecutionFailed) GetFailure() *Failure {
@@ -1755,7 +2155,7 @@ type WorkflowExecutionCanceled struct {
 
 func (x *WorkflowExecutionCanceled) Reset() {
 	*x = WorkflowExecutionCanceled{}
-	mi := &file_journal_proto_msgTypes[16]
+	mi := &file_journal_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1767,7 +2167,7 @@ func (x *WorkflowExecutionCanceled) String() string {
 func (*WorkflowExecutionCanceled) ProtoMessage() {}
 
 func (x *WorkflowExecutionCanceled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[16]
+	mi := &file_journal_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1780,7 +2180,7 @@ func (x *WorkflowExecutionCanceled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionCanceled.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionCanceled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{16}
+	return file_journal_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *WorkflowExecutionCanceled) GetDetails() *Payloads {
@@ -1801,7 +2201,7 @@ type WorkflowExecutionTerminated struct {
 
 func (x *WorkflowExecutionTerminated) Reset() {
 	*x = WorkflowExecutionTerminated{}
-	mi := &file_journal_proto_msgTypes[17]
+	mi := &file_journal_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1813,7 +2213,7 @@ func (x *WorkflowExecutionTerminated) String() string {
 func (*WorkflowExecutionTerminated) ProtoMessage() {}
 
 func (x *WorkflowExecutionTerminated) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[17]
+	mi := &file_journal_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1826,7 +2226,7 @@ func (x *WorkflowExecutionTerminated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionTerminated.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionTerminated) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{17}
+	return file_journal_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *WorkflowExecutionTerminated) GetReason() string {
@@ -1861,7 +2261,7 @@ type WorkflowExecutionTimedOut struct {
 
 func (x *WorkflowExecutionTimedOut) Reset() {
 	*x = WorkflowExecutionTimedOut{}
-	mi := &file_journal_proto_msgTypes[18]
+	mi := &file_journal_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1873,7 +2273,7 @@ func (x *WorkflowExecutionTimedOut) String() string {
 func (*WorkflowExecutionTimedOut) ProtoMessage() {}
 
 func (x *WorkflowExecutionTimedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[18]
+	mi := &file_journal_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1886,7 +2286,7 @@ func (x *WorkflowExecutionTimedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionTimedOut.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionTimedOut) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{18}
+	return file_journal_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WorkflowExecutionTimedOut) GetRetryState() RetryState {
@@ -1921,7 +2321,7 @@ type WorkflowExecutionContinuedAsNew struct {
 
 func (x *WorkflowExecutionContinuedAsNew) Reset() {
 	*x = WorkflowExecutionContinuedAsNew{}
-	mi := &file_journal_proto_msgTypes[19]
+	mi := &file_journal_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1933,7 +2333,7 @@ func (x *WorkflowExecutionContinuedAsNew) String() string {
 func (*WorkflowExecutionContinuedAsNew) ProtoMessage() {}
 
 func (x *WorkflowExecutionContinuedAsNew) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[19]
+	mi := &file_journal_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1946,7 +2346,7 @@ func (x *WorkflowExecutionContinuedAsNew) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionContinuedAsNew.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionContinuedAsNew) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{19}
+	return file_journal_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *WorkflowExecutionContinuedAsNew) GetNewExecutionRunId() string {
@@ -1992,18 +2392,21 @@ func (x *WorkflowExecutionContinuedAsNew) GetCarriedSignals() []*WorkflowExecuti
 }
 
 type WorkflowExecutionSignaled struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SignalName    string                 `protobuf:"bytes,1,opt,name=signal_name,json=signalName,proto3" json:"signal_name,omitempty"`
-	Input         *Payloads              `protobuf:"bytes,2,opt,name=input,proto3" json:"input,omitempty"`
-	Identity      string                 `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"`
-	Header        map[string]*Payload    `protobuf:"bytes,4,rep,name=header,proto3" json:"header,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SignalName string                 `protobuf:"bytes,1,opt,name=signal_name,json=signalName,proto3" json:"signal_name,omitempty"`
+	Input      *Payloads              `protobuf:"bytes,2,opt,name=input,proto3" json:"input,omitempty"`
+	Identity   string                 `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"`
+	Header     map[string]*Payload    `protobuf:"bytes,4,rep,name=header,proto3" json:"header,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// request_id identifies a signal another workflow sent, so that a resend
+	// after a crash is recorded once.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionSignaled) Reset() {
 	*x = WorkflowExecutionSignaled{}
-	mi := &file_journal_proto_msgTypes[20]
+	mi := &file_journal_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2015,7 +2418,7 @@ func (x *WorkflowExecutionSignaled) String() string {
 func (*WorkflowExecutionSignaled) ProtoMessage() {}
 
 func (x *WorkflowExecutionSignaled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[20]
+	mi := &file_journal_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2028,7 +2431,7 @@ func (x *WorkflowExecutionSignaled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionSignaled.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionSignaled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{20}
+	return file_journal_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *WorkflowExecutionSignaled) GetSignalName() string {
@@ -2059,6 +2462,13 @@ func (x *WorkflowExecutionSignaled) GetHeader() map[string]*Payload {
 	return nil
 }
 
+func (x *WorkflowExecutionSignaled) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type WorkflowExecutionCancelRequested struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Cause         string                 `protobuf:"bytes,1,opt,name=cause,proto3" json:"cause,omitempty"`
@@ -2069,7 +2479,7 @@ type WorkflowExecutionCancelRequested struct {
 
 func (x *WorkflowExecutionCancelRequested) Reset() {
 	*x = WorkflowExecutionCancelRequested{}
-	mi := &file_journal_proto_msgTypes[21]
+	mi := &file_journal_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2081,7 +2491,7 @@ func (x *WorkflowExecutionCancelRequested) String() string {
 func (*WorkflowExecutionCancelRequested) ProtoMessage() {}
 
 func (x *WorkflowExecutionCancelRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[21]
+	mi := &file_journal_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2094,7 +2504,7 @@ func (x *WorkflowExecutionCancelRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowExecutionCancelRequested.ProtoReflect.Descriptor instead.
 func (*WorkflowExecutionCancelRequested) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{21}
+	return file_journal_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WorkflowExecutionCancelRequested) GetCause() string {
@@ -2122,7 +2532,7 @@ type WorkflowTaskCompleted struct {
 
 func (x *WorkflowTaskCompleted) Reset() {
 	*x = WorkflowTaskCompleted{}
-	mi := &file_journal_proto_msgTypes[22]
+	mi := &file_journal_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2134,7 +2544,7 @@ func (x *WorkflowTaskCompleted) String() string {
 func (*WorkflowTaskCompleted) ProtoMessage() {}
 
 func (x *WorkflowTaskCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[22]
+	mi := &file_journal_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2147,7 +2557,7 @@ func (x *WorkflowTaskCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowTaskCompleted.ProtoReflect.Descriptor instead.
 func (*WorkflowTaskCompleted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{22}
+	return file_journal_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WorkflowTaskCompleted) GetIdentity() string {
@@ -2180,7 +2590,7 @@ type ActivityTaskScheduled struct {
 
 func (x *ActivityTaskScheduled) Reset() {
 	*x = ActivityTaskScheduled{}
-	mi := &file_journal_proto_msgTypes[23]
+	mi := &file_journal_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2192,7 +2602,7 @@ func (x *ActivityTaskScheduled) String() string {
 func (*ActivityTaskScheduled) ProtoMessage() {}
 
 func (x *ActivityTaskScheduled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[23]
+	mi := &file_journal_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2205,7 +2615,7 @@ func (x *ActivityTaskScheduled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskScheduled.ProtoReflect.Descriptor instead.
 func (*ActivityTaskScheduled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{23}
+	return file_journal_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ActivityTaskScheduled) GetSeq() int64 {
@@ -2304,7 +2714,7 @@ type ActivityTaskCompleted struct {
 
 func (x *ActivityTaskCompleted) Reset() {
 	*x = ActivityTaskCompleted{}
-	mi := &file_journal_proto_msgTypes[24]
+	mi := &file_journal_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2316,7 +2726,7 @@ func (x *ActivityTaskCompleted) String() string {
 func (*ActivityTaskCompleted) ProtoMessage() {}
 
 func (x *ActivityTaskCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[24]
+	mi := &file_journal_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2329,7 +2739,7 @@ func (x *ActivityTaskCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCompleted.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCompleted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{24}
+	return file_journal_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ActivityTaskCompleted) GetScheduledEventId() int64 {
@@ -2373,7 +2783,7 @@ type ActivityTaskFailed struct {
 
 func (x *ActivityTaskFailed) Reset() {
 	*x = ActivityTaskFailed{}
-	mi := &file_journal_proto_msgTypes[25]
+	mi := &file_journal_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2385,7 +2795,7 @@ func (x *ActivityTaskFailed) String() string {
 func (*ActivityTaskFailed) ProtoMessage() {}
 
 func (x *ActivityTaskFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[25]
+	mi := &file_journal_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2398,7 +2808,7 @@ func (x *ActivityTaskFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskFailed.ProtoReflect.Descriptor instead.
 func (*ActivityTaskFailed) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{25}
+	return file_journal_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ActivityTaskFailed) GetScheduledEventId() int64 {
@@ -2448,7 +2858,7 @@ type ActivityTaskTimedOut struct {
 
 func (x *ActivityTaskTimedOut) Reset() {
 	*x = ActivityTaskTimedOut{}
-	mi := &file_journal_proto_msgTypes[26]
+	mi := &file_journal_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +2870,7 @@ func (x *ActivityTaskTimedOut) String() string {
 func (*ActivityTaskTimedOut) ProtoMessage() {}
 
 func (x *ActivityTaskTimedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[26]
+	mi := &file_journal_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +2883,7 @@ func (x *ActivityTaskTimedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskTimedOut.ProtoReflect.Descriptor instead.
 func (*ActivityTaskTimedOut) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{26}
+	return file_journal_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ActivityTaskTimedOut) GetScheduledEventId() int64 {
@@ -2516,7 +2926,7 @@ type ActivityTaskCancelRequested struct {
 
 func (x *ActivityTaskCancelRequested) Reset() {
 	*x = ActivityTaskCancelRequested{}
-	mi := &file_journal_proto_msgTypes[27]
+	mi := &file_journal_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2528,7 +2938,7 @@ func (x *ActivityTaskCancelRequested) String() string {
 func (*ActivityTaskCancelRequested) ProtoMessage() {}
 
 func (x *ActivityTaskCancelRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[27]
+	mi := &file_journal_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2541,7 +2951,7 @@ func (x *ActivityTaskCancelRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCancelRequested.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCancelRequested) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{27}
+	return file_journal_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ActivityTaskCancelRequested) GetSeq() int64 {
@@ -2569,7 +2979,7 @@ type ActivityTaskCanceled struct {
 
 func (x *ActivityTaskCanceled) Reset() {
 	*x = ActivityTaskCanceled{}
-	mi := &file_journal_proto_msgTypes[28]
+	mi := &file_journal_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2581,7 +2991,7 @@ func (x *ActivityTaskCanceled) String() string {
 func (*ActivityTaskCanceled) ProtoMessage() {}
 
 func (x *ActivityTaskCanceled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[28]
+	mi := &file_journal_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2594,7 +3004,7 @@ func (x *ActivityTaskCanceled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCanceled.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCanceled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{28}
+	return file_journal_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ActivityTaskCanceled) GetScheduledEventId() int64 {
@@ -2634,7 +3044,7 @@ type ActivityTaskAttemptFailed struct {
 
 func (x *ActivityTaskAttemptFailed) Reset() {
 	*x = ActivityTaskAttemptFailed{}
-	mi := &file_journal_proto_msgTypes[29]
+	mi := &file_journal_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2646,7 +3056,7 @@ func (x *ActivityTaskAttemptFailed) String() string {
 func (*ActivityTaskAttemptFailed) ProtoMessage() {}
 
 func (x *ActivityTaskAttemptFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[29]
+	mi := &file_journal_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2659,7 +3069,7 @@ func (x *ActivityTaskAttemptFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskAttemptFailed.ProtoReflect.Descriptor instead.
 func (*ActivityTaskAttemptFailed) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{29}
+	return file_journal_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ActivityTaskAttemptFailed) GetScheduledEventId() int64 {
@@ -2710,7 +3120,7 @@ type TimerStarted struct {
 
 func (x *TimerStarted) Reset() {
 	*x = TimerStarted{}
-	mi := &file_journal_proto_msgTypes[30]
+	mi := &file_journal_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2722,7 +3132,7 @@ func (x *TimerStarted) String() string {
 func (*TimerStarted) ProtoMessage() {}
 
 func (x *TimerStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[30]
+	mi := &file_journal_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2735,7 +3145,7 @@ func (x *TimerStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerStarted.ProtoReflect.Descriptor instead.
 func (*TimerStarted) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{30}
+	return file_journal_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *TimerStarted) GetSeq() int64 {
@@ -2776,7 +3186,7 @@ type TimerFired struct {
 
 func (x *TimerFired) Reset() {
 	*x = TimerFired{}
-	mi := &file_journal_proto_msgTypes[31]
+	mi := &file_journal_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2788,7 +3198,7 @@ func (x *TimerFired) String() string {
 func (*TimerFired) ProtoMessage() {}
 
 func (x *TimerFired) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[31]
+	mi := &file_journal_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2801,7 +3211,7 @@ func (x *TimerFired) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerFired.ProtoReflect.Descriptor instead.
 func (*TimerFired) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{31}
+	return file_journal_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *TimerFired) GetStartedEventId() int64 {
@@ -2830,7 +3240,7 @@ type TimerCanceled struct {
 
 func (x *TimerCanceled) Reset() {
 	*x = TimerCanceled{}
-	mi := &file_journal_proto_msgTypes[32]
+	mi := &file_journal_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2842,7 +3252,7 @@ func (x *TimerCanceled) String() string {
 func (*TimerCanceled) ProtoMessage() {}
 
 func (x *TimerCanceled) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[32]
+	mi := &file_journal_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2855,7 +3265,7 @@ func (x *TimerCanceled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerCanceled.ProtoReflect.Descriptor instead.
 func (*TimerCanceled) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{32}
+	return file_journal_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *TimerCanceled) GetSeq() int64 {
@@ -2892,7 +3302,7 @@ type MarkerRecorded struct {
 
 func (x *MarkerRecorded) Reset() {
 	*x = MarkerRecorded{}
-	mi := &file_journal_proto_msgTypes[33]
+	mi := &file_journal_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2904,7 +3314,7 @@ func (x *MarkerRecorded) String() string {
 func (*MarkerRecorded) ProtoMessage() {}
 
 func (x *MarkerRecorded) ProtoReflect() protoreflect.Message {
-	mi := &file_journal_proto_msgTypes[33]
+	mi := &file_journal_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2917,7 +3327,7 @@ func (x *MarkerRecorded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkerRecorded.ProtoReflect.Descriptor instead.
 func (*MarkerRecorded) Descriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{33}
+	return file_journal_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *MarkerRecorded) GetSeq() int64 {
@@ -2948,6 +3358,731 @@ func (x *MarkerRecorded) GetFailure() *Failure {
 	return nil
 }
 
+// StartChildWorkflowExecutionInitiated is the command event of
+// workflow.ExecuteChildWorkflow. The engine starts the child after the
+// event is durable, and again after a restart until the start is recorded.
+type StartChildWorkflowExecutionInitiated struct {
+	state                    protoimpl.MessageState `protogen:"open.v1"`
+	Seq                      int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Namespace                string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	WorkflowId               string                 `protobuf:"bytes,3,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	WorkflowType             string                 `protobuf:"bytes,4,opt,name=workflow_type,json=workflowType,proto3" json:"workflow_type,omitempty"`
+	TaskQueue                string                 `protobuf:"bytes,5,opt,name=task_queue,json=taskQueue,proto3" json:"task_queue,omitempty"`
+	Input                    *Payloads              `protobuf:"bytes,6,opt,name=input,proto3" json:"input,omitempty"`
+	WorkflowExecutionTimeout *durationpb.Duration   `protobuf:"bytes,7,opt,name=workflow_execution_timeout,json=workflowExecutionTimeout,proto3" json:"workflow_execution_timeout,omitempty"`
+	WorkflowRunTimeout       *durationpb.Duration   `protobuf:"bytes,8,opt,name=workflow_run_timeout,json=workflowRunTimeout,proto3" json:"workflow_run_timeout,omitempty"`
+	WorkflowTaskTimeout      *durationpb.Duration   `protobuf:"bytes,9,opt,name=workflow_task_timeout,json=workflowTaskTimeout,proto3" json:"workflow_task_timeout,omitempty"`
+	RetryPolicy              *RetryPolicy           `protobuf:"bytes,10,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
+	ParentClosePolicy        ParentClosePolicy      `protobuf:"varint,11,opt,name=parent_close_policy,json=parentClosePolicy,proto3,enum=grainflow.journal.v1.ParentClosePolicy" json:"parent_close_policy,omitempty"`
+	// workflow_id_reuse_policy is the engine's IDReusePolicy value.
+	WorkflowIdReusePolicy int32               `protobuf:"varint,12,opt,name=workflow_id_reuse_policy,json=workflowIdReusePolicy,proto3" json:"workflow_id_reuse_policy,omitempty"`
+	CronSchedule          string              `protobuf:"bytes,13,opt,name=cron_schedule,json=cronSchedule,proto3" json:"cron_schedule,omitempty"`
+	Memo                  map[string]*Payload `protobuf:"bytes,14,rep,name=memo,proto3" json:"memo,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	WaitForCancellation   bool                `protobuf:"varint,15,opt,name=wait_for_cancellation,json=waitForCancellation,proto3" json:"wait_for_cancellation,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *StartChildWorkflowExecutionInitiated) Reset() {
+	*x = StartChildWorkflowExecutionInitiated{}
+	mi := &file_journal_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartChildWorkflowExecutionInitiated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartChildWorkflowExecutionInitiated) ProtoMessage() {}
+
+func (x *StartChildWorkflowExecutionInitiated) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartChildWorkflowExecutionInitiated.ProtoReflect.Descriptor instead.
+func (*StartChildWorkflowExecutionInitiated) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetWorkflowType() string {
+	if x != nil {
+		return x.WorkflowType
+	}
+	return ""
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetTaskQueue() string {
+	if x != nil {
+		return x.TaskQueue
+	}
+	return ""
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetInput() *Payloads {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetWorkflowExecutionTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.WorkflowExecutionTimeout
+	}
+	return nil
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetWorkflowRunTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.WorkflowRunTimeout
+	}
+	return nil
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetWorkflowTaskTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.WorkflowTaskTimeout
+	}
+	return nil
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetRetryPolicy() *RetryPolicy {
+	if x != nil {
+		return x.RetryPolicy
+	}
+	return nil
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetParentClosePolicy() ParentClosePolicy {
+	if x != nil {
+		return x.ParentClosePolicy
+	}
+	return ParentClosePolicy_PARENT_CLOSE_POLICY_UNSPECIFIED
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetWorkflowIdReusePolicy() int32 {
+	if x != nil {
+		return x.WorkflowIdReusePolicy
+	}
+	return 0
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetCronSchedule() string {
+	if x != nil {
+		return x.CronSchedule
+	}
+	return ""
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetMemo() map[string]*Payload {
+	if x != nil {
+		return x.Memo
+	}
+	return nil
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetWaitForCancellation() bool {
+	if x != nil {
+		return x.WaitForCancellation
+	}
+	return false
+}
+
+// StartChildWorkflowExecutionFailed says the child could not be started.
+type StartChildWorkflowExecutionFailed struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	InitiatedEventId int64                  `protobuf:"varint,1,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
+	WorkflowId       string                 `protobuf:"bytes,2,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	// cause is "WorkflowExecutionAlreadyStarted" or a description of the error.
+	Cause         string `protobuf:"bytes,3,opt,name=cause,proto3" json:"cause,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartChildWorkflowExecutionFailed) Reset() {
+	*x = StartChildWorkflowExecutionFailed{}
+	mi := &file_journal_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartChildWorkflowExecutionFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartChildWorkflowExecutionFailed) ProtoMessage() {}
+
+func (x *StartChildWorkflowExecutionFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartChildWorkflowExecutionFailed.ProtoReflect.Descriptor instead.
+func (*StartChildWorkflowExecutionFailed) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *StartChildWorkflowExecutionFailed) GetInitiatedEventId() int64 {
+	if x != nil {
+		return x.InitiatedEventId
+	}
+	return 0
+}
+
+func (x *StartChildWorkflowExecutionFailed) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+func (x *StartChildWorkflowExecutionFailed) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+// ChildWorkflowExecutionStarted records the run ID of a started child.
+type ChildWorkflowExecutionStarted struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	InitiatedEventId int64                  `protobuf:"varint,1,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
+	WorkflowId       string                 `protobuf:"bytes,2,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	RunId            string                 `protobuf:"bytes,3,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ChildWorkflowExecutionStarted) Reset() {
+	*x = ChildWorkflowExecutionStarted{}
+	mi := &file_journal_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChildWorkflowExecutionStarted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChildWorkflowExecutionStarted) ProtoMessage() {}
+
+func (x *ChildWorkflowExecutionStarted) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChildWorkflowExecutionStarted.ProtoReflect.Descriptor instead.
+func (*ChildWorkflowExecutionStarted) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ChildWorkflowExecutionStarted) GetInitiatedEventId() int64 {
+	if x != nil {
+		return x.InitiatedEventId
+	}
+	return 0
+}
+
+func (x *ChildWorkflowExecutionStarted) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+func (x *ChildWorkflowExecutionStarted) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+// ChildWorkflowExecutionClosed records how a child ended: close_event is the
+// close event of its last run (after continue-as-new, retries and cron runs).
+type ChildWorkflowExecutionClosed struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	InitiatedEventId int64                  `protobuf:"varint,1,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
+	WorkflowId       string                 `protobuf:"bytes,2,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	RunId            string                 `protobuf:"bytes,3,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	WorkflowType     string                 `protobuf:"bytes,4,opt,name=workflow_type,json=workflowType,proto3" json:"workflow_type,omitempty"`
+	CloseEvent       *Event                 `protobuf:"bytes,5,opt,name=close_event,json=closeEvent,proto3" json:"close_event,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ChildWorkflowExecutionClosed) Reset() {
+	*x = ChildWorkflowExecutionClosed{}
+	mi := &file_journal_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChildWorkflowExecutionClosed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChildWorkflowExecutionClosed) ProtoMessage() {}
+
+func (x *ChildWorkflowExecutionClosed) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChildWorkflowExecutionClosed.ProtoReflect.Descriptor instead.
+func (*ChildWorkflowExecutionClosed) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ChildWorkflowExecutionClosed) GetInitiatedEventId() int64 {
+	if x != nil {
+		return x.InitiatedEventId
+	}
+	return 0
+}
+
+func (x *ChildWorkflowExecutionClosed) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+func (x *ChildWorkflowExecutionClosed) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *ChildWorkflowExecutionClosed) GetWorkflowType() string {
+	if x != nil {
+		return x.WorkflowType
+	}
+	return ""
+}
+
+func (x *ChildWorkflowExecutionClosed) GetCloseEvent() *Event {
+	if x != nil {
+		return x.CloseEvent
+	}
+	return nil
+}
+
+// SignalExternalWorkflowExecutionInitiated is the command event of
+// workflow.SignalExternalWorkflow and ChildWorkflowFuture.SignalChildWorkflow.
+type SignalExternalWorkflowExecutionInitiated struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Seq               int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Namespace         string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	WorkflowId        string                 `protobuf:"bytes,3,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	RunId             string                 `protobuf:"bytes,4,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	SignalName        string                 `protobuf:"bytes,5,opt,name=signal_name,json=signalName,proto3" json:"signal_name,omitempty"`
+	Input             *Payloads              `protobuf:"bytes,6,opt,name=input,proto3" json:"input,omitempty"`
+	ChildWorkflowOnly bool                   `protobuf:"varint,7,opt,name=child_workflow_only,json=childWorkflowOnly,proto3" json:"child_workflow_only,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *SignalExternalWorkflowExecutionInitiated) Reset() {
+	*x = SignalExternalWorkflowExecutionInitiated{}
+	mi := &file_journal_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignalExternalWorkflowExecutionInitiated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignalExternalWorkflowExecutionInitiated) ProtoMessage() {}
+
+func (x *SignalExternalWorkflowExecutionInitiated) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignalExternalWorkflowExecutionInitiated.ProtoReflect.Descriptor instead.
+func (*SignalExternalWorkflowExecutionInitiated) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *SignalExternalWorkflowExecutionInitiated) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *SignalExternalWorkflowExecutionInitiated) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *SignalExternalWorkflowExecutionInitiated) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+func (x *SignalExternalWorkflowExecutionInitiated) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *SignalExternalWorkflowExecutionInitiated) GetSignalName() string {
+	if x != nil {
+		return x.SignalName
+	}
+	return ""
+}
+
+func (x *SignalExternalWorkflowExecutionInitiated) GetInput() *Payloads {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *SignalExternalWorkflowExecutionInitiated) GetChildWorkflowOnly() bool {
+	if x != nil {
+		return x.ChildWorkflowOnly
+	}
+	return false
+}
+
+type SignalExternalWorkflowExecutionFailed struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	InitiatedEventId int64                  `protobuf:"varint,1,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
+	Cause            string                 `protobuf:"bytes,2,opt,name=cause,proto3" json:"cause,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SignalExternalWorkflowExecutionFailed) Reset() {
+	*x = SignalExternalWorkflowExecutionFailed{}
+	mi := &file_journal_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignalExternalWorkflowExecutionFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignalExternalWorkflowExecutionFailed) ProtoMessage() {}
+
+func (x *SignalExternalWorkflowExecutionFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignalExternalWorkflowExecutionFailed.ProtoReflect.Descriptor instead.
+func (*SignalExternalWorkflowExecutionFailed) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *SignalExternalWorkflowExecutionFailed) GetInitiatedEventId() int64 {
+	if x != nil {
+		return x.InitiatedEventId
+	}
+	return 0
+}
+
+func (x *SignalExternalWorkflowExecutionFailed) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+type ExternalWorkflowExecutionSignaled struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	InitiatedEventId int64                  `protobuf:"varint,1,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ExternalWorkflowExecutionSignaled) Reset() {
+	*x = ExternalWorkflowExecutionSignaled{}
+	mi := &file_journal_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExternalWorkflowExecutionSignaled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExternalWorkflowExecutionSignaled) ProtoMessage() {}
+
+func (x *ExternalWorkflowExecutionSignaled) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExternalWorkflowExecutionSignaled.ProtoReflect.Descriptor instead.
+func (*ExternalWorkflowExecutionSignaled) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ExternalWorkflowExecutionSignaled) GetInitiatedEventId() int64 {
+	if x != nil {
+		return x.InitiatedEventId
+	}
+	return 0
+}
+
+// RequestCancelExternalWorkflowExecutionInitiated is the command event of
+// workflow.RequestCancelExternalWorkflow and of canceling a child's context.
+type RequestCancelExternalWorkflowExecutionInitiated struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Seq               int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Namespace         string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	WorkflowId        string                 `protobuf:"bytes,3,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	RunId             string                 `protobuf:"bytes,4,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	ChildWorkflowOnly bool                   `protobuf:"varint,5,opt,name=child_workflow_only,json=childWorkflowOnly,proto3" json:"child_workflow_only,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *RequestCancelExternalWorkflowExecutionInitiated) Reset() {
+	*x = RequestCancelExternalWorkflowExecutionInitiated{}
+	mi := &file_journal_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestCancelExternalWorkflowExecutionInitiated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestCancelExternalWorkflowExecutionInitiated) ProtoMessage() {}
+
+func (x *RequestCancelExternalWorkflowExecutionInitiated) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestCancelExternalWorkflowExecutionInitiated.ProtoReflect.Descriptor instead.
+func (*RequestCancelExternalWorkflowExecutionInitiated) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *RequestCancelExternalWorkflowExecutionInitiated) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *RequestCancelExternalWorkflowExecutionInitiated) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *RequestCancelExternalWorkflowExecutionInitiated) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+func (x *RequestCancelExternalWorkflowExecutionInitiated) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *RequestCancelExternalWorkflowExecutionInitiated) GetChildWorkflowOnly() bool {
+	if x != nil {
+		return x.ChildWorkflowOnly
+	}
+	return false
+}
+
+type RequestCancelExternalWorkflowExecutionFailed struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	InitiatedEventId int64                  `protobuf:"varint,1,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
+	Cause            string                 `protobuf:"bytes,2,opt,name=cause,proto3" json:"cause,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *RequestCancelExternalWorkflowExecutionFailed) Reset() {
+	*x = RequestCancelExternalWorkflowExecutionFailed{}
+	mi := &file_journal_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestCancelExternalWorkflowExecutionFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestCancelExternalWorkflowExecutionFailed) ProtoMessage() {}
+
+func (x *RequestCancelExternalWorkflowExecutionFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestCancelExternalWorkflowExecutionFailed.ProtoReflect.Descriptor instead.
+func (*RequestCancelExternalWorkflowExecutionFailed) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *RequestCancelExternalWorkflowExecutionFailed) GetInitiatedEventId() int64 {
+	if x != nil {
+		return x.InitiatedEventId
+	}
+	return 0
+}
+
+func (x *RequestCancelExternalWorkflowExecutionFailed) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+type ExternalWorkflowExecutionCancelRequested struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	InitiatedEventId int64                  `protobuf:"varint,1,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ExternalWorkflowExecutionCancelRequested) Reset() {
+	*x = ExternalWorkflowExecutionCancelRequested{}
+	mi := &file_journal_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExternalWorkflowExecutionCancelRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExternalWorkflowExecutionCancelRequested) ProtoMessage() {}
+
+func (x *ExternalWorkflowExecutionCancelRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExternalWorkflowExecutionCancelRequested.ProtoReflect.Descriptor instead.
+func (*ExternalWorkflowExecutionCancelRequested) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ExternalWorkflowExecutionCancelRequested) GetInitiatedEventId() int64 {
+	if x != nil {
+		return x.InitiatedEventId
+	}
+	return 0
+}
+
 var File_journal_proto protoreflect.FileDescriptor
 
 const file_journal_proto_rawDesc = "" +
@@ -2966,7 +4101,7 @@ const file_journal_proto_rawDesc = "" +
 	"\x13backoff_coefficient\x18\x02 \x01(\x01R\x12backoffCoefficient\x12D\n" +
 	"\x10maximum_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x0fmaximumInterval\x12)\n" +
 	"\x10maximum_attempts\x18\x04 \x01(\x05R\x0fmaximumAttempts\x129\n" +
-	"\x19non_retryable_error_types\x18\x05 \x03(\tR\x16nonRetryableErrorTypes\"\xd5\x04\n" +
+	"\x19non_retryable_error_types\x18\x05 \x03(\tR\x16nonRetryableErrorTypes\"\xca\x05\n" +
 	"\aFailure\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x1f\n" +
@@ -2981,7 +4116,8 @@ const file_journal_proto_rawDesc = "" +
 	"\n" +
 	"terminated\x18\x0e \x01(\v2+.grainflow.journal.v1.TerminatedFailureInfoH\x00R\n" +
 	"terminated\x12A\n" +
-	"\x06server\x18\x0f \x01(\v2'.grainflow.journal.v1.ServerFailureInfoH\x00R\x06serverB\x06\n" +
+	"\x06server\x18\x0f \x01(\v2'.grainflow.journal.v1.ServerFailureInfoH\x00R\x06server\x12s\n" +
+	"\x18child_workflow_execution\x18\x10 \x01(\v27.grainflow.journal.v1.ChildWorkflowExecutionFailureInfoH\x00R\x16childWorkflowExecutionB\x06\n" +
 	"\x04info\"\xd0\x01\n" +
 	"\x16ApplicationFailureInfo\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12#\n" +
@@ -3001,7 +4137,17 @@ const file_journal_proto_rawDesc = "" +
 	"activityId\x12A\n" +
 	"\vretry_state\x18\x05 \x01(\x0e2 .grainflow.journal.v1.RetryStateR\n" +
 	"retryState\"\x17\n" +
-	"\x15TerminatedFailureInfo\"8\n" +
+	"\x15TerminatedFailureInfo\"\xb9\x02\n" +
+	"!ChildWorkflowExecutionFailureInfo\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1f\n" +
+	"\vworkflow_id\x18\x02 \x01(\tR\n" +
+	"workflowId\x12\x15\n" +
+	"\x06run_id\x18\x03 \x01(\tR\x05runId\x12#\n" +
+	"\rworkflow_type\x18\x04 \x01(\tR\fworkflowType\x12,\n" +
+	"\x12initiated_event_id\x18\x05 \x01(\x03R\x10initiatedEventId\x12(\n" +
+	"\x10started_event_id\x18\x06 \x01(\x03R\x0estartedEventId\x12A\n" +
+	"\vretry_state\x18\a \x01(\x0e2 .grainflow.journal.v1.RetryStateR\n" +
+	"retryState\"8\n" +
 	"\x11ServerFailureInfo\x12#\n" +
 	"\rnon_retryable\x18\x01 \x01(\bR\fnonRetryable\"\x80\x03\n" +
 	"\fWorkflowMeta\x12\x1c\n" +
@@ -3019,7 +4165,7 @@ const file_journal_proto_rawDesc = "" +
 	"close_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\"\n" +
 	"\rnext_event_id\x18\t \x01(\x03R\vnextEventId\">\n" +
 	"\aHistory\x123\n" +
-	"\x06events\x18\x01 \x03(\v2\x1b.grainflow.journal.v1.EventR\x06events\"\x91\x12\n" +
+	"\x06events\x18\x01 \x03(\v2\x1b.grainflow.journal.v1.EventR\x06events\"\x89\x1e\n" +
 	"\x05Event\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\x03R\aeventId\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12n\n" +
@@ -3045,9 +4191,19 @@ const file_journal_proto_rawDesc = "" +
 	"\vtimer_fired\x18\x1f \x01(\v2 .grainflow.journal.v1.TimerFiredH\x00R\n" +
 	"timerFired\x12L\n" +
 	"\x0etimer_canceled\x18  \x01(\v2#.grainflow.journal.v1.TimerCanceledH\x00R\rtimerCanceled\x12O\n" +
-	"\x0fmarker_recorded\x18( \x01(\v2$.grainflow.journal.v1.MarkerRecordedH\x00R\x0emarkerRecordedB\f\n" +
+	"\x0fmarker_recorded\x18( \x01(\v2$.grainflow.journal.v1.MarkerRecordedH\x00R\x0emarkerRecorded\x12\x94\x01\n" +
+	"(start_child_workflow_execution_initiated\x182 \x01(\v2:.grainflow.journal.v1.StartChildWorkflowExecutionInitiatedH\x00R$startChildWorkflowExecutionInitiated\x12\x8b\x01\n" +
+	"%start_child_workflow_execution_failed\x183 \x01(\v27.grainflow.journal.v1.StartChildWorkflowExecutionFailedH\x00R!startChildWorkflowExecutionFailed\x12~\n" +
+	" child_workflow_execution_started\x184 \x01(\v23.grainflow.journal.v1.ChildWorkflowExecutionStartedH\x00R\x1dchildWorkflowExecutionStarted\x12{\n" +
+	"\x1fchild_workflow_execution_closed\x185 \x01(\v22.grainflow.journal.v1.ChildWorkflowExecutionClosedH\x00R\x1cchildWorkflowExecutionClosed\x12\xa0\x01\n" +
+	",signal_external_workflow_execution_initiated\x18< \x01(\v2>.grainflow.journal.v1.SignalExternalWorkflowExecutionInitiatedH\x00R(signalExternalWorkflowExecutionInitiated\x12\x97\x01\n" +
+	")signal_external_workflow_execution_failed\x18= \x01(\v2;.grainflow.journal.v1.SignalExternalWorkflowExecutionFailedH\x00R%signalExternalWorkflowExecutionFailed\x12\x8a\x01\n" +
+	"$external_workflow_execution_signaled\x18> \x01(\v27.grainflow.journal.v1.ExternalWorkflowExecutionSignaledH\x00R!externalWorkflowExecutionSignaled\x12\xb6\x01\n" +
+	"4request_cancel_external_workflow_execution_initiated\x18? \x01(\v2E.grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiatedH\x00R/requestCancelExternalWorkflowExecutionInitiated\x12\xad\x01\n" +
+	"1request_cancel_external_workflow_execution_failed\x18@ \x01(\v2B.grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailedH\x00R,requestCancelExternalWorkflowExecutionFailed\x12\xa0\x01\n" +
+	",external_workflow_execution_cancel_requested\x18A \x01(\v2>.grainflow.journal.v1.ExternalWorkflowExecutionCancelRequestedH\x00R(externalWorkflowExecutionCancelRequestedB\f\n" +
 	"\n" +
-	"attributes\"\x87\n" +
+	"attributes\"\xc6\n" +
 	"\n" +
 	"\x18WorkflowExecutionStarted\x12#\n" +
 	"\rworkflow_type\x18\x01 \x01(\tR\fworkflowType\x12\x1d\n" +
@@ -3068,13 +4224,20 @@ const file_journal_proto_rawDesc = "" +
 	"\x1bfirst_workflow_task_backoff\x18\x0e \x01(\v2\x19.google.protobuf.DurationR\x18firstWorkflowTaskBackoff\x12g\n" +
 	"\"workflow_execution_expiration_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\x1fworkflowExecutionExpirationTime\x12#\n" +
 	"\rcron_schedule\x18\x10 \x01(\tR\fcronSchedule\x12T\n" +
-	"\x16last_completion_result\x18\x11 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x14lastCompletionResult\x1aV\n" +
+	"\x16last_completion_result\x18\x11 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x14lastCompletionResult\x12=\n" +
+	"\x06parent\x18\x12 \x01(\v2%.grainflow.journal.v1.ParentExecutionR\x06parent\x1aV\n" +
 	"\tMemoEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1aX\n" +
 	"\vHeaderEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\x85\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\x95\x01\n" +
+	"\x0fParentExecution\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1f\n" +
+	"\vworkflow_id\x18\x02 \x01(\tR\n" +
+	"workflowId\x12\x15\n" +
+	"\x06run_id\x18\x03 \x01(\tR\x05runId\x12,\n" +
+	"\x12initiated_event_id\x18\x04 \x01(\x03R\x10initiatedEventId\"\x85\x01\n" +
 	"\x1aWorkflowExecutionCompleted\x126\n" +
 	"\x06result\x18\x01 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x06result\x12/\n" +
 	"\x14new_execution_run_id\x18\x02 \x01(\tR\x11newExecutionRunId\"\xc6\x01\n" +
@@ -3100,13 +4263,15 @@ const file_journal_proto_rawDesc = "" +
 	"task_queue\x18\x03 \x01(\tR\ttaskQueue\x124\n" +
 	"\x05input\x18\x04 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05input\x12K\n" +
 	"\x14workflow_run_timeout\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x12workflowRunTimeout\x12X\n" +
-	"\x0fcarried_signals\x18\x06 \x03(\v2/.grainflow.journal.v1.WorkflowExecutionSignaledR\x0ecarriedSignals\"\xbd\x02\n" +
+	"\x0fcarried_signals\x18\x06 \x03(\v2/.grainflow.journal.v1.WorkflowExecutionSignaledR\x0ecarriedSignals\"\xdc\x02\n" +
 	"\x19WorkflowExecutionSignaled\x12\x1f\n" +
 	"\vsignal_name\x18\x01 \x01(\tR\n" +
 	"signalName\x124\n" +
 	"\x05input\x18\x02 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05input\x12\x1a\n" +
 	"\bidentity\x18\x03 \x01(\tR\bidentity\x12S\n" +
-	"\x06header\x18\x04 \x03(\v2;.grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntryR\x06header\x1aX\n" +
+	"\x06header\x18\x04 \x03(\v2;.grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntryR\x06header\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\x1aX\n" +
 	"\vHeaderEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"T\n" +
@@ -3186,7 +4351,74 @@ const file_journal_proto_rawDesc = "" +
 	"\afailure\x18\x04 \x01(\v2\x1d.grainflow.journal.v1.FailureR\afailure\x1aZ\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
-	"\x05value\x18\x02 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05value:\x028\x01*\xb0\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05value:\x028\x01\"\xc9\a\n" +
+	"$StartChildWorkflowExecutionInitiated\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x1f\n" +
+	"\vworkflow_id\x18\x03 \x01(\tR\n" +
+	"workflowId\x12#\n" +
+	"\rworkflow_type\x18\x04 \x01(\tR\fworkflowType\x12\x1d\n" +
+	"\n" +
+	"task_queue\x18\x05 \x01(\tR\ttaskQueue\x124\n" +
+	"\x05input\x18\x06 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05input\x12W\n" +
+	"\x1aworkflow_execution_timeout\x18\a \x01(\v2\x19.google.protobuf.DurationR\x18workflowExecutionTimeout\x12K\n" +
+	"\x14workflow_run_timeout\x18\b \x01(\v2\x19.google.protobuf.DurationR\x12workflowRunTimeout\x12M\n" +
+	"\x15workflow_task_timeout\x18\t \x01(\v2\x19.google.protobuf.DurationR\x13workflowTaskTimeout\x12D\n" +
+	"\fretry_policy\x18\n" +
+	" \x01(\v2!.grainflow.journal.v1.RetryPolicyR\vretryPolicy\x12W\n" +
+	"\x13parent_close_policy\x18\v \x01(\x0e2'.grainflow.journal.v1.ParentClosePolicyR\x11parentClosePolicy\x127\n" +
+	"\x18workflow_id_reuse_policy\x18\f \x01(\x05R\x15workflowIdReusePolicy\x12#\n" +
+	"\rcron_schedule\x18\r \x01(\tR\fcronSchedule\x12X\n" +
+	"\x04memo\x18\x0e \x03(\v2D.grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntryR\x04memo\x122\n" +
+	"\x15wait_for_cancellation\x18\x0f \x01(\bR\x13waitForCancellation\x1aV\n" +
+	"\tMemoEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\x88\x01\n" +
+	"!StartChildWorkflowExecutionFailed\x12,\n" +
+	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId\x12\x1f\n" +
+	"\vworkflow_id\x18\x02 \x01(\tR\n" +
+	"workflowId\x12\x14\n" +
+	"\x05cause\x18\x03 \x01(\tR\x05cause\"\x85\x01\n" +
+	"\x1dChildWorkflowExecutionStarted\x12,\n" +
+	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId\x12\x1f\n" +
+	"\vworkflow_id\x18\x02 \x01(\tR\n" +
+	"workflowId\x12\x15\n" +
+	"\x06run_id\x18\x03 \x01(\tR\x05runId\"\xe7\x01\n" +
+	"\x1cChildWorkflowExecutionClosed\x12,\n" +
+	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId\x12\x1f\n" +
+	"\vworkflow_id\x18\x02 \x01(\tR\n" +
+	"workflowId\x12\x15\n" +
+	"\x06run_id\x18\x03 \x01(\tR\x05runId\x12#\n" +
+	"\rworkflow_type\x18\x04 \x01(\tR\fworkflowType\x12<\n" +
+	"\vclose_event\x18\x05 \x01(\v2\x1b.grainflow.journal.v1.EventR\n" +
+	"closeEvent\"\x99\x02\n" +
+	"(SignalExternalWorkflowExecutionInitiated\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x1f\n" +
+	"\vworkflow_id\x18\x03 \x01(\tR\n" +
+	"workflowId\x12\x15\n" +
+	"\x06run_id\x18\x04 \x01(\tR\x05runId\x12\x1f\n" +
+	"\vsignal_name\x18\x05 \x01(\tR\n" +
+	"signalName\x124\n" +
+	"\x05input\x18\x06 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05input\x12.\n" +
+	"\x13child_workflow_only\x18\a \x01(\bR\x11childWorkflowOnly\"k\n" +
+	"%SignalExternalWorkflowExecutionFailed\x12,\n" +
+	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId\x12\x14\n" +
+	"\x05cause\x18\x02 \x01(\tR\x05cause\"Q\n" +
+	"!ExternalWorkflowExecutionSignaled\x12,\n" +
+	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId\"\xc9\x01\n" +
+	"/RequestCancelExternalWorkflowExecutionInitiated\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x1f\n" +
+	"\vworkflow_id\x18\x03 \x01(\tR\n" +
+	"workflowId\x12\x15\n" +
+	"\x06run_id\x18\x04 \x01(\tR\x05runId\x12.\n" +
+	"\x13child_workflow_only\x18\x05 \x01(\bR\x11childWorkflowOnly\"r\n" +
+	",RequestCancelExternalWorkflowExecutionFailed\x12,\n" +
+	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId\x12\x14\n" +
+	"\x05cause\x18\x02 \x01(\tR\x05cause\"X\n" +
+	"(ExternalWorkflowExecutionCancelRequested\x12,\n" +
+	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId*\xb0\x01\n" +
 	"\vTimeoutType\x12\x1c\n" +
 	"\x18TIMEOUT_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bTIMEOUT_TYPE_START_TO_CLOSE\x10\x01\x12\"\n" +
@@ -3211,7 +4443,12 @@ const file_journal_proto_rawDesc = "" +
 	"\x18WORKFLOW_STATUS_CANCELED\x10\x04\x12\x1e\n" +
 	"\x1aWORKFLOW_STATUS_TERMINATED\x10\x05\x12$\n" +
 	" WORKFLOW_STATUS_CONTINUED_AS_NEW\x10\x06\x12\x1d\n" +
-	"\x19WORKFLOW_STATUS_TIMED_OUT\x10\aB2Z0github.com/grainflow/grainflow/journal/journalpbb\x06proto3"
+	"\x19WORKFLOW_STATUS_TIMED_OUT\x10\a*\xa4\x01\n" +
+	"\x11ParentClosePolicy\x12#\n" +
+	"\x1fPARENT_CLOSE_POLICY_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dPARENT_CLOSE_POLICY_TERMINATE\x10\x01\x12\x1f\n" +
+	"\x1bPARENT_CLOSE_POLICY_ABANDON\x10\x02\x12&\n" +
+	"\"PARENT_CLOSE_POLICY_REQUEST_CANCEL\x10\x03B2Z0github.com/grainflow/grainflow/journal/journalpbb\x06proto3"
 
 var (
 	file_journal_proto_rawDescOnce sync.Once
@@ -3225,150 +4462,187 @@ func file_journal_proto_rawDescGZIP() []byte {
 	return file_journal_proto_rawDescData
 }
 
-var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_journal_proto_goTypes = []any{
-	(TimeoutType)(0),                         // 0: grainflow.journal.v1.TimeoutType
-	(RetryState)(0),                          // 1: grainflow.journal.v1.RetryState
-	(WorkflowStatus)(0),                      // 2: grainflow.journal.v1.WorkflowStatus
-	(*Payload)(nil),                          // 3: grainflow.journal.v1.Payload
-	(*Payloads)(nil),                         // 4: grainflow.journal.v1.Payloads
-	(*RetryPolicy)(nil),                      // 5: grainflow.journal.v1.RetryPolicy
-	(*Failure)(nil),                          // 6: grainflow.journal.v1.Failure
-	(*ApplicationFailureInfo)(nil),           // 7: grainflow.journal.v1.ApplicationFailureInfo
-	(*CanceledFailureInfo)(nil),              // 8: grainflow.journal.v1.CanceledFailureInfo
-	(*TimeoutFailureInfo)(nil),               // 9: grainflow.journal.v1.TimeoutFailureInfo
-	(*ActivityFailureInfo)(nil),              // 10: grainflow.journal.v1.ActivityFailureInfo
-	(*TerminatedFailureInfo)(nil),            // 11: grainflow.journal.v1.TerminatedFailureInfo
-	(*ServerFailureInfo)(nil),                // 12: grainflow.journal.v1.ServerFailureInfo
-	(*WorkflowMeta)(nil),                     // 13: grainflow.journal.v1.WorkflowMeta
-	(*History)(nil),                          // 14: grainflow.journal.v1.History
-	(*Event)(nil),                            // 15: grainflow.journal.v1.Event
-	(*WorkflowExecutionStarted)(nil),         // 16: grainflow.journal.v1.WorkflowExecutionStarted
-	(*WorkflowExecutionCompleted)(nil),       // 17: grainflow.journal.v1.WorkflowExecutionCompleted
-	(*WorkflowExecutionFailed)(nil),          // 18: grainflow.journal.v1.WorkflowExecutionFailed
-	(*WorkflowExecutionCanceled)(nil),        // 19: grainflow.journal.v1.WorkflowExecutionCanceled
-	(*WorkflowExecutionTerminated)(nil),      // 20: grainflow.journal.v1.WorkflowExecutionTerminated
-	(*WorkflowExecutionTimedOut)(nil),        // 21: grainflow.journal.v1.WorkflowExecutionTimedOut
-	(*WorkflowExecutionContinuedAsNew)(nil),  // 22: grainflow.journal.v1.WorkflowExecutionContinuedAsNew
-	(*WorkflowExecutionSignaled)(nil),        // 23: grainflow.journal.v1.WorkflowExecutionSignaled
-	(*WorkflowExecutionCancelRequested)(nil), // 24: grainflow.journal.v1.WorkflowExecutionCancelRequested
-	(*WorkflowTaskCompleted)(nil),            // 25: grainflow.journal.v1.WorkflowTaskCompleted
-	(*ActivityTaskScheduled)(nil),            // 26: grainflow.journal.v1.ActivityTaskScheduled
-	(*ActivityTaskCompleted)(nil),            // 27: grainflow.journal.v1.ActivityTaskCompleted
-	(*ActivityTaskFailed)(nil),               // 28: grainflow.journal.v1.ActivityTaskFailed
-	(*ActivityTaskTimedOut)(nil),             // 29: grainflow.journal.v1.ActivityTaskTimedOut
-	(*ActivityTaskCancelRequested)(nil),      // 30: grainflow.journal.v1.ActivityTaskCancelRequested
-	(*ActivityTaskCanceled)(nil),             // 31: grainflow.journal.v1.ActivityTaskCanceled
-	(*ActivityTaskAttemptFailed)(nil),        // 32: grainflow.journal.v1.ActivityTaskAttemptFailed
-	(*TimerStarted)(nil),                     // 33: grainflow.journal.v1.TimerStarted
-	(*TimerFired)(nil),                       // 34: grainflow.journal.v1.TimerFired
-	(*TimerCanceled)(nil),                    // 35: grainflow.journal.v1.TimerCanceled
-	(*MarkerRecorded)(nil),                   // 36: grainflow.journal.v1.MarkerRecorded
-	nil,                                      // 37: grainflow.journal.v1.Payload.MetadataEntry
-	nil,                                      // 38: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	nil,                                      // 39: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	nil,                                      // 40: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	nil,                                      // 41: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	nil,                                      // 42: grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	(*durationpb.Duration)(nil),              // 43: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),            // 44: google.protobuf.Timestamp
+	(TimeoutType)(0),                                        // 0: grainflow.journal.v1.TimeoutType
+	(RetryState)(0),                                         // 1: grainflow.journal.v1.RetryState
+	(WorkflowStatus)(0),                                     // 2: grainflow.journal.v1.WorkflowStatus
+	(ParentClosePolicy)(0),                                  // 3: grainflow.journal.v1.ParentClosePolicy
+	(*Payload)(nil),                                         // 4: grainflow.journal.v1.Payload
+	(*Payloads)(nil),                                        // 5: grainflow.journal.v1.Payloads
+	(*RetryPolicy)(nil),                                     // 6: grainflow.journal.v1.RetryPolicy
+	(*Failure)(nil),                                         // 7: grainflow.journal.v1.Failure
+	(*ApplicationFailureInfo)(nil),                          // 8: grainflow.journal.v1.ApplicationFailureInfo
+	(*CanceledFailureInfo)(nil),                             // 9: grainflow.journal.v1.CanceledFailureInfo
+	(*TimeoutFailureInfo)(nil),                              // 10: grainflow.journal.v1.TimeoutFailureInfo
+	(*ActivityFailureInfo)(nil),                             // 11: grainflow.journal.v1.ActivityFailureInfo
+	(*TerminatedFailureInfo)(nil),                           // 12: grainflow.journal.v1.TerminatedFailureInfo
+	(*ChildWorkflowExecutionFailureInfo)(nil),               // 13: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
+	(*ServerFailureInfo)(nil),                               // 14: grainflow.journal.v1.ServerFailureInfo
+	(*WorkflowMeta)(nil),                                    // 15: grainflow.journal.v1.WorkflowMeta
+	(*History)(nil),                                         // 16: grainflow.journal.v1.History
+	(*Event)(nil),                                           // 17: grainflow.journal.v1.Event
+	(*WorkflowExecutionStarted)(nil),                        // 18: grainflow.journal.v1.WorkflowExecutionStarted
+	(*ParentExecution)(nil),                                 // 19: grainflow.journal.v1.ParentExecution
+	(*WorkflowExecutionCompleted)(nil),                      // 20: grainflow.journal.v1.WorkflowExecutionCompleted
+	(*WorkflowExecutionFailed)(nil),                         // 21: grainflow.journal.v1.WorkflowExecutionFailed
+	(*WorkflowExecutionCanceled)(nil),                       // 22: grainflow.journal.v1.WorkflowExecutionCanceled
+	(*WorkflowExecutionTerminated)(nil),                     // 23: grainflow.journal.v1.WorkflowExecutionTerminated
+	(*WorkflowExecutionTimedOut)(nil),                       // 24: grainflow.journal.v1.WorkflowExecutionTimedOut
+	(*WorkflowExecutionContinuedAsNew)(nil),                 // 25: grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	(*WorkflowExecutionSignaled)(nil),                       // 26: grainflow.journal.v1.WorkflowExecutionSignaled
+	(*WorkflowExecutionCancelRequested)(nil),                // 27: grainflow.journal.v1.WorkflowExecutionCancelRequested
+	(*WorkflowTaskCompleted)(nil),                           // 28: grainflow.journal.v1.WorkflowTaskCompleted
+	(*ActivityTaskScheduled)(nil),                           // 29: grainflow.journal.v1.ActivityTaskScheduled
+	(*ActivityTaskCompleted)(nil),                           // 30: grainflow.journal.v1.ActivityTaskCompleted
+	(*ActivityTaskFailed)(nil),                              // 31: grainflow.journal.v1.ActivityTaskFailed
+	(*ActivityTaskTimedOut)(nil),                            // 32: grainflow.journal.v1.ActivityTaskTimedOut
+	(*ActivityTaskCancelRequested)(nil),                     // 33: grainflow.journal.v1.ActivityTaskCancelRequested
+	(*ActivityTaskCanceled)(nil),                            // 34: grainflow.journal.v1.ActivityTaskCanceled
+	(*ActivityTaskAttemptFailed)(nil),                       // 35: grainflow.journal.v1.ActivityTaskAttemptFailed
+	(*TimerStarted)(nil),                                    // 36: grainflow.journal.v1.TimerStarted
+	(*TimerFired)(nil),                                      // 37: grainflow.journal.v1.TimerFired
+	(*TimerCanceled)(nil),                                   // 38: grainflow.journal.v1.TimerCanceled
+	(*MarkerRecorded)(nil),                                  // 39: grainflow.journal.v1.MarkerRecorded
+	(*StartChildWorkflowExecutionInitiated)(nil),            // 40: grainflow.journal.v1.StartChildWorkflowExecutionInitiated
+	(*StartChildWorkflowExecutionFailed)(nil),               // 41: grainflow.journal.v1.StartChildWorkflowExecutionFailed
+	(*ChildWorkflowExecutionStarted)(nil),                   // 42: grainflow.journal.v1.ChildWorkflowExecutionStarted
+	(*ChildWorkflowExecutionClosed)(nil),                    // 43: grainflow.journal.v1.ChildWorkflowExecutionClosed
+	(*SignalExternalWorkflowExecutionInitiated)(nil),        // 44: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
+	(*SignalExternalWorkflowExecutionFailed)(nil),           // 45: grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
+	(*ExternalWorkflowExecutionSignaled)(nil),               // 46: grainflow.journal.v1.ExternalWorkflowExecutionSignaled
+	(*RequestCancelExternalWorkflowExecutionInitiated)(nil), // 47: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
+	(*RequestCancelExternalWorkflowExecutionFailed)(nil),    // 48: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
+	(*ExternalWorkflowExecutionCancelRequested)(nil),        // 49: grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
+	nil,                           // 50: grainflow.journal.v1.Payload.MetadataEntry
+	nil,                           // 51: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	nil,                           // 52: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	nil,                           // 53: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	nil,                           // 54: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	nil,                           // 55: grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	nil,                           // 56: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	(*durationpb.Duration)(nil),   // 57: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 58: google.protobuf.Timestamp
 }
 var file_journal_proto_depIdxs = []int32{
-	37, // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
-	3,  // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
-	43, // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
-	43, // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
-	6,  // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
-	7,  // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
-	8,  // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
-	9,  // 7: grainflow.journal.v1.Failure.timeout:type_name -> grainflow.journal.v1.TimeoutFailureInfo
-	10, // 8: grainflow.journal.v1.Failure.activity:type_name -> grainflow.journal.v1.ActivityFailureInfo
-	11, // 9: grainflow.journal.v1.Failure.terminated:type_name -> grainflow.journal.v1.TerminatedFailureInfo
-	12, // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
-	4,  // 11: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
-	43, // 12: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
-	4,  // 13: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
-	0,  // 14: grainflow.journal.v1.TimeoutFailureInfo.timeout_type:type_name -> grainflow.journal.v1.TimeoutType
-	4,  // 15: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	1,  // 16: grainflow.journal.v1.ActivityFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
-	2,  // 17: grainflow.journal.v1.WorkflowMeta.status:type_name -> grainflow.journal.v1.WorkflowStatus
-	44, // 18: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
-	44, // 19: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
-	15, // 20: grainflow.journal.v1.History.events:type_name -> grainflow.journal.v1.Event
-	44, // 21: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
-	16, // 22: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
-	17, // 23: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
-	18, // 24: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
-	19, // 25: grainflow.journal.v1.Event.workflow_execution_canceled:type_name -> grainflow.journal.v1.WorkflowExecutionCanceled
-	20, // 26: grainflow.journal.v1.Event.workflow_execution_terminated:type_name -> grainflow.journal.v1.WorkflowExecutionTerminated
-	21, // 27: grainflow.journal.v1.Event.workflow_execution_timed_out:type_name -> grainflow.journal.v1.WorkflowExecutionTimedOut
-	23, // 28: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	24, // 29: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
-	25, // 30: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
-	22, // 31: grainflow.journal.v1.Event.workflow_execution_continued_as_new:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew
-	26, // 32: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
-	27, // 33: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
-	28, // 34: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
-	29, // 35: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
-	30, // 36: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
-	31, // 37: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
-	32, // 38: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
-	33, // 39: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
-	34, // 40: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
-	35, // 41: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
-	36, // 42: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
-	4,  // 43: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
-	43, // 44: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	43, // 45: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
-	43, // 46: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
-	5,  // 47: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	38, // 48: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	39, // 49: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	43, // 50: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
-	44, // 51: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
-	4,  // 52: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
-	4,  // 53: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 54: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 55: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 56: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	4,  // 57: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
-	1,  // 58: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 59: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
-	43, // 60: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
-	23, // 61: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	4,  // 62: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
-	40, // 63: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	4,  // 64: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
-	43, // 65: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	43, // 66: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	43, // 67: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
-	43, // 68: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
-	5,  // 69: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	41, // 70: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	4,  // 71: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	6,  // 72: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 73: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	6,  // 74: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
-	1,  // 75: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	4,  // 76: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	6,  // 77: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
-	44, // 78: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
-	4,  // 79: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	43, // 80: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	44, // 81: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
-	42, // 82: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	6,  // 83: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
-	3,  // 84: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 85: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 86: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	3,  // 87: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,  // 88: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
-	89, // [89:89] is the sub-list for method output_type
-	89, // [89:89] is the sub-list for method input_type
-	89, // [89:89] is the sub-list for extension type_name
-	89, // [89:89] is the sub-list for extension extendee
-	0,  // [0:89] is the sub-list for field type_name
+	50,  // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
+	4,   // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
+	57,  // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
+	57,  // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
+	7,   // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
+	8,   // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
+	9,   // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
+	10,  // 7: grainflow.journal.v1.Failure.timeout:type_name -> grainflow.journal.v1.TimeoutFailureInfo
+	11,  // 8: grainflow.journal.v1.Failure.activity:type_name -> grainflow.journal.v1.ActivityFailureInfo
+	12,  // 9: grainflow.journal.v1.Failure.terminated:type_name -> grainflow.journal.v1.TerminatedFailureInfo
+	14,  // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
+	13,  // 11: grainflow.journal.v1.Failure.child_workflow_execution:type_name -> grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
+	5,   // 12: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
+	57,  // 13: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
+	5,   // 14: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
+	0,   // 15: grainflow.journal.v1.TimeoutFailureInfo.timeout_type:type_name -> grainflow.journal.v1.TimeoutType
+	5,   // 16: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	1,   // 17: grainflow.journal.v1.ActivityFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
+	1,   // 18: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
+	2,   // 19: grainflow.journal.v1.WorkflowMeta.status:type_name -> grainflow.journal.v1.WorkflowStatus
+	58,  // 20: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
+	58,  // 21: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
+	17,  // 22: grainflow.journal.v1.History.events:type_name -> grainflow.journal.v1.Event
+	58,  // 23: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
+	18,  // 24: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
+	20,  // 25: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
+	21,  // 26: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
+	22,  // 27: grainflow.journal.v1.Event.workflow_execution_canceled:type_name -> grainflow.journal.v1.WorkflowExecutionCanceled
+	23,  // 28: grainflow.journal.v1.Event.workflow_execution_terminated:type_name -> grainflow.journal.v1.WorkflowExecutionTerminated
+	24,  // 29: grainflow.journal.v1.Event.workflow_execution_timed_out:type_name -> grainflow.journal.v1.WorkflowExecutionTimedOut
+	26,  // 30: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	27,  // 31: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
+	28,  // 32: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
+	25,  // 33: grainflow.journal.v1.Event.workflow_execution_continued_as_new:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	29,  // 34: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
+	30,  // 35: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
+	31,  // 36: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
+	32,  // 37: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
+	33,  // 38: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
+	34,  // 39: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
+	35,  // 40: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
+	36,  // 41: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
+	37,  // 42: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
+	38,  // 43: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
+	39,  // 44: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
+	40,  // 45: grainflow.journal.v1.Event.start_child_workflow_execution_initiated:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated
+	41,  // 46: grainflow.journal.v1.Event.start_child_workflow_execution_failed:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionFailed
+	42,  // 47: grainflow.journal.v1.Event.child_workflow_execution_started:type_name -> grainflow.journal.v1.ChildWorkflowExecutionStarted
+	43,  // 48: grainflow.journal.v1.Event.child_workflow_execution_closed:type_name -> grainflow.journal.v1.ChildWorkflowExecutionClosed
+	44,  // 49: grainflow.journal.v1.Event.signal_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
+	45,  // 50: grainflow.journal.v1.Event.signal_external_workflow_execution_failed:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
+	46,  // 51: grainflow.journal.v1.Event.external_workflow_execution_signaled:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionSignaled
+	47,  // 52: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
+	48,  // 53: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_failed:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
+	49,  // 54: grainflow.journal.v1.Event.external_workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
+	5,   // 55: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
+	57,  // 56: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	57,  // 57: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
+	57,  // 58: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
+	6,   // 59: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	51,  // 60: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	52,  // 61: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	57,  // 62: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
+	58,  // 63: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
+	5,   // 64: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
+	19,  // 65: grainflow.journal.v1.WorkflowExecutionStarted.parent:type_name -> grainflow.journal.v1.ParentExecution
+	5,   // 66: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	7,   // 67: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 68: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	5,   // 69: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	5,   // 70: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
+	1,   // 71: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	5,   // 72: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
+	57,  // 73: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
+	26,  // 74: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	5,   // 75: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
+	53,  // 76: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	5,   // 77: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
+	57,  // 78: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	57,  // 79: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	57,  // 80: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
+	57,  // 81: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
+	6,   // 82: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	54,  // 83: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	5,   // 84: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	7,   // 85: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 86: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	7,   // 87: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 88: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	5,   // 89: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	7,   // 90: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
+	58,  // 91: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
+	5,   // 92: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	57,  // 93: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	58,  // 94: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
+	55,  // 95: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	7,   // 96: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
+	5,   // 97: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	57,  // 98: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	57,  // 99: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_run_timeout:type_name -> google.protobuf.Duration
+	57,  // 100: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_task_timeout:type_name -> google.protobuf.Duration
+	6,   // 101: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	3,   // 102: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.parent_close_policy:type_name -> grainflow.journal.v1.ParentClosePolicy
+	56,  // 103: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.memo:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	17,  // 104: grainflow.journal.v1.ChildWorkflowExecutionClosed.close_event:type_name -> grainflow.journal.v1.Event
+	5,   // 105: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	4,   // 106: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,   // 107: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,   // 108: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,   // 109: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 110: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
+	4,   // 111: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	112, // [112:112] is the sub-list for method output_type
+	112, // [112:112] is the sub-list for method input_type
+	112, // [112:112] is the sub-list for extension type_name
+	112, // [112:112] is the sub-list for extension extendee
+	0,   // [0:112] is the sub-list for field type_name
 }
 
 func init() { file_journal_proto_init() }
@@ -3383,8 +4657,9 @@ func file_journal_proto_init() {
 		(*Failure_Activity)(nil),
 		(*Failure_Terminated)(nil),
 		(*Failure_Server)(nil),
+		(*Failure_ChildWorkflowExecution)(nil),
 	}
-	file_journal_proto_msgTypes[12].OneofWrappers = []any{
+	file_journal_proto_msgTypes[13].OneofWrappers = []any{
 		(*Event_WorkflowExecutionStarted)(nil),
 		(*Event_WorkflowExecutionCompleted)(nil),
 		(*Event_WorkflowExecutionFailed)(nil),
@@ -3406,14 +4681,24 @@ func file_journal_proto_init() {
 		(*Event_TimerFired)(nil),
 		(*Event_TimerCanceled)(nil),
 		(*Event_MarkerRecorded)(nil),
+		(*Event_StartChildWorkflowExecutionInitiated)(nil),
+		(*Event_StartChildWorkflowExecutionFailed)(nil),
+		(*Event_ChildWorkflowExecutionStarted)(nil),
+		(*Event_ChildWorkflowExecutionClosed)(nil),
+		(*Event_SignalExternalWorkflowExecutionInitiated)(nil),
+		(*Event_SignalExternalWorkflowExecutionFailed)(nil),
+		(*Event_ExternalWorkflowExecutionSignaled)(nil),
+		(*Event_RequestCancelExternalWorkflowExecutionInitiated)(nil),
+		(*Event_RequestCancelExternalWorkflowExecutionFailed)(nil),
+		(*Event_ExternalWorkflowExecutionCancelRequested)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_journal_proto_rawDesc), len(file_journal_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   40,
+			NumEnums:      4,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

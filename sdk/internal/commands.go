@@ -209,6 +209,21 @@ func (e *Execution) deliver(ev *journalpb.Event) error {
 		e.cancelRequested = true
 		e.rootCtx.cancel(ErrCanceled)
 
+	case *journalpb.Event_ChildWorkflowExecutionStarted, *journalpb.Event_StartChildWorkflowExecutionFailed,
+		*journalpb.Event_ChildWorkflowExecutionClosed:
+		return e.deliverChildEvent(ev)
+
+	case *journalpb.Event_ExternalWorkflowExecutionSignaled:
+		return e.deliverExternalEvent(ev, attrs.ExternalWorkflowExecutionSignaled.GetInitiatedEventId(), "")
+	case *journalpb.Event_SignalExternalWorkflowExecutionFailed:
+		x := attrs.SignalExternalWorkflowExecutionFailed
+		return e.deliverExternalEvent(ev, x.GetInitiatedEventId(), x.GetCause())
+	case *journalpb.Event_ExternalWorkflowExecutionCancelRequested:
+		return e.deliverExternalEvent(ev, attrs.ExternalWorkflowExecutionCancelRequested.GetInitiatedEventId(), "")
+	case *journalpb.Event_RequestCancelExternalWorkflowExecutionFailed:
+		x := attrs.RequestCancelExternalWorkflowExecutionFailed
+		return e.deliverExternalEvent(ev, x.GetInitiatedEventId(), x.GetCause())
+
 	default:
 		return fmt.Errorf("history event %d (%s) is not an input the workflow code can handle", ev.GetEventId(), eventKind(ev))
 	}
@@ -232,7 +247,9 @@ func isCommandEvent(ev *journalpb.Event) bool {
 	case *journalpb.Event_ActivityTaskScheduled, *journalpb.Event_ActivityTaskCancelRequested,
 		*journalpb.Event_TimerStarted, *journalpb.Event_TimerCanceled, *journalpb.Event_MarkerRecorded,
 		*journalpb.Event_WorkflowExecutionCompleted, *journalpb.Event_WorkflowExecutionFailed,
-		*journalpb.Event_WorkflowExecutionCanceled, *journalpb.Event_WorkflowExecutionContinuedAsNew:
+		*journalpb.Event_WorkflowExecutionCanceled, *journalpb.Event_WorkflowExecutionContinuedAsNew,
+		*journalpb.Event_StartChildWorkflowExecutionInitiated, *journalpb.Event_SignalExternalWorkflowExecutionInitiated,
+		*journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
 		return true
 	}
 	return false
@@ -260,6 +277,15 @@ func describeEvent(ev *journalpb.Event) string {
 		return fmt.Sprintf("TimerCanceled(seq=%d, timer_id=%q)", a.TimerCanceled.GetSeq(), a.TimerCanceled.GetTimerId())
 	case *journalpb.Event_MarkerRecorded:
 		return fmt.Sprintf("MarkerRecorded(seq=%d, marker_name=%q)", a.MarkerRecorded.GetSeq(), a.MarkerRecorded.GetMarkerName())
+	case *journalpb.Event_StartChildWorkflowExecutionInitiated:
+		x := a.StartChildWorkflowExecutionInitiated
+		return fmt.Sprintf("StartChildWorkflowExecutionInitiated(seq=%d, workflow_type=%q, workflow_id=%q)", x.GetSeq(), x.GetWorkflowType(), x.GetWorkflowId())
+	case *journalpb.Event_SignalExternalWorkflowExecutionInitiated:
+		x := a.SignalExternalWorkflowExecutionInitiated
+		return fmt.Sprintf("SignalExternalWorkflowExecutionInitiated(seq=%d, workflow_id=%q, signal_name=%q)", x.GetSeq(), x.GetWorkflowId(), x.GetSignalName())
+	case *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
+		x := a.RequestCancelExternalWorkflowExecutionInitiated
+		return fmt.Sprintf("RequestCancelExternalWorkflowExecutionInitiated(seq=%d, workflow_id=%q)", x.GetSeq(), x.GetWorkflowId())
 	}
 	return eventKind(ev)
 }
@@ -286,6 +312,20 @@ func commandMatches(cmd, rec *journalpb.Event) bool {
 	case *journalpb.Event_MarkerRecorded:
 		r := rec.GetMarkerRecorded()
 		return r != nil && r.GetSeq() == c.MarkerRecorded.GetSeq() && r.GetMarkerName() == c.MarkerRecorded.GetMarkerName()
+	case *journalpb.Event_StartChildWorkflowExecutionInitiated:
+		r := rec.GetStartChildWorkflowExecutionInitiated()
+		return r != nil && r.GetSeq() == c.StartChildWorkflowExecutionInitiated.GetSeq() &&
+			r.GetWorkflowType() == c.StartChildWorkflowExecutionInitiated.GetWorkflowType() &&
+			r.GetWorkflowId() == c.StartChildWorkflowExecutionInitiated.GetWorkflowId()
+	case *journalpb.Event_SignalExternalWorkflowExecutionInitiated:
+		r := rec.GetSignalExternalWorkflowExecutionInitiated()
+		return r != nil && r.GetSeq() == c.SignalExternalWorkflowExecutionInitiated.GetSeq() &&
+			r.GetWorkflowId() == c.SignalExternalWorkflowExecutionInitiated.GetWorkflowId() &&
+			r.GetSignalName() == c.SignalExternalWorkflowExecutionInitiated.GetSignalName()
+	case *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
+		r := rec.GetRequestCancelExternalWorkflowExecutionInitiated()
+		return r != nil && r.GetSeq() == c.RequestCancelExternalWorkflowExecutionInitiated.GetSeq() &&
+			r.GetWorkflowId() == c.RequestCancelExternalWorkflowExecutionInitiated.GetWorkflowId()
 	}
 	return eventKind(cmd) == eventKind(rec)
 }

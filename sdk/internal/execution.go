@@ -83,6 +83,10 @@ type Execution struct {
 	// activities and timers in flight, by the event ID of their command.
 	activities map[int64]*activityState
 	timers     map[int64]*timerState
+	// children in flight by the event ID of their start command, and
+	// signals and cancel requests to other workflows by their command's.
+	children  map[int64]*childState
+	externals map[int64]*externalState
 
 	signals       map[string]*channelImpl
 	queryHandlers map[string]*queryHandler
@@ -103,6 +107,8 @@ func NewExecution(opts ExecutionOptions) *Execution {
 		d:             newDispatcher(opts.DeadlockTimeout),
 		activities:    map[int64]*activityState{},
 		timers:        map[int64]*timerState{},
+		children:      map[int64]*childState{},
+		externals:     map[int64]*externalState{},
 		signals:       map[string]*channelImpl{},
 		versions:      map[string]Version{},
 		mutableValues: map[string]*journalpb.Payloads{},

@@ -170,7 +170,7 @@ func TestExecuteActivityRejectsBadRequests(t *testing.T) {
 	for i, want := range []string{
 		"StartToCloseTimeout or ScheduleToCloseTimeout is required",
 		"negative StartToCloseTimeout",
-		"argument 1 of activity",
+		"argument 1 must be int",
 		"takes 2 arguments, got 1",
 		"must be a function or a type name",
 	} {

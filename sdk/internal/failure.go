@@ -19,6 +19,10 @@ const failureSource = "GrainflowGoSDK"
 // panicErrorType is the ApplicationFailureInfo.type that marks a panic.
 const panicErrorType = "PanicError"
 
+// childAlreadyStartedType is the ApplicationFailureInfo.type of a
+// ChildWorkflowExecutionAlreadyStartedError.
+const childAlreadyStartedType = "ChildWorkflowExecutionAlreadyStarted"
+
 // errorDetails holds the details of an error: either the values given to a
 // constructor, or encoded values (from a failure, or passed to the
 // constructor as its single detail).
@@ -385,6 +389,70 @@ func (e *ServerError) Unwrap() error { return e.cause }
 // modify it.
 func (e *ServerError) Failure() *journalpb.Failure { return e.failure }
 
+// ChildWorkflowExecutionError is what workflow code gets when a child
+// workflow does not complete: Unwrap (or errors.As) gives how it ended
+// (ApplicationError, CanceledError, TerminatedError, TimeoutError...), or a
+// *ChildWorkflowExecutionAlreadyStartedError when it could not be started.
+type ChildWorkflowExecutionError struct {
+	namespace        string
+	workflowID       string
+	runID            string
+	workflowType     string
+	initiatedEventID int64
+	startedEventID   int64
+	retryState       journalpb.RetryState
+	cause            error
+	failure          *journalpb.Failure
+}
+
+// NewChildWorkflowExecutionError returns a ChildWorkflowExecutionError.
+func NewChildWorkflowExecutionError(namespace, workflowID, runID, workflowType string, initiatedEventID, startedEventID int64,
+	retryState journalpb.RetryState, cause error) *ChildWorkflowExecutionError {
+	return &ChildWorkflowExecutionError{namespace: namespace, workflowID: workflowID, runID: runID, workflowType: workflowType,
+		initiatedEventID: initiatedEventID, startedEventID: startedEventID, retryState: retryState, cause: cause}
+}
+
+func (e *ChildWorkflowExecutionError) Error() string {
+	return withCause(fmt.Sprintf("child workflow execution error (type: %s, workflowID: %s, runID: %s, initiatedEventID: %d, startedEventID: %d, retryState: %s)",
+		e.workflowType, e.workflowID, e.runID, e.initiatedEventID, e.startedEventID, e.retryState), e.cause)
+}
+
+// Unwrap returns how the child ended.
+func (e *ChildWorkflowExecutionError) Unwrap() error { return e.cause }
+
+// Namespace returns the child's namespace.
+func (e *ChildWorkflowExecutionError) Namespace() string { return e.namespace }
+
+// WorkflowID returns the child's workflow ID.
+func (e *ChildWorkflowExecutionError) WorkflowID() string { return e.workflowID }
+
+// RunID returns the child's run ID ("" if it never started).
+func (e *ChildWorkflowExecutionError) RunID() string { return e.runID }
+
+// WorkflowType returns the child's workflow type.
+func (e *ChildWorkflowExecutionError) WorkflowType() string { return e.workflowType }
+
+// InitiatedEventID returns the ID of the parent's StartChildWorkflowExecutionInitiated event.
+func (e *ChildWorkflowExecutionError) InitiatedEventID() int64 { return e.initiatedEventID }
+
+// StartedEventID returns the ID of the parent's ChildWorkflowExecutionStarted event.
+func (e *ChildWorkflowExecutionError) StartedEventID() int64 { return e.startedEventID }
+
+// RetryState says why the child's retries stopped.
+func (e *ChildWorkflowExecutionError) RetryState() journalpb.RetryState { return e.retryState }
+
+// Failure returns the failure the error was converted from, or nil.
+func (e *ChildWorkflowExecutionError) Failure() *journalpb.Failure { return e.failure }
+
+// ChildWorkflowExecutionAlreadyStartedError is the cause of a
+// ChildWorkflowExecutionError when a workflow with the child's ID is
+// already running (or its ID reuse policy refused a new run).
+type ChildWorkflowExecutionAlreadyStartedError struct{}
+
+func (*ChildWorkflowExecutionAlreadyStartedError) Error() string {
+	return "child workflow execution already started"
+}
+
 // WorkflowExecutionError is what WorkflowRun.Get returns for a run that did
 // not complete; Unwrap gives how it closed (ApplicationError, CanceledError,
 // TerminatedError, TimeoutError, PanicError...).
@@ -475,6 +543,13 @@ func ConvertErrorToFailure(err error, dc DataConverter) *journalpb.Failure {
 	case *ServerError:
 		f.Message = e.msg
 		f.Info = &journalpb.Failure_Server{Server: &journalpb.ServerFailureInfo{NonRetryable: e.nonRetryable}}
+	case *ChildWorkflowExecutionError:
+		f.Message = "child workflow execution error"
+		f.Info = &journalpb.Failure_ChildWorkflowExecution{ChildWorkflowExecution: &journalpb.ChildWorkflowExecutionFailureInfo{
+			Namespace: e.namespace, WorkflowId: e.workflowID, RunId: e.runID, WorkflowType: e.workflowType,
+			InitiatedEventId: e.initiatedEventID, StartedEventId: e.startedEventID, RetryState: e.retryState}}
+	case *ChildWorkflowExecutionAlreadyStartedError:
+		f.Info = &journalpb.Failure_Application{Application: &journalpb.ApplicationFailureInfo{Type: childAlreadyStartedType, NonRetryable: true}}
 	default:
 		f.Info = &journalpb.Failure_Application{Application: &journalpb.ApplicationFailureInfo{Type: errorTypeName(err)}}
 	}
@@ -522,6 +597,9 @@ func failureToError(f *journalpb.Failure, dc DataConverter) error {
 	switch info := f.GetInfo().(type) {
 	case *journalpb.Failure_Application:
 		a := info.Application
+		if a.GetType() == childAlreadyStartedType {
+			return &ChildWorkflowExecutionAlreadyStartedError{}
+		}
 		if a.GetType() == panicErrorType {
 			return &PanicError{value: f.GetMessage(), stackTrace: f.GetStackTrace(), retryable: !a.GetNonRetryable(), failure: f}
 		}
@@ -540,6 +618,11 @@ func failureToError(f *journalpb.Failure, dc DataConverter) error {
 		return &TerminatedError{failure: f}
 	case *journalpb.Failure_Server:
 		return &ServerError{msg: f.GetMessage(), nonRetryable: info.Server.GetNonRetryable(), cause: cause, failure: f}
+	case *journalpb.Failure_ChildWorkflowExecution:
+		c := info.ChildWorkflowExecution
+		return &ChildWorkflowExecutionError{namespace: c.GetNamespace(), workflowID: c.GetWorkflowId(), runID: c.GetRunId(),
+			workflowType: c.GetWorkflowType(), initiatedEventID: c.GetInitiatedEventId(), startedEventID: c.GetStartedEventId(),
+			retryState: c.GetRetryState(), cause: cause, failure: f}
 	}
 	// A failure of no known kind: keep its message and cause.
 	if cause != nil {

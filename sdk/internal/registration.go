@@ -121,13 +121,24 @@ func (r *Registry) addActivity(name string, fn any, replace bool) {
 // under (RegisterActivityWithOptions may have given it another name than
 // its function name), or its function name if it is not registered.
 func (r *Registry) activityNameOf(fn any) string {
+	return registeredName(fn, r.Activity, r.ActivityTypes)
+}
+
+// workflowNameOf is activityNameOf for a workflow function.
+func (r *Registry) workflowNameOf(fn any) string {
+	return registeredName(fn, r.Workflow, r.WorkflowTypes)
+}
+
+// registeredName returns the name fn is registered under, looked up with
+// lookup among names, or its function name.
+func registeredName(fn any, lookup func(string) (any, bool), names func() []string) string {
 	name := FunctionName(fn)
 	pc := reflect.ValueOf(fn).Pointer()
-	if registered, ok := r.Activity(name); ok && reflect.ValueOf(registered).Pointer() == pc {
+	if registered, ok := lookup(name); ok && reflect.ValueOf(registered).Pointer() == pc {
 		return name
 	}
-	for _, other := range r.ActivityTypes() {
-		if registered, _ := r.Activity(other); reflect.ValueOf(registered).Pointer() == pc {
+	for _, other := range names() {
+		if registered, _ := lookup(other); reflect.ValueOf(registered).Pointer() == pc {
 			return other
 		}
 	}

@@ -273,25 +273,31 @@ func (e *Execution) registeredActivityName(fn any) string {
 // checkActivityArgs reports arguments that the activity function cannot
 // accept: a wrong count or a type that cannot be assigned.
 func checkActivityArgs(name string, fnType reflect.Type, args []any) error {
+	return checkArgs("ExecuteActivity: activity", name, fnType, contextContextType, args)
+}
+
+// checkArgs reports arguments that fnType cannot accept after its leading
+// ctxType parameter, if it has one; what names the call in errors.
+func checkArgs(what, name string, fnType, ctxType reflect.Type, args []any) error {
 	params := make([]reflect.Type, 0, fnType.NumIn())
 	for i := range fnType.NumIn() {
 		params = append(params, fnType.In(i))
 	}
-	if len(params) > 0 && params[0] == contextContextType {
+	if len(params) > 0 && params[0] == ctxType {
 		params = params[1:]
 	}
 	if fnType.IsVariadic() {
 		return nil
 	}
 	if len(args) != len(params) {
-		return fmt.Errorf("ExecuteActivity: activity %q takes %d arguments, got %d", name, len(params), len(args))
+		return fmt.Errorf("%s %q takes %d arguments, got %d", what, name, len(params), len(args))
 	}
 	for i, arg := range args {
 		if arg == nil {
 			continue
 		}
 		if !reflect.TypeOf(arg).AssignableTo(params[i]) {
-			return fmt.Errorf("ExecuteActivity: argument %d of activity %q must be %v, got %T", i+1, name, params[i], arg)
+			return fmt.Errorf("%s %q: argument %d must be %v, got %T", what, name, i+1, params[i], arg)
 		}
 	}
 	return nil

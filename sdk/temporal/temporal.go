@@ -25,6 +25,12 @@ type (
 	TimeoutError = internal.TimeoutError
 	// ActivityError wraps the cause of an activity's final failure.
 	ActivityError = internal.ActivityError
+	// ChildWorkflowExecutionError wraps how a child workflow ended when it
+	// did not complete.
+	ChildWorkflowExecutionError = internal.ChildWorkflowExecutionError
+	// ChildWorkflowExecutionAlreadyStartedError is the cause of a
+	// ChildWorkflowExecutionError when the child's ID is in use.
+	ChildWorkflowExecutionAlreadyStartedError = internal.ChildWorkflowExecutionAlreadyStartedError
 	// PanicError is a panic in user code, with its stack.
 	PanicError = internal.PanicError
 	// TerminatedError means the workflow was terminated.

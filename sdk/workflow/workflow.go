@@ -358,3 +358,41 @@ func DeterministicKeys[K cmp.Ordered, V any](m map[K]V) []K {
 func DeterministicKeysFunc[K comparable, V any](m map[K]V, cmp func(a K, b K) int) []K {
 	return internal.DeterministicKeysFunc(m, cmp)
 }
+
+// ChildWorkflowOptions configure ExecuteChildWorkflow.
+type ChildWorkflowOptions = internal.ChildWorkflowOptions
+
+// ChildWorkflowFuture is the result of a child workflow.
+type ChildWorkflowFuture = internal.ChildWorkflowFuture
+
+// WithChildOptions returns a context whose child workflows use options.
+func WithChildOptions(ctx Context, options ChildWorkflowOptions) Context {
+	return internal.WithChildOptions(ctx, options)
+}
+
+// GetChildWorkflowOptions returns the child workflow options of ctx.
+func GetChildWorkflowOptions(ctx Context) ChildWorkflowOptions {
+	return internal.GetChildWorkflowOptions(ctx)
+}
+
+// ExecuteChildWorkflow starts a child workflow (a function or a registered
+// type name) with args, with the options of ctx. The future's Get returns
+// the child's result, or a *temporal.ChildWorkflowExecutionError wrapping
+// how it ended. Canceling ctx asks the child to cancel; when the parent
+// closes first, the child's ParentClosePolicy applies.
+func ExecuteChildWorkflow(ctx Context, childWorkflow any, args ...any) ChildWorkflowFuture {
+	return internal.ExecuteChildWorkflow(ctx, childWorkflow, args...)
+}
+
+// SignalExternalWorkflow sends a signal to another workflow (runID "" means
+// its current run). The future is ready once the target has recorded it.
+func SignalExternalWorkflow(ctx Context, workflowID, runID, signalName string, arg any) Future {
+	return internal.SignalExternalWorkflow(ctx, workflowID, runID, signalName, arg)
+}
+
+// RequestCancelExternalWorkflow asks another workflow (runID "" means its
+// current run) to cancel. The future is ready once the target has recorded
+// the request.
+func RequestCancelExternalWorkflow(ctx Context, workflowID, runID string) Future {
+	return internal.RequestCancelExternalWorkflow(ctx, workflowID, runID)
+}
