@@ -180,6 +180,92 @@ func audit(t *testing.T, dataDir string, log map[string][]execution) {
 	}
 	t.Logf("%d activities were in flight at a kill and ran again (at-least-once); none ran after completing", reruns)
 	auditChains(t, j)
+	auditFamilies(t, j, log)
+}
+
+// auditFamilies checks the parents and their children: each parent
+// completed with the right sum, started each child exactly once and
+// recorded exactly one start and one close per child; each child has a
+// single run, started by that parent, and completed; no child activity ran
+// again after its completion was recorded.
+func auditFamilies(t *testing.T, j *journal.DB, log map[string][]execution) {
+	ctx := context.Background()
+	dc := converter.GetDefaultDataConverter()
+	for i := range workflows / 4 {
+		id := fmt.Sprintf("family-%d", i)
+		meta, err := j.Current(ctx, "default", id)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: meta.GetRunId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int
+		if err := dc.FromPayloads(events[len(events)-1].GetWorkflowExecutionCompleted().GetResult(), &sum); err != nil || sum != crashtest.ExpectedFamily(i) {
+			t.Fatalf("%s result %d (%v), want %d", id, sum, err, crashtest.ExpectedFamily(i))
+		}
+		initiated, started, closed := map[int64]bool{}, map[int64]int{}, map[int64]int{}
+		for _, ev := range events {
+			switch {
+			case ev.GetStartChildWorkflowExecutionInitiated() != nil:
+				initiated[ev.GetEventId()] = true
+			case ev.GetChildWorkflowExecutionStarted() != nil:
+				started[ev.GetChildWorkflowExecutionStarted().GetInitiatedEventId()]++
+			case ev.GetChildWorkflowExecutionClosed() != nil:
+				closed[ev.GetChildWorkflowExecutionClosed().GetInitiatedEventId()]++
+			}
+		}
+		if len(initiated) != crashtest.Children {
+			t.Fatalf("%s initiated %d children, want %d", id, len(initiated), crashtest.Children)
+		}
+		for ini := range initiated {
+			if started[ini] != 1 || closed[ini] != 1 {
+				t.Fatalf("%s child of event %d: %d starts and %d closes recorded, want 1 and 1", id, ini, started[ini], closed[ini])
+			}
+		}
+		for k := 1; k <= crashtest.Children; k++ {
+			childID := fmt.Sprintf("%s-child-%d", id, k)
+			child, err := j.Current(ctx, "default", childID)
+			if err != nil {
+				t.Fatalf("%s: %v", childID, err)
+			}
+			if child.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED {
+				t.Fatalf("%s is %s", childID, child.GetStatus())
+			}
+			h, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: childID, RunID: child.GetRunId()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := h[0].GetWorkflowExecutionStarted()
+			if st.GetParent().GetWorkflowId() != id || st.GetFirstExecutionRunId() != child.GetRunId() {
+				t.Fatalf("%s: parent %v, first run %s, latest run %s: want one run started by %s", childID,
+					st.GetParent(), st.GetFirstExecutionRunId(), child.GetRunId(), id)
+			}
+			checkNoRunAfterCompletion(t, childID, h, log)
+		}
+	}
+}
+
+// checkNoRunAfterCompletion fails if an activity of the run started again
+// after its completion was recorded.
+func checkNoRunAfterCompletion(t *testing.T, id string, events []*journalpb.Event, log map[string][]execution) {
+	activityIDs := map[int64]string{}
+	for _, ev := range events {
+		if s := ev.GetActivityTaskScheduled(); s != nil {
+			activityIDs[ev.GetEventId()] = s.GetActivityId()
+		}
+		c := ev.GetActivityTaskCompleted()
+		if c == nil {
+			continue
+		}
+		key := id + "/" + activityIDs[c.GetScheduledEventId()]
+		for _, e := range log[key] {
+			if e.what == "start" && e.at.After(ev.GetTime().AsTime()) {
+				t.Fatalf("%s ran again at %v after its completion was recorded at %v", key, e.at, ev.GetTime().AsTime())
+			}
+		}
+	}
 }
 
 // auditChains checks the continue-as-new chains: each ends in a completed

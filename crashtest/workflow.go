@@ -129,3 +129,55 @@ func ExpectedChain(seed int) int {
 	}
 	return sum
 }
+
+// Children is how many child workflows a FamilyWorkflow starts.
+const Children = 3
+
+// FamilyWorkflow starts Children child workflows (ChildWorkflow, on IDs
+// spread over the partitions), each running two slow activities, and
+// returns the sum of their results.
+func FamilyWorkflow(ctx workflow.Context, seed int) (int, error) {
+	var futures []workflow.Future
+	for k := 1; k <= Children; k++ {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID: fmt.Sprintf("%s-child-%d", workflow.GetInfo(ctx).WorkflowExecution.ID, k)})
+		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, ChildWorkflow, seed, k))
+	}
+	sum := 0
+	for _, f := range futures {
+		var v int
+		if err := f.Get(ctx, &v); err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum, nil
+}
+
+// ChildWorkflow runs two sequential slow activities and returns their sum.
+func ChildWorkflow(ctx workflow.Context, seed, k int) (int, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 50 * time.Millisecond},
+	})
+	sum := 0
+	for i := 1; i <= 2; i++ {
+		var v int
+		if err := workflow.ExecuteActivity(ctx, Step, seed, 300+10*k+i).Get(ctx, &v); err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum, nil
+}
+
+// ExpectedFamily is FamilyWorkflow's result for seed.
+func ExpectedFamily(seed int) int {
+	sum := 0
+	for k := 1; k <= Children; k++ {
+		for i := 1; i <= 2; i++ {
+			sum += seed*1000 + 300 + 10*k + i
+		}
+	}
+	return sum
+}

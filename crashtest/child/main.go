@@ -47,6 +47,8 @@ func run(dataDir, auditPath string, n int) error {
 	w := worker.New(c, crashtest.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: 64})
 	w.RegisterWorkflow(crashtest.CrashWorkflow)
 	w.RegisterWorkflow(crashtest.ChainWorkflow)
+	w.RegisterWorkflow(crashtest.FamilyWorkflow)
+	w.RegisterWorkflow(crashtest.ChildWorkflow)
 	w.RegisterActivity(crashtest.Step)
 	if err := w.Start(); err != nil {
 		return err
@@ -63,6 +65,21 @@ func run(dataDir, auditPath string, n int) error {
 	for i := range n / 4 {
 		if err := startOnce(ctx, c, fmt.Sprintf("chain-%d", i), crashtest.ChainWorkflow, i, 1, 0); err != nil {
 			return err
+		}
+	}
+	// Parents whose children live on other partitions.
+	for i := range n / 4 {
+		if err := startOnce(ctx, c, fmt.Sprintf("family-%d", i), crashtest.FamilyWorkflow, i); err != nil {
+			return err
+		}
+	}
+	for i := range n / 4 {
+		var got int
+		if err := c.GetWorkflow(ctx, fmt.Sprintf("family-%d", i), "").Get(ctx, &got); err != nil {
+			return fmt.Errorf("family-%d: %w", i, err)
+		}
+		if got != crashtest.ExpectedFamily(i) {
+			return fmt.Errorf("family-%d returned %d, want %d", i, got, crashtest.ExpectedFamily(i))
 		}
 	}
 	for i := range n / 4 {
