@@ -72,8 +72,8 @@ type workflowActor struct {
 	// of signals other workflows sent to this run.
 	externals      map[int64]*journalpb.Event
 	signalRequests map[string]bool
-	startEvent *journalpb.Event
-	closeEvent *journalpb.Event
+	startEvent     *journalpb.Event
+	closeEvent     *journalpb.Event
 	// codeRan is set once the run's code has run (a WorkflowTaskCompleted
 	// is recorded); a retried run's code waits for its backoff until then.
 	codeRan bool
