@@ -92,12 +92,14 @@ type TestWorkflowEnvironment struct {
 	listeners   testListeners
 
 	activityMock mock.Mock
+	workflowMock mock.Mock
 	mocks        mockCalls
 
 	// The state below belongs to the goroutine running ExecuteWorkflow;
 	// other goroutines reach it through post.
 	now     time.Time
 	root    *testRun
+	runs    []*testRun // the root and its children, in order of creation
 	queue   virtualQueue
 	running int // activity attempts running on goroutines
 	err     error
@@ -245,7 +247,7 @@ func (e *TestWorkflowEnvironment) ExecuteWorkflow(workflowFn any, args ...any) {
 		var input *journalpb.Payloads
 		if input, err = e.dc.ToPayloads(args...); err == nil {
 			e.now = e.startTime
-			e.root = e.newRun(name, input)
+			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, name, input, e.runTimeout)
 			e.runLoop()
 		}
 	}
@@ -263,11 +265,9 @@ func (e *TestWorkflowEnvironment) workflowName(workflowFn any) (string, error) {
 	if reflect.TypeOf(workflowFn) == nil || reflect.TypeOf(workflowFn).Kind() != reflect.Func {
 		return "", fmt.Errorf("workflow must be a function or a registered name, not %T", workflowFn)
 	}
-	name := FunctionName(workflowFn)
-	for _, registered := range e.registry.WorkflowTypes() {
-		if fn, _ := e.registry.Workflow(registered); reflect.ValueOf(fn).Pointer() == reflect.ValueOf(workflowFn).Pointer() {
-			return registered, nil
-		}
+	name := e.registry.workflowNameOf(workflowFn)
+	if _, registered := e.registry.Workflow(name); registered {
+		return name, nil
 	}
 	if err := validateWorkflowFunc(workflowFn); err != nil {
 		return "", err

@@ -55,8 +55,9 @@ func (q *virtualQueue) pop() *virtualEvent {
 	return nil
 }
 
-// testRun is the workflow run a test environment executes: its runtime, its
-// history, and the activities and timers it has in flight.
+// testRun is a workflow run a test environment executes (the workflow
+// under test or one of its children): its runtime, its history, and the
+// activities, timers and children it has in flight.
 type testRun struct {
 	env                     *TestWorkflowEnvironment
 	id, runID, workflowType string
@@ -69,14 +70,22 @@ type testRun struct {
 	runTimeout              *virtualEvent
 	blockedReason           string
 	lastEventID             int64
+
+	// parent is the run that started this one as a child, and
+	// initiatedID the event of the parent that did; children are this
+	// run's children still running, by their initiating event.
+	parent      *testRun
+	initiatedID int64
+	closePolicy ParentClosePolicy
+	children    map[int64]*testRun
 }
 
-// newRun creates the run of workflow type name with the given input, its
-// WorkflowExecutionStarted event pending.
-func (e *TestWorkflowEnvironment) newRun(name string, input *journalpb.Payloads) *testRun {
+// newRun creates a run of workflow type name with the given input, its
+// WorkflowExecutionStarted event pending, and adds it to the environment.
+func (e *TestWorkflowEnvironment) newRun(id, runID, name string, input *journalpb.Payloads, runTimeout time.Duration) *testRun {
 	r := &testRun{
-		env: e, id: defaultTestWorkflowID, runID: defaultTestRunID, workflowType: name,
-		activities: map[int64]*testActivity{}, timers: map[int64]*virtualEvent{},
+		env: e, id: id, runID: runID, workflowType: name,
+		activities: map[int64]*testActivity{}, timers: map[int64]*virtualEvent{}, children: map[int64]*testRun{},
 	}
 	r.exec = NewExecution(ExecutionOptions{
 		Namespace: defaultTestNamespace, WorkflowID: r.id, RunID: r.runID,
@@ -90,14 +99,15 @@ func (e *TestWorkflowEnvironment) newRun(name string, input *journalpb.Payloads)
 		FirstExecutionRunId: r.runID, OriginalExecutionRunId: r.runID,
 		LastCompletionResult: e.lastResult,
 	}
-	if e.runTimeout > 0 {
-		started.WorkflowRunTimeout = durationpb.New(e.runTimeout)
-		r.runTimeout = e.queue.add(e.now.Add(e.runTimeout), func() {
+	if runTimeout > 0 {
+		started.WorkflowRunTimeout = durationpb.New(runTimeout)
+		r.runTimeout = e.queue.add(e.now.Add(runTimeout), func() {
 			r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionTimedOut{
 				WorkflowExecutionTimedOut: &journalpb.WorkflowExecutionTimedOut{RetryState: journalpb.RetryState_RETRY_STATE_TIMEOUT}}})
 		})
 	}
 	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: started}})
+	e.runs = append(e.runs, r)
 	return r
 }
 
@@ -113,11 +123,15 @@ func (r *testRun) addInput(ev *journalpb.Event) {
 // decides on queued inputs, waits for running activities, and otherwise
 // moves the virtual clock to the next due event.
 func (e *TestWorkflowEnvironment) runLoop() {
-	defer e.root.exec.Close()
+	defer func() {
+		for _, r := range e.runs {
+			r.exec.Close()
+		}
+	}()
 	for e.root.closeEvent == nil && e.err == nil {
 		e.runPosted()
-		if len(e.root.inputs) > 0 {
-			e.root.decide()
+		if r := e.runWithInputs(); r != nil {
+			r.decide()
 			continue
 		}
 		if e.running > 0 {
@@ -142,6 +156,17 @@ func (e *TestWorkflowEnvironment) runLoop() {
 		}
 		next.fire()
 	}
+}
+
+// runWithInputs returns the first run, in order of creation, with inputs
+// queued, or nil.
+func (e *TestWorkflowEnvironment) runWithInputs() *testRun {
+	for _, r := range e.runs {
+		if len(r.inputs) > 0 {
+			return r
+		}
+	}
+	return nil
 }
 
 // decide runs a workflow task on the run's queued inputs and carries out
@@ -211,6 +236,12 @@ func (r *testRun) apply(ev *journalpb.Event) {
 		if e.listeners.timerScheduled != nil {
 			e.listeners.timerScheduled(id, d)
 		}
+	case *journalpb.Event_StartChildWorkflowExecutionInitiated:
+		r.startChild(ev.GetEventId(), x.StartChildWorkflowExecutionInitiated)
+	case *journalpb.Event_SignalExternalWorkflowExecutionInitiated:
+		r.signalExternal(ev.GetEventId(), x.SignalExternalWorkflowExecutionInitiated)
+	case *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
+		r.cancelExternal(ev.GetEventId(), x.RequestCancelExternalWorkflowExecutionInitiated)
 	case *journalpb.Event_TimerCanceled:
 		if t := r.timers[x.TimerCanceled.GetStartedEventId()]; t != nil {
 			t.canceled = true
@@ -237,6 +268,12 @@ func (r *testRun) closed(ev *journalpb.Event) {
 	}
 	for _, act := range r.activities {
 		act.abandon()
+	}
+	r.closeChildren()
+	if p := r.parent; p != nil {
+		delete(p.children, r.initiatedID)
+		p.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
+			InitiatedEventId: r.initiatedID, WorkflowId: r.id, RunId: r.runID, WorkflowType: r.workflowType, CloseEvent: ev}}})
 	}
 }
 

@@ -40,15 +40,45 @@ type mockCalls struct {
 // function of the activity's signature, which is called instead. Activities
 // without a mock run for real.
 func (e *TestWorkflowEnvironment) OnActivity(activity any, args ...any) *MockCallWrapper {
-	name := e.mockedActivityName(activity)
+	return e.newMockCall(&e.activityMock, e.mockedActivityName(activity), args)
+}
+
+// OnWorkflow sets up a mock of a child workflow (a function or a
+// registered name), as OnActivity does for activities: the workflow under
+// test runs the mock instead of the child. The first argument stands for
+// the child's workflow.Context; match it with mock.Anything.
+func (e *TestWorkflowEnvironment) OnWorkflow(workflow any, args ...any) *MockCallWrapper {
+	name, err := e.workflowName(workflow)
+	if err != nil {
+		panic("OnWorkflow: " + err.Error())
+	}
+	return e.newMockCall(&e.workflowMock, name, args)
+}
+
+func (e *TestWorkflowEnvironment) newMockCall(m *mock.Mock, name string, args []any) *MockCallWrapper {
 	w := &MockCallWrapper{env: e}
-	w.call = e.activityMock.On(name, args...).Run(func(args mock.Arguments) {
+	w.call = m.On(name, args...).Run(func(args mock.Arguments) {
 		e.mocks.matched = w
 		if w.userRun != nil {
 			w.userRun(args)
 		}
 	})
 	return w
+}
+
+// AssertWorkflowCalled checks that the mocked child workflow was called with arguments.
+func (e *TestWorkflowEnvironment) AssertWorkflowCalled(t mock.TestingT, workflowName string, arguments ...any) bool {
+	return e.workflowMock.AssertCalled(t, workflowName, arguments...)
+}
+
+// AssertWorkflowNotCalled checks that the mocked child workflow was not called with arguments.
+func (e *TestWorkflowEnvironment) AssertWorkflowNotCalled(t mock.TestingT, workflowName string, arguments ...any) bool {
+	return e.workflowMock.AssertNotCalled(t, workflowName, arguments...)
+}
+
+// AssertWorkflowNumberOfCalls checks how often the mocked child workflow was called.
+func (e *TestWorkflowEnvironment) AssertWorkflowNumberOfCalls(t mock.TestingT, workflowName string, expectedCalls int) bool {
+	return e.workflowMock.AssertNumberOfCalls(t, workflowName, expectedCalls)
 }
 
 // mockedActivityName returns the name of the activity OnActivity mocks,
@@ -150,6 +180,7 @@ func (c *MockCallWrapper) NotBefore(calls ...*MockCallWrapper) *MockCallWrapper 
 // was called as often as it said, and that none marked Never was called.
 func (e *TestWorkflowEnvironment) AssertExpectations(t mock.TestingT) bool {
 	ok := e.activityMock.AssertExpectations(t)
+	ok = e.workflowMock.AssertExpectations(t) && ok
 	e.mocks.mu.Lock()
 	defer e.mocks.mu.Unlock()
 	for _, v := range e.mocks.violations {
@@ -189,11 +220,11 @@ func (e *TestWorkflowEnvironment) AssertActivityNumberOfCalls(t mock.TestingT, a
 	return e.AssertNumberOfCalls(t, activityName, expectedCalls)
 }
 
-// isMocked reports whether a test set up a mock for activity name.
-func (e *TestWorkflowEnvironment) isMocked(name string) bool {
+// isMocked reports whether a test set up a mock for name in m.
+func (e *TestWorkflowEnvironment) isMocked(m *mock.Mock, name string) bool {
 	e.mocks.mu.Lock()
 	defer e.mocks.mu.Unlock()
-	for _, c := range e.activityMock.ExpectedCalls {
+	for _, c := range m.ExpectedCalls {
 		if c.Method == name {
 			return true
 		}
@@ -214,12 +245,12 @@ func (e *TestWorkflowEnvironment) invokeActivity(ctx context.Context, env *Activ
 	if e.listeners.activityStarted != nil {
 		e.listeners.activityStarted(&env.Info, context.WithValue(ctx, activityEnvKey{}, env), NewEncodedValues(input, e.dc))
 	}
-	if !e.isMocked(name) {
+	if !e.isMocked(&e.activityMock, name) {
 		result, err := RunActivity(ctx, fn, env, input)
 		return activityOutcome{result: result, err: err}
 	}
 	mocked := func(ctx context.Context, args []reflect.Value) ([]reflect.Value, time.Duration, error) {
-		return e.callMock(name, reflect.TypeOf(fn), args)
+		return e.callMock(&e.activityMock, name, reflect.TypeOf(fn), args)
 	}
 	return runMockedActivity(ctx, fn, env, input, mocked)
 }
@@ -256,12 +287,12 @@ func runMockedActivity(ctx context.Context, fn any, env *ActivityEnvironment, in
 // A call no expectation matches, a panic the test asked for, a call marked
 // Never and return values of the wrong shape fail the attempt with a
 // non-retryable error that says what is wrong.
-func (e *TestWorkflowEnvironment) callMock(method string, fnType reflect.Type, args []reflect.Value) (out []reflect.Value, delay time.Duration, err error) {
+func (e *TestWorkflowEnvironment) callMock(m *mock.Mock, method string, fnType reflect.Type, args []reflect.Value) (out []reflect.Value, delay time.Duration, err error) {
 	plain := make([]any, len(args))
 	for i, a := range args {
 		plain[i] = a.Interface()
 	}
-	returned, matched, err := e.matchMock(method, plain)
+	returned, matched, err := e.matchMock(m, method, plain)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -277,7 +308,7 @@ func (e *TestWorkflowEnvironment) callMock(method string, fnType reflect.Type, a
 
 // matchMock records the call on the mock and returns what the matching
 // expectation returns.
-func (e *TestWorkflowEnvironment) matchMock(method string, args []any) (returned mock.Arguments, matched *MockCallWrapper, err error) {
+func (e *TestWorkflowEnvironment) matchMock(m *mock.Mock, method string, args []any) (returned mock.Arguments, matched *MockCallWrapper, err error) {
 	e.mocks.mu.Lock()
 	defer e.mocks.mu.Unlock()
 	defer func() {
@@ -286,7 +317,7 @@ func (e *TestWorkflowEnvironment) matchMock(method string, args []any) (returned
 		}
 	}()
 	e.mocks.matched = nil
-	returned = e.activityMock.MethodCalled(method, args...)
+	returned = m.MethodCalled(method, args...)
 	matched = e.mocks.matched
 	if matched.never {
 		msg := fmt.Sprintf("mock of %s was called with %s but is marked Never", method, describeMockArgs(args))
@@ -299,7 +330,7 @@ func (e *TestWorkflowEnvironment) matchMock(method string, args []any) (returned
 // mockResults converts the values given to Return into fnType's results.
 func mockResults(method string, fnType reflect.Type, returned mock.Arguments) ([]reflect.Value, error) {
 	if len(returned) != fnType.NumOut() {
-		return nil, NewApplicationError(fmt.Sprintf("mock of %s returns %d values, but the activity returns %s",
+		return nil, NewApplicationError(fmt.Sprintf("mock of %s returns %d values, but the function returns %s",
 			method, len(returned), resultsString(fnType)), "MockError", true, nil)
 	}
 	out := make([]reflect.Value, len(returned))
@@ -312,7 +343,7 @@ func mockResults(method string, fnType reflect.Type, returned mock.Arguments) ([
 			out[i] = reflect.New(want).Elem()
 			out[i].Set(reflect.ValueOf(v))
 		default:
-			return nil, NewApplicationError(fmt.Sprintf("mock of %s: return value %d is a %T, but the activity returns %s there",
+			return nil, NewApplicationError(fmt.Sprintf("mock of %s: return value %d is a %T, but the function returns %s there",
 				method, i+1, v, want), "MockError", true, nil)
 		}
 	}

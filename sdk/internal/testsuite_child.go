@@ -1,0 +1,155 @@
+package internal
+
+import (
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+)
+
+// startChild starts the child of an initiating event: the child's mock if
+// the test set one up with OnWorkflow, else a run of the registered child
+// workflow next to the parent's.
+func (r *testRun) startChild(initiatedID int64, in *journalpb.StartChildWorkflowExecutionInitiated) {
+	e := r.env
+	if e.findRun(in.GetWorkflowId()) != nil {
+		r.addInput(&journalpb.Event{Attributes: &journalpb.Event_StartChildWorkflowExecutionFailed{StartChildWorkflowExecutionFailed: &journalpb.StartChildWorkflowExecutionFailed{
+			InitiatedEventId: initiatedID, WorkflowId: in.GetWorkflowId(), Cause: childAlreadyStartedType}}})
+		return
+	}
+	runID := in.GetWorkflowId() + "-run"
+	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionStarted{ChildWorkflowExecutionStarted: &journalpb.ChildWorkflowExecutionStarted{
+		InitiatedEventId: initiatedID, WorkflowId: in.GetWorkflowId(), RunId: runID}}})
+	if e.isMocked(&e.workflowMock, in.GetWorkflowType()) {
+		r.runMockedChild(initiatedID, runID, in)
+		return
+	}
+	child := e.newRun(in.GetWorkflowId(), runID, in.GetWorkflowType(), in.GetInput(), in.GetWorkflowRunTimeout().AsDuration())
+	child.parent, child.initiatedID, child.closePolicy = r, initiatedID, in.GetParentClosePolicy()
+	r.children[initiatedID] = child
+}
+
+// runMockedChild answers a child workflow with its mock, after the mock's
+// delay on the virtual clock.
+func (r *testRun) runMockedChild(initiatedID int64, runID string, in *journalpb.StartChildWorkflowExecutionInitiated) {
+	e := r.env
+	closeEvent := e.mockedWorkflowClose(in)
+	deliver := func() {
+		r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
+			InitiatedEventId: initiatedID, WorkflowId: in.GetWorkflowId(), RunId: runID, WorkflowType: in.GetWorkflowType(), CloseEvent: closeEvent.event}}})
+	}
+	if closeEvent.delay > 0 {
+		e.queue.add(e.now.Add(closeEvent.delay), deliver)
+		return
+	}
+	deliver()
+}
+
+// mockedClose is the close event a workflow mock stands for, and how long
+// after the start (on the virtual clock) it happens.
+type mockedClose struct {
+	event *journalpb.Event
+	delay time.Duration
+}
+
+// mockedWorkflowClose calls the mock of the child in and turns what it
+// returns into the child's close event.
+func (e *TestWorkflowEnvironment) mockedWorkflowClose(in *journalpb.StartChildWorkflowExecutionInitiated) mockedClose {
+	failed := func(err error) mockedClose {
+		return mockedClose{event: &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionFailed{WorkflowExecutionFailed: &journalpb.WorkflowExecutionFailed{
+			Failure: ConvertErrorToFailure(err, e.dc)}}}}
+	}
+	fn, ok := e.registry.Workflow(in.GetWorkflowType())
+	if !ok {
+		return failed(&UnknownTypeError{Kind: "workflow", Name: in.GetWorkflowType(), Known: e.registry.WorkflowTypes()})
+	}
+	fnType := reflect.TypeOf(fn)
+	first := 0
+	if fnType.NumIn() > 0 && fnType.In(0) == contextType {
+		first = 1
+	}
+	args, err := decodeArgs(fnType, first, in.GetInput(), e.dc)
+	if err != nil {
+		return failed(fmt.Errorf("child workflow %s: %w", in.GetWorkflowType(), err))
+	}
+	if first == 1 {
+		args = append([]reflect.Value{reflect.Zero(contextType)}, args...)
+	}
+	out, delay, err := e.callMock(&e.workflowMock, in.GetWorkflowType(), fnType, args)
+	if err == nil {
+		if errV := out[len(out)-1]; !errV.IsNil() {
+			err = errV.Interface().(error)
+		}
+	}
+	if err != nil {
+		closed := failed(err)
+		closed.delay = delay
+		return closed
+	}
+	var result *journalpb.Payloads
+	if len(out) == 2 {
+		if result, err = e.dc.ToPayloads(out[0].Interface()); err != nil {
+			return failed(fmt.Errorf("child workflow %s: encoding the mock's result: %w", in.GetWorkflowType(), err))
+		}
+	}
+	return mockedClose{delay: delay, event: &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCompleted{
+		WorkflowExecutionCompleted: &journalpb.WorkflowExecutionCompleted{Result: result}}}}
+}
+
+// closeChildren applies the parent close policies of a run that closed.
+func (r *testRun) closeChildren() {
+	for _, child := range r.children {
+		switch child.closePolicy {
+		case ParentClosePolicyAbandon:
+		case ParentClosePolicyRequestCancel:
+			child.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCancelRequested{
+				WorkflowExecutionCancelRequested: &journalpb.WorkflowExecutionCancelRequested{Cause: "parent closed"}}})
+		default:
+			child.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionTerminated{
+				WorkflowExecutionTerminated: &journalpb.WorkflowExecutionTerminated{Reason: "parent closed"}}})
+		}
+		child.parent = nil
+	}
+	clear(r.children)
+}
+
+// findRun returns the open run with workflow ID id, or nil.
+func (e *TestWorkflowEnvironment) findRun(id string) *testRun {
+	for _, r := range e.runs {
+		if r.id == id && r.closeEvent == nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// signalExternal delivers a signal a run sent to another workflow of the
+// environment.
+func (r *testRun) signalExternal(initiatedID int64, s *journalpb.SignalExternalWorkflowExecutionInitiated) {
+	target := r.env.findRun(s.GetWorkflowId())
+	if target == nil {
+		r.addInput(&journalpb.Event{Attributes: &journalpb.Event_SignalExternalWorkflowExecutionFailed{SignalExternalWorkflowExecutionFailed: &journalpb.SignalExternalWorkflowExecutionFailed{
+			InitiatedEventId: initiatedID, Cause: fmt.Sprintf("no open workflow %q in the test environment", s.GetWorkflowId())}}})
+		return
+	}
+	target.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{WorkflowExecutionSignaled: &journalpb.WorkflowExecutionSignaled{
+		SignalName: s.GetSignalName(), Input: s.GetInput(), Identity: "workflow " + r.id}}})
+	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ExternalWorkflowExecutionSignaled{ExternalWorkflowExecutionSignaled: &journalpb.ExternalWorkflowExecutionSignaled{
+		InitiatedEventId: initiatedID}}})
+}
+
+// cancelExternal delivers a cancel request a run sent to another workflow
+// of the environment.
+func (r *testRun) cancelExternal(initiatedID int64, c *journalpb.RequestCancelExternalWorkflowExecutionInitiated) {
+	target := r.env.findRun(c.GetWorkflowId())
+	if target == nil {
+		r.addInput(&journalpb.Event{Attributes: &journalpb.Event_RequestCancelExternalWorkflowExecutionFailed{RequestCancelExternalWorkflowExecutionFailed: &journalpb.RequestCancelExternalWorkflowExecutionFailed{
+			InitiatedEventId: initiatedID, Cause: fmt.Sprintf("no open workflow %q in the test environment", c.GetWorkflowId())}}})
+		return
+	}
+	target.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCancelRequested{
+		WorkflowExecutionCancelRequested: &journalpb.WorkflowExecutionCancelRequested{Cause: "requested by workflow " + r.id}}})
+	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ExternalWorkflowExecutionCancelRequested{ExternalWorkflowExecutionCancelRequested: &journalpb.ExternalWorkflowExecutionCancelRequested{
+		InitiatedEventId: initiatedID}}})
+}
