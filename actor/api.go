@@ -53,6 +53,9 @@ type StartWorkflowRequest struct {
 	// CronSchedule (standard five-field cron or a descriptor such as
 	// "@every 1h") repeats the workflow; each run starts at the next time.
 	CronSchedule string
+	// StartDelay postpones the workflow's first workflow task: the start
+	// is recorded at once and the code first runs after the delay.
+	StartDelay time.Duration
 
 	// parent is set when a workflow starts this one as its child.
 	parent *journalpb.ParentExecution

@@ -253,6 +253,9 @@ func (e *Engine) start(ctx context.Context, in *StartWorkflowRequest, signal *si
 	if err := e.checkPayload("workflow input", req.Input); err != nil {
 		return "", err
 	}
+	if req.StartDelay < 0 {
+		return "", fmt.Errorf("actor: start delay %v is negative", req.StartDelay)
+	}
 	if req.CronSchedule != "" {
 		if _, err := cronDelay(req.CronSchedule, time.Now()); err != nil {
 			return "", fmt.Errorf("actor: %w", err)

@@ -76,6 +76,10 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 		}
 		run.backoff = delay
 	}
+	if req.StartDelay > 0 {
+		// The start is recorded now; the code first runs after the delay.
+		run.backoff += req.StartDelay
+	}
 	if m.signal != nil {
 		run.signals = []*journalpb.WorkflowExecutionSignaled{signalEvent(*m.signal).GetWorkflowExecutionSignaled()}
 	}

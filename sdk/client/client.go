@@ -176,6 +176,7 @@ func (c *embeddedClient) startRequest(options StartWorkflowOptions, workflow any
 		Memo:                     memo,
 		Identity:                 c.opts.Identity,
 		CronSchedule:             options.CronSchedule,
+		StartDelay:               options.StartDelay,
 	}, nil
 }
 
@@ -444,6 +445,10 @@ type StartWorkflowOptions struct {
 	// result with workflow.GetLastCompletionResult. Canceling or
 	// terminating the current run ends the schedule.
 	CronSchedule string
+	// StartDelay postpones the workflow's first run of its code: the start
+	// is recorded (and the ID taken) at once; signals sent meanwhile are
+	// recorded and handled when the code runs.
+	StartDelay time.Duration
 }
 
 // WorkflowIDReusePolicy is Temporal's ID reuse policy.

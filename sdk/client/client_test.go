@@ -356,3 +356,54 @@ func TestCronScheduleRepeatsWithTheLastResult(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestStartDelay(t *testing.T) {
+	c := setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const delay = 300 * time.Millisecond
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "delayed", TaskQueue: "q", StartDelay: delay}, Counter, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A signal during the delay is recorded at once and handled by the
+	// first workflow task.
+	if err := c.SignalWorkflow(ctx, "delayed", "", "add", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CancelWorkflow(ctx, "delayed", ""); err != nil {
+		t.Fatal(err)
+	}
+	var got int
+	var canceled *temporal.CanceledError
+	if err := run.Get(ctx, &got); !errors.As(err, &canceled) {
+		t.Fatalf("Get: %v, want a canceled error", err)
+	}
+	history := c.GetWorkflowHistory(ctx, "delayed", "", false, 0)
+	var started, firstTask time.Time
+	signaledBeforeCode := false
+	for history.HasNext() {
+		ev, err := history.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case ev.GetWorkflowExecutionStarted() != nil:
+			started = ev.GetTime().AsTime()
+		case ev.GetWorkflowExecutionSignaled() != nil && firstTask.IsZero():
+			signaledBeforeCode = true
+		case ev.GetWorkflowTaskCompleted() != nil && firstTask.IsZero():
+			firstTask = ev.GetTime().AsTime()
+		}
+	}
+	if !signaledBeforeCode {
+		t.Fatal("the signal sent during the delay is not recorded before the first workflow task")
+	}
+	if firstTask.Sub(started) < delay {
+		t.Fatalf("the code first ran %v after the start, before the %v delay", firstTask.Sub(started), delay)
+	}
+
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "negative", TaskQueue: "q", StartDelay: -time.Second}, Counter, 1); err == nil {
+		t.Fatal("a negative start delay was accepted")
+	}
+}
