@@ -421,25 +421,9 @@ func hasUnprocessedInputs(history []*journalpb.Event) bool {
 		switch {
 		case ev.GetWorkflowTaskCompleted() != nil:
 			return false
-		case ev.GetActivityTaskAttemptFailed() != nil:
-		case isInputEvent(ev):
+		case internal.RunsCode(ev):
 			return true
 		}
-	}
-	return false
-}
-
-func isInputEvent(ev *journalpb.Event) bool {
-	switch ev.GetAttributes().(type) {
-	case *journalpb.Event_WorkflowExecutionStarted, *journalpb.Event_WorkflowExecutionSignaled,
-		*journalpb.Event_WorkflowExecutionCancelRequested, *journalpb.Event_ActivityTaskCompleted,
-		*journalpb.Event_ActivityTaskFailed, *journalpb.Event_ActivityTaskTimedOut,
-		*journalpb.Event_ActivityTaskCanceled, *journalpb.Event_TimerFired,
-		*journalpb.Event_ChildWorkflowExecutionStarted, *journalpb.Event_StartChildWorkflowExecutionFailed,
-		*journalpb.Event_ChildWorkflowExecutionClosed, *journalpb.Event_ExternalWorkflowExecutionSignaled,
-		*journalpb.Event_SignalExternalWorkflowExecutionFailed, *journalpb.Event_ExternalWorkflowExecutionCancelRequested,
-		*journalpb.Event_RequestCancelExternalWorkflowExecutionFailed:
-		return true
 	}
 	return false
 }
@@ -474,14 +458,6 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 		if act := a.activities[x.ActivityTaskCancelRequested.GetScheduledEventId()]; act != nil {
 			act.cancelRequested = true
 		}
-	case *journalpb.Event_ActivityTaskCompleted:
-		delete(a.activities, x.ActivityTaskCompleted.GetScheduledEventId())
-	case *journalpb.Event_ActivityTaskFailed:
-		delete(a.activities, x.ActivityTaskFailed.GetScheduledEventId())
-	case *journalpb.Event_ActivityTaskTimedOut:
-		delete(a.activities, x.ActivityTaskTimedOut.GetScheduledEventId())
-	case *journalpb.Event_ActivityTaskCanceled:
-		delete(a.activities, x.ActivityTaskCanceled.GetScheduledEventId())
 	case *journalpb.Event_TimerStarted:
 		a.timers[userTimerPrefix+x.TimerStarted.GetTimerId()] = pendingTimer{fireAt: x.TimerStarted.GetFireTime().AsTime(), startedEventID: ev.GetEventId()}
 	case *journalpb.Event_TimerFired:
@@ -498,43 +474,65 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 		if c := a.children[x.ChildWorkflowExecutionStarted.GetInitiatedEventId()]; c != nil {
 			c.runID = x.ChildWorkflowExecutionStarted.GetRunId()
 		}
-	case *journalpb.Event_StartChildWorkflowExecutionFailed:
-		delete(a.children, x.StartChildWorkflowExecutionFailed.GetInitiatedEventId())
-	case *journalpb.Event_ChildWorkflowExecutionClosed:
-		delete(a.children, x.ChildWorkflowExecutionClosed.GetInitiatedEventId())
 	case *journalpb.Event_SignalExternalWorkflowExecutionInitiated, *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
 		a.externals[ev.GetEventId()] = ev
-	case *journalpb.Event_ExternalWorkflowExecutionSignaled:
-		delete(a.externals, x.ExternalWorkflowExecutionSignaled.GetInitiatedEventId())
-	case *journalpb.Event_SignalExternalWorkflowExecutionFailed:
-		delete(a.externals, x.SignalExternalWorkflowExecutionFailed.GetInitiatedEventId())
-	case *journalpb.Event_ExternalWorkflowExecutionCancelRequested:
-		delete(a.externals, x.ExternalWorkflowExecutionCancelRequested.GetInitiatedEventId())
-	case *journalpb.Event_RequestCancelExternalWorkflowExecutionFailed:
-		delete(a.externals, x.RequestCancelExternalWorkflowExecutionFailed.GetInitiatedEventId())
 	}
-	if closeStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+	if id, ok := activityOutcome(ev); ok {
+		delete(a.activities, id)
+	}
+	if id, ok := childOutcome(ev); ok {
+		delete(a.children, id)
+	}
+	if id, ok := externalOutcome(ev); ok {
+		delete(a.externals, id)
+	}
+	if internal.CloseStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		a.closeEvent = ev
 	}
 }
 
-// closeStatus is the status an event closes the run with, or UNSPECIFIED.
-func closeStatus(ev *journalpb.Event) journalpb.WorkflowStatus {
-	switch ev.GetAttributes().(type) {
-	case *journalpb.Event_WorkflowExecutionCompleted:
-		return journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED
-	case *journalpb.Event_WorkflowExecutionFailed:
-		return journalpb.WorkflowStatus_WORKFLOW_STATUS_FAILED
-	case *journalpb.Event_WorkflowExecutionCanceled:
-		return journalpb.WorkflowStatus_WORKFLOW_STATUS_CANCELED
-	case *journalpb.Event_WorkflowExecutionTerminated:
-		return journalpb.WorkflowStatus_WORKFLOW_STATUS_TERMINATED
-	case *journalpb.Event_WorkflowExecutionTimedOut:
-		return journalpb.WorkflowStatus_WORKFLOW_STATUS_TIMED_OUT
-	case *journalpb.Event_WorkflowExecutionContinuedAsNew:
-		return journalpb.WorkflowStatus_WORKFLOW_STATUS_CONTINUED_AS_NEW
+// activityOutcome returns, for an event that ends an activity, the ID of
+// the activity's ActivityTaskScheduled event.
+func activityOutcome(ev *journalpb.Event) (scheduledID int64, ok bool) {
+	switch x := ev.GetAttributes().(type) {
+	case *journalpb.Event_ActivityTaskCompleted:
+		return x.ActivityTaskCompleted.GetScheduledEventId(), true
+	case *journalpb.Event_ActivityTaskFailed:
+		return x.ActivityTaskFailed.GetScheduledEventId(), true
+	case *journalpb.Event_ActivityTaskTimedOut:
+		return x.ActivityTaskTimedOut.GetScheduledEventId(), true
+	case *journalpb.Event_ActivityTaskCanceled:
+		return x.ActivityTaskCanceled.GetScheduledEventId(), true
 	}
-	return journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
+	return 0, false
+}
+
+// childOutcome returns, for an event that ends a child workflow (it could
+// not start, or it closed), the ID of the event that initiated it.
+func childOutcome(ev *journalpb.Event) (initiatedID int64, ok bool) {
+	switch x := ev.GetAttributes().(type) {
+	case *journalpb.Event_StartChildWorkflowExecutionFailed:
+		return x.StartChildWorkflowExecutionFailed.GetInitiatedEventId(), true
+	case *journalpb.Event_ChildWorkflowExecutionClosed:
+		return x.ChildWorkflowExecutionClosed.GetInitiatedEventId(), true
+	}
+	return 0, false
+}
+
+// externalOutcome returns, for the outcome of a signal or cancel request
+// sent to another workflow, the ID of the event that initiated it.
+func externalOutcome(ev *journalpb.Event) (initiatedID int64, ok bool) {
+	switch x := ev.GetAttributes().(type) {
+	case *journalpb.Event_ExternalWorkflowExecutionSignaled:
+		return x.ExternalWorkflowExecutionSignaled.GetInitiatedEventId(), true
+	case *journalpb.Event_SignalExternalWorkflowExecutionFailed:
+		return x.SignalExternalWorkflowExecutionFailed.GetInitiatedEventId(), true
+	case *journalpb.Event_ExternalWorkflowExecutionCancelRequested:
+		return x.ExternalWorkflowExecutionCancelRequested.GetInitiatedEventId(), true
+	case *journalpb.Event_RequestCancelExternalWorkflowExecutionFailed:
+		return x.RequestCancelExternalWorkflowExecutionFailed.GetInitiatedEventId(), true
+	}
+	return 0, false
 }
 
 // appendExtras are journal changes that go with a commit besides events.
@@ -558,10 +556,10 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 	closing := false
 	for i, ev := range inputs {
 		ev.EventId, ev.Time = next+int64(i), timestamppb.New(now)
-		closing = closing || closeStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
+		closing = closing || internal.CloseStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
 	}
 	var outputs []*journalpb.Event
-	runCode := (len(inputs) == 0 || slices.ContainsFunc(inputs, isInputEvent)) && !a.inBackoff()
+	runCode := (len(inputs) == 0 || slices.ContainsFunc(inputs, internal.RunsCode)) && !a.inBackoff()
 	if a.exec != nil && !closing && !runCode {
 		a.unseen = append(a.unseen, inputs...)
 	}
@@ -589,7 +587,7 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 			id := userTimerPrefix + x.TimerCanceled.GetTimerId()
 			req.DeleteTimers = append(req.DeleteTimers, a.journalTimer(id, a.timers[id].fireAt))
 		}
-		if s := closeStatus(ev); s != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+		if s := internal.CloseStatus(ev); s != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 			status = s
 		}
 	}
@@ -672,15 +670,15 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 func (a *workflowActor) needsWake(events []*journalpb.Event) bool {
 	pending := len(a.activities) + len(a.children) + len(a.externals)
 	for _, ev := range events {
-		switch {
-		case ev.GetActivityTaskScheduled() != nil, ev.GetStartChildWorkflowExecutionInitiated() != nil,
-			ev.GetSignalExternalWorkflowExecutionInitiated() != nil, ev.GetRequestCancelExternalWorkflowExecutionInitiated() != nil:
+		switch ev.GetAttributes().(type) {
+		case *journalpb.Event_ActivityTaskScheduled, *journalpb.Event_StartChildWorkflowExecutionInitiated,
+			*journalpb.Event_SignalExternalWorkflowExecutionInitiated, *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
 			pending++
-		case ev.GetActivityTaskCompleted() != nil, ev.GetActivityTaskFailed() != nil,
-			ev.GetActivityTaskTimedOut() != nil, ev.GetActivityTaskCanceled() != nil,
-			ev.GetStartChildWorkflowExecutionFailed() != nil, ev.GetChildWorkflowExecutionClosed() != nil,
-			ev.GetExternalWorkflowExecutionSignaled() != nil, ev.GetSignalExternalWorkflowExecutionFailed() != nil,
-			ev.GetExternalWorkflowExecutionCancelRequested() != nil, ev.GetRequestCancelExternalWorkflowExecutionFailed() != nil:
+		}
+		_, activityDone := activityOutcome(ev)
+		_, childDone := childOutcome(ev)
+		_, externalDone := externalOutcome(ev)
+		if activityDone || childDone || externalDone {
 			pending--
 		}
 	}

@@ -46,6 +46,16 @@ func CrashWorkflow(ctx workflow.Context, seed int) (int, error) {
 	for i := 1; i <= FanOut; i++ {
 		futures = append(futures, workflow.ExecuteActivity(ctx, Step, seed, 100+i))
 	}
+	fanned, err := sumOf(ctx, futures)
+	if err != nil {
+		return 0, err
+	}
+	return sum + fanned, nil
+}
+
+// sumOf waits for futures of ints and adds their values.
+func sumOf(ctx workflow.Context, futures []workflow.Future) (int, error) {
+	sum := 0
 	for _, f := range futures {
 		var v int
 		if err := f.Get(ctx, &v); err != nil {
@@ -143,15 +153,7 @@ func FamilyWorkflow(ctx workflow.Context, seed int) (int, error) {
 			WorkflowID: fmt.Sprintf("%s-child-%d", workflow.GetInfo(ctx).WorkflowExecution.ID, k)})
 		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, ChildWorkflow, seed, k))
 	}
-	sum := 0
-	for _, f := range futures {
-		var v int
-		if err := f.Get(ctx, &v); err != nil {
-			return 0, err
-		}
-		sum += v
-	}
-	return sum, nil
+	return sumOf(ctx, futures)
 }
 
 // ChildWorkflow runs two sequential slow activities and returns their sum.

@@ -157,9 +157,9 @@ func (c *embeddedClient) startRequest(options StartWorkflowOptions, workflow any
 	if id == "" {
 		id = uuid.NewString()
 	}
-	memo, err := c.encodeMemo(options.Memo)
+	memo, err := internal.EncodeMemo(options.Memo, c.opts.DataConverter)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("client: %w", err)
 	}
 	return &actor.StartWorkflowRequest{
 		Namespace:                c.opts.Namespace,
@@ -178,21 +178,6 @@ func (c *embeddedClient) startRequest(options StartWorkflowOptions, workflow any
 		CronSchedule:             options.CronSchedule,
 		StartDelay:               options.StartDelay,
 	}, nil
-}
-
-func (c *embeddedClient) encodeMemo(memo map[string]any) (map[string]*journalpb.Payload, error) {
-	if len(memo) == 0 {
-		return nil, nil
-	}
-	out := make(map[string]*journalpb.Payload, len(memo))
-	for k, v := range memo {
-		p, err := c.opts.DataConverter.ToPayload(v)
-		if err != nil {
-			return nil, fmt.Errorf("client: encode memo %q: %w", k, err)
-		}
-		out[k] = p
-	}
-	return out, nil
 }
 
 func (c *embeddedClient) ExecuteWorkflow(ctx context.Context, options StartWorkflowOptions, workflow any, args ...any) (WorkflowRun, error) {

@@ -1,6 +1,7 @@
 package internal
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
@@ -156,14 +157,14 @@ func ExecuteChildWorkflow(ctx Context, childWorkflow any, args ...any) ChildWork
 	if err != nil {
 		return fail(fmt.Errorf("child workflow %q: encoding arguments: %w", workflowType, err))
 	}
-	memo, err := encodeMemo(options.Memo, c.dc)
+	memo, err := EncodeMemo(options.Memo, c.dc)
 	if err != nil {
 		return fail(fmt.Errorf("child workflow %q: %w", workflowType, err))
 	}
 	seq := e.nextSequence()
 	c.workflowType = workflowType
-	c.namespace = cmpOr(options.Namespace, e.info.Namespace)
-	c.workflowID = cmpOr(options.WorkflowID, e.info.WorkflowExecution.RunID+"_"+strconv.FormatInt(seq, 10))
+	c.namespace = cmp.Or(options.Namespace, e.info.Namespace)
+	c.workflowID = cmp.Or(options.WorkflowID, e.info.WorkflowExecution.RunID+"_"+strconv.FormatInt(seq, 10))
 	c.waitForCancellation = options.WaitForCancellation
 	c.cmd = e.addCommand(&journalpb.Event{Attributes: &journalpb.Event_StartChildWorkflowExecutionInitiated{
 		StartChildWorkflowExecutionInitiated: &journalpb.StartChildWorkflowExecutionInitiated{
@@ -171,7 +172,7 @@ func ExecuteChildWorkflow(ctx Context, childWorkflow any, args ...any) ChildWork
 			Namespace:                c.namespace,
 			WorkflowId:               c.workflowID,
 			WorkflowType:             workflowType,
-			TaskQueue:                cmpOr(options.TaskQueue, e.info.TaskQueueName),
+			TaskQueue:                cmp.Or(options.TaskQueue, e.info.TaskQueueName),
 			Input:                    input,
 			WorkflowExecutionTimeout: optionalDuration(options.WorkflowExecutionTimeout),
 			WorkflowRunTimeout:       optionalDuration(options.WorkflowRunTimeout),
@@ -190,16 +191,8 @@ func ExecuteChildWorkflow(ctx Context, childWorkflow any, args ...any) ChildWork
 	return f
 }
 
-// cmpOr returns a unless it is empty, else b.
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// encodeMemo encodes memo values one payload each.
-func encodeMemo(memo map[string]any, dc DataConverter) (map[string]*journalpb.Payload, error) {
+// EncodeMemo encodes memo values one payload each (nil for an empty memo).
+func EncodeMemo(memo map[string]any, dc DataConverter) (map[string]*journalpb.Payload, error) {
 	if len(memo) == 0 {
 		return nil, nil
 	}

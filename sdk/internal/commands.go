@@ -241,6 +241,20 @@ func (e *Execution) signalChannel(name string) *channelImpl {
 	return c
 }
 
+// RunsCode reports whether input event ev is one the workflow code reacts
+// to, so that recording it calls for a workflow task: anything but a
+// command, a WorkflowTaskCompleted, a failed attempt (a retry follows, the
+// code sees nothing) and the inputs that close the run (terminated, timed
+// out). The engine decides with it when to run the code.
+func RunsCode(ev *journalpb.Event) bool {
+	switch ev.GetAttributes().(type) {
+	case nil, *journalpb.Event_WorkflowTaskCompleted, *journalpb.Event_ActivityTaskAttemptFailed,
+		*journalpb.Event_WorkflowExecutionTerminated, *journalpb.Event_WorkflowExecutionTimedOut:
+		return false
+	}
+	return !isCommandEvent(ev)
+}
+
 // isCommandEvent reports whether ev is an event that workflow code produces.
 func isCommandEvent(ev *journalpb.Event) bool {
 	switch ev.GetAttributes().(type) {

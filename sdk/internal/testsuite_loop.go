@@ -199,17 +199,6 @@ func (r *testRun) decide() {
 	}
 }
 
-// isCloseEvent reports whether ev closes a run.
-func isCloseEvent(ev *journalpb.Event) bool {
-	switch ev.GetAttributes().(type) {
-	case *journalpb.Event_WorkflowExecutionCompleted, *journalpb.Event_WorkflowExecutionFailed,
-		*journalpb.Event_WorkflowExecutionCanceled, *journalpb.Event_WorkflowExecutionTerminated,
-		*journalpb.Event_WorkflowExecutionTimedOut, *journalpb.Event_WorkflowExecutionContinuedAsNew:
-		return true
-	}
-	return false
-}
-
 // apply carries out one command event.
 func (r *testRun) apply(ev *journalpb.Event) {
 	e := r.env

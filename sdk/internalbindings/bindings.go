@@ -25,6 +25,8 @@ type (
 var (
 	NewExecution            = internal.NewExecution
 	RunActivity             = internal.RunActivity
+	RunsCode                = internal.RunsCode
+	CloseStatus             = internal.CloseStatus
 	ConvertErrorToFailure   = internal.ConvertErrorToFailure
 	NewTimeoutError         = internal.NewTimeoutError
 	NewCanceledError        = internal.NewCanceledError

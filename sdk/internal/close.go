@@ -36,3 +36,27 @@ func CloseError(ev *journalpb.Event, dc DataConverter) error {
 	}
 	return fmt.Errorf("event %d (%s) does not close a workflow", ev.GetEventId(), eventKind(ev))
 }
+
+// CloseStatus is the status an event closes the run with, or UNSPECIFIED.
+func CloseStatus(ev *journalpb.Event) journalpb.WorkflowStatus {
+	switch ev.GetAttributes().(type) {
+	case *journalpb.Event_WorkflowExecutionCompleted:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED
+	case *journalpb.Event_WorkflowExecutionFailed:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_FAILED
+	case *journalpb.Event_WorkflowExecutionCanceled:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_CANCELED
+	case *journalpb.Event_WorkflowExecutionTerminated:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_TERMINATED
+	case *journalpb.Event_WorkflowExecutionTimedOut:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_TIMED_OUT
+	case *journalpb.Event_WorkflowExecutionContinuedAsNew:
+		return journalpb.WorkflowStatus_WORKFLOW_STATUS_CONTINUED_AS_NEW
+	}
+	return journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
+}
+
+// isCloseEvent reports whether ev closes a run.
+func isCloseEvent(ev *journalpb.Event) bool {
+	return CloseStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
+}
