@@ -1248,6 +1248,10 @@ type Event struct {
 	//	*Event_RequestCancelExternalWorkflowExecutionInitiated
 	//	*Event_RequestCancelExternalWorkflowExecutionFailed
 	//	*Event_ExternalWorkflowExecutionCancelRequested
+	//	*Event_UpsertWorkflowSearchAttributes
+	//	*Event_WorkflowPropertiesModified
+	//	*Event_WorkflowExecutionUpdateAccepted
+	//	*Event_WorkflowExecutionUpdateCompleted
 	Attributes    isEvent_Attributes `protobuf_oneof:"attributes"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1583,6 +1587,42 @@ func (x *Event) GetExternalWorkflowExecutionCancelRequested() *ExternalWorkflowE
 	return nil
 }
 
+func (x *Event) GetUpsertWorkflowSearchAttributes() *UpsertWorkflowSearchAttributes {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_UpsertWorkflowSearchAttributes); ok {
+			return x.UpsertWorkflowSearchAttributes
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWorkflowPropertiesModified() *WorkflowPropertiesModified {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_WorkflowPropertiesModified); ok {
+			return x.WorkflowPropertiesModified
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWorkflowExecutionUpdateAccepted() *WorkflowExecutionUpdateAccepted {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_WorkflowExecutionUpdateAccepted); ok {
+			return x.WorkflowExecutionUpdateAccepted
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWorkflowExecutionUpdateCompleted() *WorkflowExecutionUpdateCompleted {
+	if x != nil {
+		if x, ok := x.Attributes.(*Event_WorkflowExecutionUpdateCompleted); ok {
+			return x.WorkflowExecutionUpdateCompleted
+		}
+	}
+	return nil
+}
+
 type isEvent_Attributes interface {
 	isEvent_Attributes()
 }
@@ -1711,6 +1751,22 @@ type Event_ExternalWorkflowExecutionCancelRequested struct {
 	ExternalWorkflowExecutionCancelRequested *ExternalWorkflowExecutionCancelRequested `protobuf:"bytes,65,opt,name=external_workflow_execution_cancel_requested,json=externalWorkflowExecutionCancelRequested,proto3,oneof"`
 }
 
+type Event_UpsertWorkflowSearchAttributes struct {
+	UpsertWorkflowSearchAttributes *UpsertWorkflowSearchAttributes `protobuf:"bytes,70,opt,name=upsert_workflow_search_attributes,json=upsertWorkflowSearchAttributes,proto3,oneof"`
+}
+
+type Event_WorkflowPropertiesModified struct {
+	WorkflowPropertiesModified *WorkflowPropertiesModified `protobuf:"bytes,71,opt,name=workflow_properties_modified,json=workflowPropertiesModified,proto3,oneof"`
+}
+
+type Event_WorkflowExecutionUpdateAccepted struct {
+	WorkflowExecutionUpdateAccepted *WorkflowExecutionUpdateAccepted `protobuf:"bytes,80,opt,name=workflow_execution_update_accepted,json=workflowExecutionUpdateAccepted,proto3,oneof"`
+}
+
+type Event_WorkflowExecutionUpdateCompleted struct {
+	WorkflowExecutionUpdateCompleted *WorkflowExecutionUpdateCompleted `protobuf:"bytes,81,opt,name=workflow_execution_update_completed,json=workflowExecutionUpdateCompleted,proto3,oneof"`
+}
+
 func (*Event_WorkflowExecutionStarted) isEvent_Attributes() {}
 
 func (*Event_WorkflowExecutionCompleted) isEvent_Attributes() {}
@@ -1773,6 +1829,14 @@ func (*Event_RequestCancelExternalWorkflowExecutionFailed) isEvent_Attributes() 
 
 func (*Event_ExternalWorkflowExecutionCancelRequested) isEvent_Attributes() {}
 
+func (*Event_UpsertWorkflowSearchAttributes) isEvent_Attributes() {}
+
+func (*Event_WorkflowPropertiesModified) isEvent_Attributes() {}
+
+func (*Event_WorkflowExecutionUpdateAccepted) isEvent_Attributes() {}
+
+func (*Event_WorkflowExecutionUpdateCompleted) isEvent_Attributes() {}
+
 type WorkflowExecutionStarted struct {
 	state                    protoimpl.MessageState `protogen:"open.v1"`
 	WorkflowType             string                 `protobuf:"bytes,1,opt,name=workflow_type,json=workflowType,proto3" json:"workflow_type,omitempty"`
@@ -1802,9 +1866,13 @@ type WorkflowExecutionStarted struct {
 	LastCompletionResult *Payloads `protobuf:"bytes,17,opt,name=last_completion_result,json=lastCompletionResult,proto3" json:"last_completion_result,omitempty"`
 	// parent is the workflow that started this one as its child, if any; the
 	// child reports its final close to it.
-	Parent        *ParentExecution `protobuf:"bytes,18,opt,name=parent,proto3" json:"parent,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Parent *ParentExecution `protobuf:"bytes,18,opt,name=parent,proto3" json:"parent,omitempty"`
+	// search_attributes are the run's indexed attributes at its start
+	// (client.StartWorkflowOptions.SearchAttributes), each a payload whose
+	// "type" metadata names its kind.
+	SearchAttributes map[string]*Payload `protobuf:"bytes,19,rep,name=search_attributes,json=searchAttributes,proto3" json:"search_attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionStarted) Reset() {
@@ -1959,6 +2027,13 @@ func (x *WorkflowExecutionStarted) GetLastCompletionResult() *Payloads {
 func (x *WorkflowExecutionStarted) GetParent() *ParentExecution {
 	if x != nil {
 		return x.Parent
+	}
+	return nil
+}
+
+func (x *WorkflowExecutionStarted) GetSearchAttributes() map[string]*Payload {
+	if x != nil {
+		return x.SearchAttributes
 	}
 	return nil
 }
@@ -4083,6 +4158,264 @@ func (x *ExternalWorkflowExecutionCancelRequested) GetInitiatedEventId() int64 {
 	return 0
 }
 
+// UpsertWorkflowSearchAttributes is the command of
+// workflow.UpsertSearchAttributes: it sets (or, with an empty payload,
+// removes) indexed attributes of the run.
+type UpsertWorkflowSearchAttributes struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Seq              int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	SearchAttributes map[string]*Payload    `protobuf:"bytes,2,rep,name=search_attributes,json=searchAttributes,proto3" json:"search_attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *UpsertWorkflowSearchAttributes) Reset() {
+	*x = UpsertWorkflowSearchAttributes{}
+	mi := &file_journal_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertWorkflowSearchAttributes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertWorkflowSearchAttributes) ProtoMessage() {}
+
+func (x *UpsertWorkflowSearchAttributes) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertWorkflowSearchAttributes.ProtoReflect.Descriptor instead.
+func (*UpsertWorkflowSearchAttributes) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *UpsertWorkflowSearchAttributes) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *UpsertWorkflowSearchAttributes) GetSearchAttributes() map[string]*Payload {
+	if x != nil {
+		return x.SearchAttributes
+	}
+	return nil
+}
+
+// WorkflowPropertiesModified is the command of workflow.UpsertMemo: it sets
+// (or, with an empty payload, removes) memo fields of the run.
+type WorkflowPropertiesModified struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	UpsertedMemo  map[string]*Payload    `protobuf:"bytes,2,rep,name=upserted_memo,json=upsertedMemo,proto3" json:"upserted_memo,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkflowPropertiesModified) Reset() {
+	*x = WorkflowPropertiesModified{}
+	mi := &file_journal_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkflowPropertiesModified) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkflowPropertiesModified) ProtoMessage() {}
+
+func (x *WorkflowPropertiesModified) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkflowPropertiesModified.ProtoReflect.Descriptor instead.
+func (*WorkflowPropertiesModified) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *WorkflowPropertiesModified) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *WorkflowPropertiesModified) GetUpsertedMemo() map[string]*Payload {
+	if x != nil {
+		return x.UpsertedMemo
+	}
+	return nil
+}
+
+// WorkflowExecutionUpdateAccepted records an update that passed its
+// validator; the handler runs from the workflow task that delivers it. A
+// rejected update is never recorded.
+type WorkflowExecutionUpdateAccepted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UpdateId      string                 `protobuf:"bytes,1,opt,name=update_id,json=updateId,proto3" json:"update_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Input         *Payloads              `protobuf:"bytes,3,opt,name=input,proto3" json:"input,omitempty"`
+	Identity      string                 `protobuf:"bytes,4,opt,name=identity,proto3" json:"identity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkflowExecutionUpdateAccepted) Reset() {
+	*x = WorkflowExecutionUpdateAccepted{}
+	mi := &file_journal_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkflowExecutionUpdateAccepted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkflowExecutionUpdateAccepted) ProtoMessage() {}
+
+func (x *WorkflowExecutionUpdateAccepted) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkflowExecutionUpdateAccepted.ProtoReflect.Descriptor instead.
+func (*WorkflowExecutionUpdateAccepted) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *WorkflowExecutionUpdateAccepted) GetUpdateId() string {
+	if x != nil {
+		return x.UpdateId
+	}
+	return ""
+}
+
+func (x *WorkflowExecutionUpdateAccepted) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WorkflowExecutionUpdateAccepted) GetInput() *Payloads {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *WorkflowExecutionUpdateAccepted) GetIdentity() string {
+	if x != nil {
+		return x.Identity
+	}
+	return ""
+}
+
+// WorkflowExecutionUpdateCompleted is the command the workflow code produces
+// when an update handler returns: its result, or failure.
+type WorkflowExecutionUpdateCompleted struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Seq             int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	UpdateId        string                 `protobuf:"bytes,2,opt,name=update_id,json=updateId,proto3" json:"update_id,omitempty"`
+	AcceptedEventId int64                  `protobuf:"varint,3,opt,name=accepted_event_id,json=acceptedEventId,proto3" json:"accepted_event_id,omitempty"`
+	Result          *Payloads              `protobuf:"bytes,4,opt,name=result,proto3" json:"result,omitempty"`
+	Failure         *Failure               `protobuf:"bytes,5,opt,name=failure,proto3" json:"failure,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *WorkflowExecutionUpdateCompleted) Reset() {
+	*x = WorkflowExecutionUpdateCompleted{}
+	mi := &file_journal_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkflowExecutionUpdateCompleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkflowExecutionUpdateCompleted) ProtoMessage() {}
+
+func (x *WorkflowExecutionUpdateCompleted) ProtoReflect() protoreflect.Message {
+	mi := &file_journal_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkflowExecutionUpdateCompleted.ProtoReflect.Descriptor instead.
+func (*WorkflowExecutionUpdateCompleted) Descriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *WorkflowExecutionUpdateCompleted) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *WorkflowExecutionUpdateCompleted) GetUpdateId() string {
+	if x != nil {
+		return x.UpdateId
+	}
+	return ""
+}
+
+func (x *WorkflowExecutionUpdateCompleted) GetAcceptedEventId() int64 {
+	if x != nil {
+		return x.AcceptedEventId
+	}
+	return 0
+}
+
+func (x *WorkflowExecutionUpdateCompleted) GetResult() *Payloads {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *WorkflowExecutionUpdateCompleted) GetFailure() *Failure {
+	if x != nil {
+		return x.Failure
+	}
+	return nil
+}
+
 var File_journal_proto protoreflect.FileDescriptor
 
 const file_journal_proto_rawDesc = "" +
@@ -4165,7 +4498,7 @@ const file_journal_proto_rawDesc = "" +
 	"close_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\"\n" +
 	"\rnext_event_id\x18\t \x01(\x03R\vnextEventId\">\n" +
 	"\aHistory\x123\n" +
-	"\x06events\x18\x01 \x03(\v2\x1b.grainflow.journal.v1.EventR\x06events\"\x89\x1e\n" +
+	"\x06events\x18\x01 \x03(\v2\x1b.grainflow.journal.v1.EventR\x06events\"\x94\"\n" +
 	"\x05Event\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\x03R\aeventId\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12n\n" +
@@ -4201,10 +4534,13 @@ const file_journal_proto_rawDesc = "" +
 	"$external_workflow_execution_signaled\x18> \x01(\v27.grainflow.journal.v1.ExternalWorkflowExecutionSignaledH\x00R!externalWorkflowExecutionSignaled\x12\xb6\x01\n" +
 	"4request_cancel_external_workflow_execution_initiated\x18? \x01(\v2E.grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiatedH\x00R/requestCancelExternalWorkflowExecutionInitiated\x12\xad\x01\n" +
 	"1request_cancel_external_workflow_execution_failed\x18@ \x01(\v2B.grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailedH\x00R,requestCancelExternalWorkflowExecutionFailed\x12\xa0\x01\n" +
-	",external_workflow_execution_cancel_requested\x18A \x01(\v2>.grainflow.journal.v1.ExternalWorkflowExecutionCancelRequestedH\x00R(externalWorkflowExecutionCancelRequestedB\f\n" +
+	",external_workflow_execution_cancel_requested\x18A \x01(\v2>.grainflow.journal.v1.ExternalWorkflowExecutionCancelRequestedH\x00R(externalWorkflowExecutionCancelRequested\x12\x81\x01\n" +
+	"!upsert_workflow_search_attributes\x18F \x01(\v24.grainflow.journal.v1.UpsertWorkflowSearchAttributesH\x00R\x1eupsertWorkflowSearchAttributes\x12t\n" +
+	"\x1cworkflow_properties_modified\x18G \x01(\v20.grainflow.journal.v1.WorkflowPropertiesModifiedH\x00R\x1aworkflowPropertiesModified\x12\x84\x01\n" +
+	"\"workflow_execution_update_accepted\x18P \x01(\v25.grainflow.journal.v1.WorkflowExecutionUpdateAcceptedH\x00R\x1fworkflowExecutionUpdateAccepted\x12\x87\x01\n" +
+	"#workflow_execution_update_completed\x18Q \x01(\v26.grainflow.journal.v1.WorkflowExecutionUpdateCompletedH\x00R workflowExecutionUpdateCompletedB\f\n" +
 	"\n" +
-	"attributes\"\xc6\n" +
-	"\n" +
+	"attributes\"\x9d\f\n" +
 	"\x18WorkflowExecutionStarted\x12#\n" +
 	"\rworkflow_type\x18\x01 \x01(\tR\fworkflowType\x12\x1d\n" +
 	"\n" +
@@ -4225,11 +4561,15 @@ const file_journal_proto_rawDesc = "" +
 	"\"workflow_execution_expiration_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\x1fworkflowExecutionExpirationTime\x12#\n" +
 	"\rcron_schedule\x18\x10 \x01(\tR\fcronSchedule\x12T\n" +
 	"\x16last_completion_result\x18\x11 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x14lastCompletionResult\x12=\n" +
-	"\x06parent\x18\x12 \x01(\v2%.grainflow.journal.v1.ParentExecutionR\x06parent\x1aV\n" +
+	"\x06parent\x18\x12 \x01(\v2%.grainflow.journal.v1.ParentExecutionR\x06parent\x12q\n" +
+	"\x11search_attributes\x18\x13 \x03(\v2D.grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntryR\x10searchAttributes\x1aV\n" +
 	"\tMemoEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1aX\n" +
 	"\vHeaderEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1ab\n" +
+	"\x15SearchAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\x95\x01\n" +
 	"\x0fParentExecution\x12\x1c\n" +
@@ -4418,7 +4758,30 @@ const file_journal_proto_rawDesc = "" +
 	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId\x12\x14\n" +
 	"\x05cause\x18\x02 \x01(\tR\x05cause\"X\n" +
 	"(ExternalWorkflowExecutionCancelRequested\x12,\n" +
-	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId*\xb0\x01\n" +
+	"\x12initiated_event_id\x18\x01 \x01(\x03R\x10initiatedEventId\"\x8f\x02\n" +
+	"\x1eUpsertWorkflowSearchAttributes\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12w\n" +
+	"\x11search_attributes\x18\x02 \x03(\v2J.grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntryR\x10searchAttributes\x1ab\n" +
+	"\x15SearchAttributesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\xf7\x01\n" +
+	"\x1aWorkflowPropertiesModified\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12g\n" +
+	"\rupserted_memo\x18\x02 \x03(\v2B.grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntryR\fupsertedMemo\x1a^\n" +
+	"\x11UpsertedMemoEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\xa4\x01\n" +
+	"\x1fWorkflowExecutionUpdateAccepted\x12\x1b\n" +
+	"\tupdate_id\x18\x01 \x01(\tR\bupdateId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x124\n" +
+	"\x05input\x18\x03 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05input\x12\x1a\n" +
+	"\bidentity\x18\x04 \x01(\tR\bidentity\"\xee\x01\n" +
+	" WorkflowExecutionUpdateCompleted\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1b\n" +
+	"\tupdate_id\x18\x02 \x01(\tR\bupdateId\x12*\n" +
+	"\x11accepted_event_id\x18\x03 \x01(\x03R\x0facceptedEventId\x126\n" +
+	"\x06result\x18\x04 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x06result\x127\n" +
+	"\afailure\x18\x05 \x01(\v2\x1d.grainflow.journal.v1.FailureR\afailure*\xb0\x01\n" +
 	"\vTimeoutType\x12\x1c\n" +
 	"\x18TIMEOUT_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bTIMEOUT_TYPE_START_TO_CLOSE\x10\x01\x12\"\n" +
@@ -4463,7 +4826,7 @@ func file_journal_proto_rawDescGZIP() []byte {
 }
 
 var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_journal_proto_goTypes = []any{
 	(TimeoutType)(0),                                        // 0: grainflow.journal.v1.TimeoutType
 	(RetryState)(0),                                         // 1: grainflow.journal.v1.RetryState
@@ -4515,21 +4878,28 @@ var file_journal_proto_goTypes = []any{
 	(*RequestCancelExternalWorkflowExecutionInitiated)(nil), // 47: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
 	(*RequestCancelExternalWorkflowExecutionFailed)(nil),    // 48: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
 	(*ExternalWorkflowExecutionCancelRequested)(nil),        // 49: grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
-	nil,                           // 50: grainflow.journal.v1.Payload.MetadataEntry
-	nil,                           // 51: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	nil,                           // 52: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	nil,                           // 53: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	nil,                           // 54: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	nil,                           // 55: grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	nil,                           // 56: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
-	(*durationpb.Duration)(nil),   // 57: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 58: google.protobuf.Timestamp
+	(*UpsertWorkflowSearchAttributes)(nil),                  // 50: grainflow.journal.v1.UpsertWorkflowSearchAttributes
+	(*WorkflowPropertiesModified)(nil),                      // 51: grainflow.journal.v1.WorkflowPropertiesModified
+	(*WorkflowExecutionUpdateAccepted)(nil),                 // 52: grainflow.journal.v1.WorkflowExecutionUpdateAccepted
+	(*WorkflowExecutionUpdateCompleted)(nil),                // 53: grainflow.journal.v1.WorkflowExecutionUpdateCompleted
+	nil,                                                     // 54: grainflow.journal.v1.Payload.MetadataEntry
+	nil,                                                     // 55: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	nil,                                                     // 56: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	nil,                                                     // 57: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
+	nil,                                                     // 58: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	nil,                                                     // 59: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	nil,                                                     // 60: grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	nil,                                                     // 61: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	nil,                                                     // 62: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	nil,                                                     // 63: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
+	(*durationpb.Duration)(nil),                             // 64: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),                           // 65: google.protobuf.Timestamp
 }
 var file_journal_proto_depIdxs = []int32{
-	50,  // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
+	54,  // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
 	4,   // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
-	57,  // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
-	57,  // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
+	64,  // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
+	64,  // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
 	7,   // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
 	8,   // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
 	9,   // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
@@ -4539,17 +4909,17 @@ var file_journal_proto_depIdxs = []int32{
 	14,  // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
 	13,  // 11: grainflow.journal.v1.Failure.child_workflow_execution:type_name -> grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
 	5,   // 12: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
-	57,  // 13: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
+	64,  // 13: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
 	5,   // 14: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
 	0,   // 15: grainflow.journal.v1.TimeoutFailureInfo.timeout_type:type_name -> grainflow.journal.v1.TimeoutType
 	5,   // 16: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
 	1,   // 17: grainflow.journal.v1.ActivityFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	1,   // 18: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	2,   // 19: grainflow.journal.v1.WorkflowMeta.status:type_name -> grainflow.journal.v1.WorkflowStatus
-	58,  // 20: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
-	58,  // 21: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
+	65,  // 20: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
+	65,  // 21: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
 	17,  // 22: grainflow.journal.v1.History.events:type_name -> grainflow.journal.v1.Event
-	58,  // 23: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
+	65,  // 23: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
 	18,  // 24: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
 	20,  // 25: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
 	21,  // 26: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
@@ -4581,68 +4951,81 @@ var file_journal_proto_depIdxs = []int32{
 	47,  // 52: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
 	48,  // 53: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_failed:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
 	49,  // 54: grainflow.journal.v1.Event.external_workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
-	5,   // 55: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
-	57,  // 56: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	57,  // 57: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
-	57,  // 58: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
-	6,   // 59: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	51,  // 60: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	52,  // 61: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	57,  // 62: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
-	58,  // 63: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
-	5,   // 64: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
-	19,  // 65: grainflow.journal.v1.WorkflowExecutionStarted.parent:type_name -> grainflow.journal.v1.ParentExecution
-	5,   // 66: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	7,   // 67: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,   // 68: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	5,   // 69: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	5,   // 70: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
-	1,   // 71: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	5,   // 72: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
-	57,  // 73: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
-	26,  // 74: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	5,   // 75: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
-	53,  // 76: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	5,   // 77: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
-	57,  // 78: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	57,  // 79: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	57,  // 80: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
-	57,  // 81: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
-	6,   // 82: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	54,  // 83: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	5,   // 84: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	7,   // 85: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,   // 86: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	7,   // 87: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
-	1,   // 88: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	5,   // 89: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	7,   // 90: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
-	58,  // 91: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
-	5,   // 92: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	57,  // 93: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	58,  // 94: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
-	55,  // 95: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	7,   // 96: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
-	5,   // 97: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
-	57,  // 98: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	57,  // 99: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_run_timeout:type_name -> google.protobuf.Duration
-	57,  // 100: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_task_timeout:type_name -> google.protobuf.Duration
-	6,   // 101: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	3,   // 102: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.parent_close_policy:type_name -> grainflow.journal.v1.ParentClosePolicy
-	56,  // 103: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.memo:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
-	17,  // 104: grainflow.journal.v1.ChildWorkflowExecutionClosed.close_event:type_name -> grainflow.journal.v1.Event
-	5,   // 105: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
-	4,   // 106: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,   // 107: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,   // 108: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,   // 109: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 110: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
-	4,   // 111: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	112, // [112:112] is the sub-list for method output_type
-	112, // [112:112] is the sub-list for method input_type
-	112, // [112:112] is the sub-list for extension type_name
-	112, // [112:112] is the sub-list for extension extendee
-	0,   // [0:112] is the sub-list for field type_name
+	50,  // 55: grainflow.journal.v1.Event.upsert_workflow_search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes
+	51,  // 56: grainflow.journal.v1.Event.workflow_properties_modified:type_name -> grainflow.journal.v1.WorkflowPropertiesModified
+	52,  // 57: grainflow.journal.v1.Event.workflow_execution_update_accepted:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateAccepted
+	53,  // 58: grainflow.journal.v1.Event.workflow_execution_update_completed:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateCompleted
+	5,   // 59: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
+	64,  // 60: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	64,  // 61: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
+	64,  // 62: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
+	6,   // 63: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	55,  // 64: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	56,  // 65: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	64,  // 66: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
+	65,  // 67: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
+	5,   // 68: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
+	19,  // 69: grainflow.journal.v1.WorkflowExecutionStarted.parent:type_name -> grainflow.journal.v1.ParentExecution
+	57,  // 70: grainflow.journal.v1.WorkflowExecutionStarted.search_attributes:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
+	5,   // 71: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	7,   // 72: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 73: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	5,   // 74: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	5,   // 75: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
+	1,   // 76: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	5,   // 77: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
+	64,  // 78: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
+	26,  // 79: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	5,   // 80: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
+	58,  // 81: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	5,   // 82: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
+	64,  // 83: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	64,  // 84: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	64,  // 85: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
+	64,  // 86: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
+	6,   // 87: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	59,  // 88: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	5,   // 89: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	7,   // 90: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 91: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	7,   // 92: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 93: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	5,   // 94: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	7,   // 95: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
+	65,  // 96: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
+	5,   // 97: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	64,  // 98: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	65,  // 99: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
+	60,  // 100: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	7,   // 101: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
+	5,   // 102: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	64,  // 103: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	64,  // 104: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_run_timeout:type_name -> google.protobuf.Duration
+	64,  // 105: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_task_timeout:type_name -> google.protobuf.Duration
+	6,   // 106: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	3,   // 107: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.parent_close_policy:type_name -> grainflow.journal.v1.ParentClosePolicy
+	61,  // 108: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.memo:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	17,  // 109: grainflow.journal.v1.ChildWorkflowExecutionClosed.close_event:type_name -> grainflow.journal.v1.Event
+	5,   // 110: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	62,  // 111: grainflow.journal.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	63,  // 112: grainflow.journal.v1.WorkflowPropertiesModified.upserted_memo:type_name -> grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
+	5,   // 113: grainflow.journal.v1.WorkflowExecutionUpdateAccepted.input:type_name -> grainflow.journal.v1.Payloads
+	5,   // 114: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	7,   // 115: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.failure:type_name -> grainflow.journal.v1.Failure
+	4,   // 116: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,   // 117: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,   // 118: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,   // 119: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,   // 120: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 121: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
+	4,   // 122: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,   // 123: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	4,   // 124: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	125, // [125:125] is the sub-list for method output_type
+	125, // [125:125] is the sub-list for method input_type
+	125, // [125:125] is the sub-list for extension type_name
+	125, // [125:125] is the sub-list for extension extendee
+	0,   // [0:125] is the sub-list for field type_name
 }
 
 func init() { file_journal_proto_init() }
@@ -4691,6 +5074,10 @@ func file_journal_proto_init() {
 		(*Event_RequestCancelExternalWorkflowExecutionInitiated)(nil),
 		(*Event_RequestCancelExternalWorkflowExecutionFailed)(nil),
 		(*Event_ExternalWorkflowExecutionCancelRequested)(nil),
+		(*Event_UpsertWorkflowSearchAttributes)(nil),
+		(*Event_WorkflowPropertiesModified)(nil),
+		(*Event_WorkflowExecutionUpdateAccepted)(nil),
+		(*Event_WorkflowExecutionUpdateCompleted)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -4698,7 +5085,7 @@ func file_journal_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_journal_proto_rawDesc), len(file_journal_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   53,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -205,6 +205,9 @@ func (e *Execution) deliver(ev *journalpb.Event) error {
 		x := attrs.WorkflowExecutionSignaled
 		e.signalChannel(x.GetSignalName()).sendAsync(encodedPayloads{payloads: x.GetInput(), dc: e.dc})
 
+	case *journalpb.Event_WorkflowExecutionUpdateAccepted:
+		return e.startUpdate(ev)
+
 	case *journalpb.Event_WorkflowExecutionCancelRequested:
 		e.cancelRequested = true
 		e.rootCtx.cancel(ErrCanceled)
@@ -263,7 +266,7 @@ func isCommandEvent(ev *journalpb.Event) bool {
 		*journalpb.Event_WorkflowExecutionCompleted, *journalpb.Event_WorkflowExecutionFailed,
 		*journalpb.Event_WorkflowExecutionCanceled, *journalpb.Event_WorkflowExecutionContinuedAsNew,
 		*journalpb.Event_StartChildWorkflowExecutionInitiated, *journalpb.Event_SignalExternalWorkflowExecutionInitiated,
-		*journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
+		*journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated, *journalpb.Event_WorkflowExecutionUpdateCompleted:
 		return true
 	}
 	return false
@@ -300,6 +303,9 @@ func describeEvent(ev *journalpb.Event) string {
 	case *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
 		x := a.RequestCancelExternalWorkflowExecutionInitiated
 		return fmt.Sprintf("RequestCancelExternalWorkflowExecutionInitiated(seq=%d, workflow_id=%q)", x.GetSeq(), x.GetWorkflowId())
+	case *journalpb.Event_WorkflowExecutionUpdateCompleted:
+		x := a.WorkflowExecutionUpdateCompleted
+		return fmt.Sprintf("WorkflowExecutionUpdateCompleted(seq=%d, update_id=%q)", x.GetSeq(), x.GetUpdateId())
 	}
 	return eventKind(ev)
 }
@@ -340,6 +346,10 @@ func commandMatches(cmd, rec *journalpb.Event) bool {
 		r := rec.GetRequestCancelExternalWorkflowExecutionInitiated()
 		return r != nil && r.GetSeq() == c.RequestCancelExternalWorkflowExecutionInitiated.GetSeq() &&
 			r.GetWorkflowId() == c.RequestCancelExternalWorkflowExecutionInitiated.GetWorkflowId()
+	case *journalpb.Event_WorkflowExecutionUpdateCompleted:
+		r := rec.GetWorkflowExecutionUpdateCompleted()
+		return r != nil && r.GetSeq() == c.WorkflowExecutionUpdateCompleted.GetSeq() &&
+			r.GetUpdateId() == c.WorkflowExecutionUpdateCompleted.GetUpdateId()
 	}
 	return eventKind(cmd) == eventKind(rec)
 }

@@ -30,6 +30,10 @@ type ExecutionOptions struct {
 	// instead of a failed workflow task (*WorkflowTaskPanicError), which
 	// leaves the workflow blocked until the code is fixed.
 	FailWorkflowOnPanic bool
+	// UpdateCompleted, if set, is told each update handler's return as it
+	// happens (not while replaying), with the handler's own result value;
+	// the test environment reports it to UpdateCallbacks.Complete.
+	UpdateCompleted func(updateID string, result any, err error)
 }
 
 // Execution runs one workflow run's code deterministically. It holds the
@@ -56,8 +60,9 @@ type Execution struct {
 
 	now       time.Time
 	replaying bool
-	// querying is true while a query handler runs.
-	querying bool
+	// readOnly names the handlers running while they must not change the
+	// workflow ("query handlers", "update validators"), or is "".
+	readOnly string
 	// cancelRequested is set by WorkflowExecutionCancelRequested.
 	cancelRequested bool
 
@@ -90,7 +95,11 @@ type Execution struct {
 
 	signals       map[string]*channelImpl
 	queryHandlers map[string]*queryHandler
-	channelCount  int
+	// updateHandlers are the registered update handlers by name, and
+	// runningUpdates the accepted updates whose handlers have not returned.
+	updateHandlers map[string]*updateHandler
+	runningUpdates []*runningUpdate
+	channelCount   int
 
 	// closed is set once a close event is part of the history.
 	closed bool
@@ -113,6 +122,8 @@ func NewExecution(opts ExecutionOptions) *Execution {
 		versions:      map[string]Version{},
 		mutableValues: map[string]*journalpb.Payloads{},
 		queryHandlers: map[string]*queryHandler{},
+
+		updateHandlers: map[string]*updateHandler{},
 	}
 	if e.dc == nil {
 		e.dc = GetDefaultDataConverter()
@@ -457,6 +468,7 @@ func (e *Execution) startWorkflow(ev *journalpb.Event) error {
 // close command and stops the coroutines.
 func (e *Execution) workflowReturned(results []reflect.Value) {
 	e.d.halted = true
+	e.warnUnfinishedUpdates()
 	var err error
 	if n := len(results); n > 0 && results[n-1].Type() == errorType {
 		err, _ = results[n-1].Interface().(error)
@@ -510,38 +522,46 @@ func (e *Execution) Query(queryType string, args *journalpb.Payloads) (result *j
 	if !ok {
 		return nil, fmt.Errorf("unknown query type %q; known query types: %v", queryType, e.knownQueryTypes())
 	}
-	e.querying = true
-	defer func() {
-		e.querying = false
-		if r := recover(); r != nil {
-			err = fmt.Errorf("query %q: handler panicked: %v", queryType, r)
-			if _, changed := r.(queryChangedWorkflow); changed {
-				// The state may no longer match the history: rebuild it.
-				e.fail(err)
-			}
-		}
-	}()
-	result, err = h.call(args, e.dc)
+	if p := e.readOnlyCall("query handlers", func() { result, err = h.call(args, e.dc) }); p != nil {
+		return nil, fmt.Errorf("query %q: handler panicked: %v", queryType, p)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("query %q: %w", queryType, err)
 	}
 	return result, nil
 }
 
-// queryChangedWorkflow is the panic of workflow calls that would change the
-// workflow when made from a query handler.
-type queryChangedWorkflow struct {
-	op string
+// readOnlyCall runs fn, a query handler or an update validator, which must
+// not change the workflow, and returns what it panicked with, if anything.
+// Calls that would change the workflow panic before they do, except for
+// taking a command sequence number, which is given back.
+func (e *Execution) readOnlyCall(handlers string, fn func()) (panicked any) {
+	e.readOnly = handlers
+	seq := e.seq
+	defer func() {
+		e.readOnly = ""
+		if panicked = recover(); panicked != nil {
+			e.seq = seq
+		}
+	}()
+	fn()
+	return nil
 }
 
-func (q queryChangedWorkflow) String() string {
-	return "query handlers must not change the workflow, but one called " + q.op
+// readOnlyViolation is the panic of workflow calls that would change the
+// workflow when made from a query handler or an update validator.
+type readOnlyViolation struct {
+	handlers, op string
+}
+
+func (v readOnlyViolation) String() string {
+	return v.handlers + " must not change the workflow, but one called " + v.op
 }
 
 // mustBeInTask panics if op, which changes the workflow, is called from a
-// query handler.
+// query handler or an update validator.
 func (e *Execution) mustBeInTask(op string) {
-	if e.querying {
-		panic(queryChangedWorkflow{op: op})
+	if e.readOnly != "" {
+		panic(readOnlyViolation{handlers: e.readOnly, op: op})
 	}
 }

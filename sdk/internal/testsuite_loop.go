@@ -78,6 +78,9 @@ type testRun struct {
 	initiatedID int64
 	closePolicy ParentClosePolicy
 	children    map[int64]*testRun
+
+	// updates are the callbacks of accepted updates not yet completed, by ID.
+	updates map[string]UpdateCallbacks
 }
 
 // newRun creates a run of workflow type name with the given input, its
@@ -86,6 +89,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID, name string, input *journalp
 	r := &testRun{
 		env: e, id: id, runID: runID, workflowType: name,
 		activities: map[int64]*testActivity{}, timers: map[int64]*virtualEvent{}, children: map[int64]*testRun{},
+		updates: map[string]UpdateCallbacks{},
 	}
 	r.exec = NewExecution(ExecutionOptions{
 		Namespace: defaultTestNamespace, WorkflowID: r.id, RunID: r.runID,
@@ -93,6 +97,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID, name string, input *journalp
 		// A panic fails the workflow, so a test sees it in GetWorkflowError
 		// instead of a workflow that is stuck until the code is fixed.
 		FailWorkflowOnPanic: true,
+		UpdateCompleted:     r.updateCompleted,
 	})
 	started := &journalpb.WorkflowExecutionStarted{
 		WorkflowType: name, TaskQueue: defaultTestTaskQueue, Input: input, Attempt: 1,
@@ -259,6 +264,7 @@ func (r *testRun) closed(ev *journalpb.Event) {
 		act.abandon()
 	}
 	r.closeChildren()
+	r.abandonUpdates()
 	if p := r.parent; p != nil {
 		delete(p.children, r.initiatedID)
 		p.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{

@@ -32,4 +32,7 @@ type (
 	TestActivityEnvironment = internal.TestActivityEnvironment
 	// MockCallWrapper is one mock expectation set with OnActivity.
 	MockCallWrapper = internal.MockCallWrapper
+	// TestUpdateCallback receives the stages of an update sent with
+	// TestWorkflowEnvironment.UpdateWorkflow through optional functions.
+	TestUpdateCallback = internal.TestUpdateCallback
 )

@@ -396,3 +396,47 @@ func SignalExternalWorkflow(ctx Context, workflowID, runID, signalName string, a
 func RequestCancelExternalWorkflow(ctx Context, workflowID, runID string) Future {
 	return internal.RequestCancelExternalWorkflow(ctx, workflowID, runID)
 }
+
+// UpdateHandlerOptions configure SetUpdateHandlerWithOptions: a validator,
+// the policy for a handler still running when the run closes, a description.
+type UpdateHandlerOptions = internal.UpdateHandlerOptions
+
+// UpdateInfo names the update whose handler is running.
+type UpdateInfo = internal.UpdateInfo
+
+// HandlerUnfinishedPolicy is what happens to update handlers still running
+// when the run closes.
+type HandlerUnfinishedPolicy = internal.HandlerUnfinishedPolicy
+
+const (
+	// HandlerUnfinishedPolicyWarnAndAbandon logs a warning, then abandons them.
+	HandlerUnfinishedPolicyWarnAndAbandon = internal.HandlerUnfinishedPolicyWarnAndAbandon
+	// HandlerUnfinishedPolicyAbandon abandons them without a warning.
+	HandlerUnfinishedPolicyAbandon = internal.HandlerUnfinishedPolicyAbandon
+)
+
+// SetUpdateHandler registers handler for updates named updateName. The
+// handler takes a Context and the update's arguments and returns an error or
+// a result and an error; it runs as workflow code and may change the
+// workflow's state, run activities and wait. An accepted update is recorded
+// in the history before its handler runs, and its result after it returns.
+func SetUpdateHandler(ctx Context, updateName string, handler any) error {
+	return internal.SetUpdateHandler(ctx, updateName, handler)
+}
+
+// SetUpdateHandlerWithOptions is SetUpdateHandler with options. An update
+// that its Validator rejects is never recorded: the caller gets the
+// validator's error and the history does not change.
+func SetUpdateHandlerWithOptions(ctx Context, updateName string, handler any, opts UpdateHandlerOptions) error {
+	return internal.SetUpdateHandlerWithOptions(ctx, updateName, handler, opts)
+}
+
+// GetCurrentUpdateInfo returns the update whose handler ctx belongs to, or
+// nil outside update handlers.
+func GetCurrentUpdateInfo(ctx Context) *UpdateInfo { return internal.GetCurrentUpdateInfo(ctx) }
+
+// AllHandlersFinished reports whether no update handler is running. Wait for
+// it before returning so that accepted updates complete:
+//
+//	workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+func AllHandlersFinished(ctx Context) bool { return internal.AllHandlersFinished(ctx) }
