@@ -288,6 +288,39 @@ func (e *Engine) SignalWorkflow(ctx context.Context, ns, workflowID, runID, sign
 	return r
 }
 
+// UpdateWorkflow sends an update to the run (the latest if runID is empty)
+// and waits until it reaches req.WaitFor, or is rejected. A rejected update
+// is an outcome, not an error; errors say the update could not be delivered.
+func (e *Engine) UpdateWorkflow(ctx context.Context, ns, workflowID, runID string, req UpdateRequest) (*UpdateOutcome, error) {
+	switch {
+	case req.UpdateID == "":
+		return nil, errors.New("actor: update of workflow " + workflowID + ": empty update ID")
+	case req.Name == "":
+		return nil, errors.New("actor: update of workflow " + workflowID + ": empty update name")
+	case req.WaitFor != UpdateAccepted && req.WaitFor != UpdateCompleted:
+		return nil, fmt.Errorf("actor: update %s of workflow %s: wait for stage %d: must be accepted or completed", req.UpdateID, workflowID, req.WaitFor)
+	}
+	if err := e.checkPayload("update "+req.Name, req.Input); err != nil {
+		return nil, err
+	}
+	return e.askUpdate(ctx, ns, workflowID, runID, req)
+}
+
+// PollUpdate waits for the outcome of an update sent before.
+func (e *Engine) PollUpdate(ctx context.Context, ns, workflowID, runID, updateID string) (*UpdateOutcome, error) {
+	return e.askUpdate(ctx, ns, workflowID, runID, UpdateRequest{UpdateID: updateID, WaitFor: UpdateCompleted})
+}
+
+func (e *Engine) askUpdate(ctx context.Context, ns, workflowID, runID string, req UpdateRequest) (*UpdateOutcome, error) {
+	ns = e.namespace(ns)
+	ch := make(chan updateReply, 1)
+	r, err := ask(ctx, e, ns, workflowID, &updateRequest{runID: runID, req: req, done: ctx.Done(), reply: ch}, ch)
+	if err != nil {
+		return nil, err
+	}
+	return r.outcome, r.err
+}
+
 // QueryWorkflow runs a query handler of the run.
 func (e *Engine) QueryWorkflow(ctx context.Context, ns, workflowID, runID, queryType string, args *journalpb.Payloads) (*journalpb.Payloads, error) {
 	if err := e.checkPayload("query "+queryType, args); err != nil {

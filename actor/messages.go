@@ -136,6 +136,8 @@ func failRequest(msg any, err error) {
 		m.reply <- startReply{err: err}
 	case *signalRequest:
 		m.reply <- err
+	case *updateRequest:
+		m.reply <- updateReply{err: err}
 	case *queryRequest:
 		m.reply <- queryReply{err: err}
 	case *cancelRequest:

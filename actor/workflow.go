@@ -72,6 +72,10 @@ type workflowActor struct {
 	// of signals other workflows sent to this run.
 	externals      map[int64]*journalpb.Event
 	signalRequests map[string]bool
+	// updates are the run's accepted updates by ID, and updateWaiters the
+	// callers waiting for one to complete.
+	updates       map[string]*updateState
+	updateWaiters []*updateRequest
 	startEvent     *journalpb.Event
 	closeEvent     *journalpb.Event
 	// codeRan is set once the run's code has run (a WorkflowTaskCompleted
@@ -177,6 +181,8 @@ func (a *workflowActor) handle(msg any) {
 		m.reply <- startReply{runID: runID, err: err}
 	case *signalRequest:
 		m.reply <- a.signal(m)
+	case *updateRequest:
+		a.update(m)
 	case *queryRequest:
 		result, err := a.query(m)
 		m.reply <- queryReply{result: result, err: err}
@@ -281,9 +287,9 @@ func (a *workflowActor) unload() {
 	if a.retryTimer != nil {
 		a.retryTimer.Stop()
 	}
-	waiters, deferred := a.waiters, a.deferred
+	waiters, deferred, updateWaiters := a.waiters, a.deferred, a.updateWaiters
 	*a = workflowActor{host: a.host, engine: a.engine, key: a.key, passivated: a.passivated,
-		waiters: waiters, deferred: deferred}
+		waiters: waiters, deferred: deferred, updateWaiters: updateWaiters}
 }
 
 // buildExecution replays history into a fresh Execution, if a worker serves
@@ -437,7 +443,9 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 		a.children = make(map[int64]*pendingChild)
 		a.externals = make(map[int64]*journalpb.Event)
 		a.signalRequests = make(map[string]bool)
+		a.updates = make(map[string]*updateState)
 	}
+	a.applyUpdate(ev)
 	switch x := ev.GetAttributes().(type) {
 	case *journalpb.Event_WorkflowExecutionStarted:
 		a.startEvent = ev
@@ -657,6 +665,7 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 		}
 		return nil
 	}
+	a.notifyUpdates()
 	// Activities with no attempt out to report their cancellation are
 	// recorded canceled in a batch of their own, as new inputs. This
 	// batch is already durable, so its caller succeeded whatever happens.
@@ -758,6 +767,8 @@ func (a *workflowActor) closed(status journalpb.WorkflowStatus) {
 	for _, m := range a.deferred {
 		if t, ok := m.(*timerDue); ok {
 			a.host.timerHandled(t.timer)
+		} else {
+			failRequest(m, a.openRun("")) // updates that were never validated
 		}
 	}
 	a.deferred = nil
@@ -765,4 +776,5 @@ func (a *workflowActor) closed(status journalpb.WorkflowStatus) {
 		w <- closeReply{event: a.closeEvent}
 	}
 	a.waiters = nil
+	a.notifyUpdates()
 }

@@ -473,6 +473,7 @@ func (a *workflowActor) timerDue(m *timerDue) {
 			return
 		}
 		_ = a.commit(nil, appendExtras{deleteTimers: []journal.Timer{t}})
+		a.runDeferred() // updates that waited for the code's first run
 	case t.ID == workflowTimeoutID:
 		_ = a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_WorkflowExecutionTimedOut{WorkflowExecutionTimedOut: &journalpb.WorkflowExecutionTimedOut{
 			RetryState: journalpb.RetryState_RETRY_STATE_TIMEOUT}}}}, appendExtras{deleteTimers: []journal.Timer{t}})
@@ -488,7 +489,8 @@ func (a *workflowActor) dropTimer(t journal.Timer) {
 
 // maybePassivate leaves memory when nothing waits on this activation.
 func (a *workflowActor) maybePassivate(ctx protoactor.Context) {
-	if len(a.waiters) > 0 || len(a.deferred) > 0 || a.taskFailure != nil || len(a.batched) > 0 {
+	a.dropGoneUpdateWaiters()
+	if len(a.waiters) > 0 || len(a.updateWaiters) > 0 || len(a.deferred) > 0 || a.taskFailure != nil || len(a.batched) > 0 {
 		return
 	}
 	a.host.passivate(a.key, ctx.Self())

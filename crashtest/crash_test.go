@@ -55,7 +55,8 @@ func TestSurvivesSIGKILL(t *testing.T) {
 			t.Fatalf("kill %d: %v", i, err)
 		}
 		_ = cmd.Wait()
-		t.Logf("kill %d after %v: %d activity executions logged so far", i+1, delay, countLines(t, auditLog, "start"))
+		t.Logf("kill %d after %v: %d activity executions logged, %d updates accepted and %d completed so far",
+			i+1, delay, countLines(t, auditLog, "start"), countEvents(t, dataDir, "tally-", isUpdateAccepted), countEvents(t, dataDir, "tally-", isUpdateCompleted))
 	}
 
 	cmd := start()
@@ -71,6 +72,41 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	}
 
 	audit(t, dataDir, readAudit(t, auditLog))
+}
+
+func isUpdateAccepted(ev *journalpb.Event) bool {
+	return ev.GetWorkflowExecutionUpdateAccepted() != nil
+}
+func isUpdateCompleted(ev *journalpb.Event) bool {
+	return ev.GetWorkflowExecutionUpdateCompleted() != nil
+}
+
+// countEvents counts the events that match in the latest runs of the
+// workflows whose IDs start with prefix (0 until they exist).
+func countEvents(t *testing.T, dataDir, prefix string, match func(*journalpb.Event) bool) int {
+	j, err := journal.Open(dataDir, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ctx := context.Background()
+	n := 0
+	for i := range workflows / 4 {
+		meta, err := j.Current(ctx, "default", fmt.Sprintf("%s%d", prefix, i))
+		if err != nil {
+			continue
+		}
+		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: meta.GetWorkflowId(), RunID: meta.GetRunId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range events {
+			if match(ev) {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // execution is one line of the audit log.
@@ -181,6 +217,49 @@ func audit(t *testing.T, dataDir string, log map[string][]execution) {
 	t.Logf("%d activities were in flight at a kill and ran again (at-least-once); none ran after completing", reruns)
 	auditChains(t, j)
 	auditFamilies(t, j, log)
+	auditTallies(t, j, log)
+}
+
+// auditTallies checks the workflows fed by updates: each completed with the
+// right tally, and recorded each of its update IDs as accepted exactly once
+// and completed exactly once, although a restarted child sent them again;
+// no update's activity ran again after its completion was recorded.
+func auditTallies(t *testing.T, j *journal.DB, log map[string][]execution) {
+	ctx := context.Background()
+	for i := range workflows / 4 {
+		id := fmt.Sprintf("tally-%d", i)
+		meta, err := j.Current(ctx, "default", id)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: meta.GetRunId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tally int
+		if err := converter.GetDefaultDataConverter().FromPayloads(events[len(events)-1].GetWorkflowExecutionCompleted().GetResult(), &tally); err != nil || tally != crashtest.ExpectedTally(i) {
+			t.Fatalf("%s result %d (%v), want %d", id, tally, err, crashtest.ExpectedTally(i))
+		}
+		accepted, completed := map[string]int{}, map[string]int{}
+		for _, ev := range events {
+			if a := ev.GetWorkflowExecutionUpdateAccepted(); a != nil {
+				accepted[a.GetUpdateId()]++
+			}
+			if c := ev.GetWorkflowExecutionUpdateCompleted(); c != nil {
+				completed[c.GetUpdateId()]++
+			}
+		}
+		for k := 1; k <= crashtest.Updates; k++ {
+			u := fmt.Sprintf("%s-add-%d", id, k)
+			if accepted[u] != 1 || completed[u] != 1 {
+				t.Fatalf("%s: update %s accepted %d times and completed %d times, want once each", id, u, accepted[u], completed[u])
+			}
+		}
+		if len(accepted) != crashtest.Updates {
+			t.Fatalf("%s: %d distinct updates accepted, want %d", id, len(accepted), crashtest.Updates)
+		}
+		checkNoRunAfterCompletion(t, id, events, log)
+	}
 }
 
 // auditFamilies checks the parents and their children: each parent

@@ -183,3 +183,45 @@ func ExpectedFamily(seed int) int {
 	}
 	return sum
 }
+
+// Updates is how many "add" updates a TallyWorkflow takes before it returns.
+const Updates = 3
+
+// TallyWorkflow takes Updates "add" updates; each handler runs a slow
+// activity, adds its result to the tally and returns it. The workflow
+// returns the tally once every update has completed.
+func TallyWorkflow(ctx workflow.Context, seed int) (int, error) {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 50 * time.Millisecond},
+	})
+	tally, done := 0, 0
+	err := workflow.SetUpdateHandler(ctx, "add", func(ctx workflow.Context, k int) (int, error) {
+		var v int
+		if err := workflow.ExecuteActivity(actx, Step, seed, 400+k).Get(ctx, &v); err != nil {
+			return 0, err
+		}
+		tally += v
+		done++
+		return v, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := workflow.Await(ctx, func() bool { return done == Updates && workflow.AllHandlersFinished(ctx) }); err != nil {
+		return 0, err
+	}
+	return tally, nil
+}
+
+// ExpectedUpdate is the result of TallyWorkflow's update k for seed.
+func ExpectedUpdate(seed, k int) int { return seed*1000 + 400 + k }
+
+// ExpectedTally is TallyWorkflow's result for seed.
+func ExpectedTally(seed int) int {
+	sum := 0
+	for k := 1; k <= Updates; k++ {
+		sum += ExpectedUpdate(seed, k)
+	}
+	return sum
+}

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/grainflow/grainflow/cluster"
 	"github.com/grainflow/grainflow/crashtest"
@@ -49,6 +50,7 @@ func run(dataDir, auditPath string, n int) error {
 	w.RegisterWorkflow(crashtest.ChainWorkflow)
 	w.RegisterWorkflow(crashtest.FamilyWorkflow)
 	w.RegisterWorkflow(crashtest.ChildWorkflow)
+	w.RegisterWorkflow(crashtest.TallyWorkflow)
 	w.RegisterActivity(crashtest.Step)
 	if err := w.Start(); err != nil {
 		return err
@@ -71,6 +73,25 @@ func run(dataDir, auditPath string, n int) error {
 	for i := range n / 4 {
 		if err := startOnce(ctx, c, fmt.Sprintf("family-%d", i), crashtest.FamilyWorkflow, i); err != nil {
 			return err
+		}
+	}
+	// Workflows fed by updates, which a restarted child sends again with
+	// the same update IDs.
+	for i := range n / 4 {
+		if err := startOnce(ctx, c, fmt.Sprintf("tally-%d", i), crashtest.TallyWorkflow, i); err != nil {
+			return err
+		}
+	}
+	if err := sendUpdates(ctx, c, n/4); err != nil {
+		return err
+	}
+	for i := range n / 4 {
+		var got int
+		if err := c.GetWorkflow(ctx, fmt.Sprintf("tally-%d", i), "").Get(ctx, &got); err != nil {
+			return fmt.Errorf("tally-%d: %w", i, err)
+		}
+		if got != crashtest.ExpectedTally(i) {
+			return fmt.Errorf("tally-%d returned %d, want %d", i, got, crashtest.ExpectedTally(i))
 		}
 	}
 	for i := range n / 4 {
@@ -118,4 +139,43 @@ func startOnce(ctx context.Context, c client.Client, id string, wf any, args ...
 		return fmt.Errorf("start %s: %w", id, err)
 	}
 	return nil
+}
+
+// sendUpdates sends every update of the tally workflows that are still open,
+// all at once, and checks the results. Update IDs are fixed, so what a
+// killed child sent before is not applied twice.
+func sendUpdates(ctx context.Context, c client.Client, tallies int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, tallies*crashtest.Updates)
+	for i := range tallies {
+		id := fmt.Sprintf("tally-%d", i)
+		desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+		if err != nil {
+			return err
+		}
+		if desc.Meta.GetCloseTime() != nil {
+			continue // every update completed before an earlier kill
+		}
+		for k := 1; k <= crashtest.Updates; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateID: fmt.Sprintf("%s-add-%d", id, k),
+					UpdateName: "add", Args: []any{k}, WaitForStage: client.WorkflowUpdateStageCompleted})
+				var got int
+				if err == nil {
+					err = h.Get(ctx, &got)
+				}
+				if err == nil && got != crashtest.ExpectedUpdate(i, k) {
+					err = fmt.Errorf("update %d returned %d, want %d", k, got, crashtest.ExpectedUpdate(i, k))
+				}
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", id, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
 }

@@ -75,6 +75,16 @@ type Client interface {
 	// CompleteActivityByID is CompleteActivity for an activity named by
 	// namespace, workflow ID, run ID (empty: the latest) and activity ID.
 	CompleteActivityByID(ctx context.Context, namespace, workflowID, runID, activityID string, result any, err error) error
+
+	// UpdateWorkflow sends an update to a workflow and waits until it is
+	// accepted or completed (options.WaitForStage). A rejected update, or a
+	// handler that fails, is reported by the handle's Get; errors returned
+	// here mean the update was not delivered.
+	UpdateWorkflow(ctx context.Context, options UpdateWorkflowOptions) (WorkflowUpdateHandle, error)
+
+	// GetWorkflowUpdateHandle returns a handle to an update sent before,
+	// whose Get waits for its outcome.
+	GetWorkflowUpdateHandle(ref GetWorkflowUpdateHandleOptions) WorkflowUpdateHandle
 	// Close releases the client. The node stays open.
 	Close()
 }

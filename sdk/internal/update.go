@@ -149,23 +149,11 @@ func AllHandlersFinished(ctx Context) bool {
 	return len(executionOf(ctx, "AllHandlersFinished").runningUpdates) == 0
 }
 
-// UpdateRejectedError is why an update was not accepted: no handler has its
-// name, its arguments do not decode, or the validator returned an error
-// (Cause) or panicked.
-type UpdateRejectedError struct {
-	Name  string
-	Cause error
-}
-
-func (e *UpdateRejectedError) Error() string {
-	return fmt.Sprintf("update %q rejected: %v", e.Name, e.Cause)
-}
-
-func (e *UpdateRejectedError) Unwrap() error { return e.Cause }
-
 // ValidateUpdate decides whether the workflow accepts the update named name
 // with arguments args, on its current state (between workflow tasks): it
-// returns nil to accept, or an *UpdateRejectedError. Nothing changes either
+// returns nil to accept, or why it rejects the update: the validator's own
+// error, or an error saying that no handler has the name, that the
+// arguments do not decode or that the validator panicked. Nothing changes either
 // way; the owner records a WorkflowExecutionUpdateAccepted for an accepted
 // update and delivers it with Decide, which runs the handler.
 func (e *Execution) ValidateUpdate(name string, args *journalpb.Payloads) error {
@@ -173,15 +161,15 @@ func (e *Execution) ValidateUpdate(name string, args *journalpb.Payloads) error 
 		return err
 	}
 	if e.info == nil || e.closed {
-		return &UpdateRejectedError{Name: name, Cause: errors.New("the workflow is not running")}
+		return fmt.Errorf("update %q: the workflow is not running", name)
 	}
 	h, ok := e.updateHandlers[name]
 	if !ok {
-		return &UpdateRejectedError{Name: name, Cause: fmt.Errorf("unknown update name; known update names: %v", e.knownUpdateNames())}
+		return fmt.Errorf("unknown update %q; known update names: %v", name, e.knownUpdateNames())
 	}
 	values, err := decodeArgs(h.fn.Type(), 1, args, e.dc)
 	if err != nil {
-		return &UpdateRejectedError{Name: name, Cause: err}
+		return fmt.Errorf("update %q: %w", name, err)
 	}
 	if !h.validator.IsValid() {
 		return nil
@@ -196,12 +184,9 @@ func (e *Execution) ValidateUpdate(name string, args *journalpb.Payloads) error 
 	}
 	var verr error
 	if p := e.readOnlyCall("update validators", func() { verr, _ = call(in)[0].Interface().(error) }); p != nil {
-		return &UpdateRejectedError{Name: name, Cause: fmt.Errorf("validator panicked: %v", p)}
+		return fmt.Errorf("update %q: validator panicked: %v", name, p)
 	}
-	if verr != nil {
-		return &UpdateRejectedError{Name: name, Cause: verr}
-	}
-	return nil
+	return verr
 }
 
 // knownUpdateNames lists the update names the workflow handles, sorted.

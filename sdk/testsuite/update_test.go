@@ -117,7 +117,7 @@ func TestUpdateAcceptedRejectedAndCompleted(t *testing.T) {
 	require.ErrorContains(t, unlucky.err, "unlucky number u3")
 
 	require.False(t, unknown.accepted)
-	require.ErrorContains(t, unknown.rejected, `unknown update name; known update names: [add]`)
+	require.ErrorContains(t, unknown.rejected, `unknown update "subtract"; known update names: [add]`)
 }
 
 func TestUpdateWithMockedActivity(t *testing.T) {
