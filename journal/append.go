@@ -227,14 +227,26 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 		return fmt.Errorf("journal: workflow %s run %s: %d bytes of events exceed the %d-byte limit of one append",
 			req.Run.WorkflowID, req.Run.RunID, size, db.opts.MaxBatchBytes)
 	}
+	before := meta
+	if isNew {
+		before = nil
+	}
 	meta = proto.Clone(meta).(*journalpb.WorkflowMeta)
 	meta.NextEventId += int64(len(req.Events))
+	indexed := applyVisibility(meta, req.Events)
 	closing := false
 	if req.Status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		closing = isClosed(req.Status)
 		meta.Status = req.Status
 		if closing {
 			meta.CloseTime = timestamppb.New(closeTime(req))
+		}
+		indexed = true
+	}
+	var vis *visibilityChange
+	if indexed {
+		if vis, err = db.planVisibility(before, meta); err != nil {
+			return err
 		}
 	}
 	metaBytes, err := proto.Marshal(meta)
@@ -248,6 +260,9 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	_ = batch.Set(rk, metaBytes, nil)
 	if isNew {
 		_ = batch.Set(currentKey(req.Run.Namespace, req.Run.WorkflowID), []byte(req.Run.RunID), nil)
+	}
+	if vis != nil {
+		vis.write(batch, req.Run.Namespace)
 	}
 	for _, t := range req.DeleteTimers {
 		_ = batch.Delete(timerKey(p, t), nil)

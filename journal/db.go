@@ -65,7 +65,10 @@ type DB struct {
 	// which reads state (the current-run pointer) that commits change.
 	writeMu sync.Mutex
 
-	appended, events, commits atomic.Int64
+	appended, events, commits, visibilityReads atomic.Int64
+
+	// schema caches the types of custom search attributes.
+	schema schemaCache
 }
 
 // Stats counts the journal's work since Open.
@@ -74,13 +77,17 @@ type Stats struct {
 	Appends int64
 	// Events is the number of events they wrote.
 	Events int64
+	// VisibilityReads is the number of runs read to answer ListRuns and
+	// CountRuns: the candidates their indexes found.
+	VisibilityReads int64
 	// Commits is the number of synced Pebble commits (fsyncs) they shared.
 	Commits int64
 }
 
 // Stats returns the journal's counters.
 func (db *DB) Stats() Stats {
-	return Stats{Appends: db.appended.Load(), Events: db.events.Load(), Commits: db.commits.Load()}
+	return Stats{Appends: db.appended.Load(), Events: db.events.Load(), Commits: db.commits.Load(),
+		VisibilityReads: db.visibilityReads.Load()}
 }
 
 var _ Journal = (*DB)(nil)

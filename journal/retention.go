@@ -1,10 +1,13 @@
 package journal
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
 // sweepLoop removes expired runs every SweepInterval until Close.
@@ -51,6 +54,15 @@ func (db *DB) Sweep(now time.Time) (int, error) {
 		p := int(k[9])<<8 | int(k[10])
 		run, err := decodeRunSuffix(k[head:])
 		if err != nil {
+			return removed, err
+		}
+		meta := &journalpb.WorkflowMeta{}
+		switch err := db.get(runKey(p, run), meta); {
+		case err == nil:
+			for _, k := range indexKeys(meta) {
+				_ = batch.Delete(k, nil)
+			}
+		case !errors.Is(err, ErrNotFound):
 			return removed, err
 		}
 		prefix := eventPrefix(p, run)

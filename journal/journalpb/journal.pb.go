@@ -210,6 +210,72 @@ func (WorkflowStatus) EnumDescriptor() ([]byte, []int) {
 	return file_journal_proto_rawDescGZIP(), []int{2}
 }
 
+// IndexedValueType is the type of a search attribute, recorded in the
+// "type" metadata of its payload.
+type IndexedValueType int32
+
+const (
+	IndexedValueType_INDEXED_VALUE_TYPE_UNSPECIFIED  IndexedValueType = 0
+	IndexedValueType_INDEXED_VALUE_TYPE_TEXT         IndexedValueType = 1
+	IndexedValueType_INDEXED_VALUE_TYPE_KEYWORD      IndexedValueType = 2
+	IndexedValueType_INDEXED_VALUE_TYPE_INT          IndexedValueType = 3
+	IndexedValueType_INDEXED_VALUE_TYPE_DOUBLE       IndexedValueType = 4
+	IndexedValueType_INDEXED_VALUE_TYPE_BOOL         IndexedValueType = 5
+	IndexedValueType_INDEXED_VALUE_TYPE_DATETIME     IndexedValueType = 6
+	IndexedValueType_INDEXED_VALUE_TYPE_KEYWORD_LIST IndexedValueType = 7
+)
+
+// Enum value maps for IndexedValueType.
+var (
+	IndexedValueType_name = map[int32]string{
+		0: "INDEXED_VALUE_TYPE_UNSPECIFIED",
+		1: "INDEXED_VALUE_TYPE_TEXT",
+		2: "INDEXED_VALUE_TYPE_KEYWORD",
+		3: "INDEXED_VALUE_TYPE_INT",
+		4: "INDEXED_VALUE_TYPE_DOUBLE",
+		5: "INDEXED_VALUE_TYPE_BOOL",
+		6: "INDEXED_VALUE_TYPE_DATETIME",
+		7: "INDEXED_VALUE_TYPE_KEYWORD_LIST",
+	}
+	IndexedValueType_value = map[string]int32{
+		"INDEXED_VALUE_TYPE_UNSPECIFIED":  0,
+		"INDEXED_VALUE_TYPE_TEXT":         1,
+		"INDEXED_VALUE_TYPE_KEYWORD":      2,
+		"INDEXED_VALUE_TYPE_INT":          3,
+		"INDEXED_VALUE_TYPE_DOUBLE":       4,
+		"INDEXED_VALUE_TYPE_BOOL":         5,
+		"INDEXED_VALUE_TYPE_DATETIME":     6,
+		"INDEXED_VALUE_TYPE_KEYWORD_LIST": 7,
+	}
+)
+
+func (x IndexedValueType) Enum() *IndexedValueType {
+	p := new(IndexedValueType)
+	*p = x
+	return p
+}
+
+func (x IndexedValueType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (IndexedValueType) Descriptor() protoreflect.EnumDescriptor {
+	return file_journal_proto_enumTypes[3].Descriptor()
+}
+
+func (IndexedValueType) Type() protoreflect.EnumType {
+	return &file_journal_proto_enumTypes[3]
+}
+
+func (x IndexedValueType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use IndexedValueType.Descriptor instead.
+func (IndexedValueType) EnumDescriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{3}
+}
+
 // ParentClosePolicy is what happens to a running child when its parent closes.
 type ParentClosePolicy int32
 
@@ -247,11 +313,11 @@ func (x ParentClosePolicy) String() string {
 }
 
 func (ParentClosePolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_journal_proto_enumTypes[3].Descriptor()
+	return file_journal_proto_enumTypes[4].Descriptor()
 }
 
 func (ParentClosePolicy) Type() protoreflect.EnumType {
-	return &file_journal_proto_enumTypes[3]
+	return &file_journal_proto_enumTypes[4]
 }
 
 func (x ParentClosePolicy) Number() protoreflect.EnumNumber {
@@ -260,7 +326,7 @@ func (x ParentClosePolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ParentClosePolicy.Descriptor instead.
 func (ParentClosePolicy) EnumDescriptor() ([]byte, []int) {
-	return file_journal_proto_rawDescGZIP(), []int{3}
+	return file_journal_proto_rawDescGZIP(), []int{4}
 }
 
 // Payload is one encoded value: converter metadata (such as "encoding") and
@@ -1058,7 +1124,15 @@ type WorkflowMeta struct {
 	StartTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	CloseTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
 	// next_event_id is the ID the next appended event must carry.
-	NextEventId   int64 `protobuf:"varint,9,opt,name=next_event_id,json=nextEventId,proto3" json:"next_event_id,omitempty"`
+	NextEventId int64 `protobuf:"varint,9,opt,name=next_event_id,json=nextEventId,proto3" json:"next_event_id,omitempty"`
+	// search_attributes and memo are the run's current values: those it
+	// started with, changed by its UpsertWorkflowSearchAttributes and
+	// WorkflowPropertiesModified events. ListWorkflow filters on them.
+	SearchAttributes map[string]*Payload `protobuf:"bytes,10,rep,name=search_attributes,json=searchAttributes,proto3" json:"search_attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Memo             map[string]*Payload `protobuf:"bytes,11,rep,name=memo,proto3" json:"memo,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// execution_time is when the code first runs: the start time plus the
+	// first workflow task backoff (start delay, cron, retry).
+	ExecutionTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=execution_time,json=executionTime,proto3" json:"execution_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1154,6 +1228,27 @@ func (x *WorkflowMeta) GetNextEventId() int64 {
 		return x.NextEventId
 	}
 	return 0
+}
+
+func (x *WorkflowMeta) GetSearchAttributes() map[string]*Payload {
+	if x != nil {
+		return x.SearchAttributes
+	}
+	return nil
+}
+
+func (x *WorkflowMeta) GetMemo() map[string]*Payload {
+	if x != nil {
+		return x.Memo
+	}
+	return nil
+}
+
+func (x *WorkflowMeta) GetExecutionTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExecutionTime
+	}
+	return nil
 }
 
 // History is a run's events in order; client.WriteHistoryJSON exports it
@@ -3454,6 +3549,7 @@ type StartChildWorkflowExecutionInitiated struct {
 	CronSchedule          string              `protobuf:"bytes,13,opt,name=cron_schedule,json=cronSchedule,proto3" json:"cron_schedule,omitempty"`
 	Memo                  map[string]*Payload `protobuf:"bytes,14,rep,name=memo,proto3" json:"memo,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	WaitForCancellation   bool                `protobuf:"varint,15,opt,name=wait_for_cancellation,json=waitForCancellation,proto3" json:"wait_for_cancellation,omitempty"`
+	SearchAttributes      map[string]*Payload `protobuf:"bytes,16,rep,name=search_attributes,json=searchAttributes,proto3" json:"search_attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -3591,6 +3687,13 @@ func (x *StartChildWorkflowExecutionInitiated) GetWaitForCancellation() bool {
 		return x.WaitForCancellation
 	}
 	return false
+}
+
+func (x *StartChildWorkflowExecutionInitiated) GetSearchAttributes() map[string]*Payload {
+	if x != nil {
+		return x.SearchAttributes
+	}
+	return nil
 }
 
 // StartChildWorkflowExecutionFailed says the child could not be started.
@@ -4482,7 +4585,7 @@ const file_journal_proto_rawDesc = "" +
 	"\vretry_state\x18\a \x01(\x0e2 .grainflow.journal.v1.RetryStateR\n" +
 	"retryState\"8\n" +
 	"\x11ServerFailureInfo\x12#\n" +
-	"\rnon_retryable\x18\x01 \x01(\bR\fnonRetryable\"\x80\x03\n" +
+	"\rnon_retryable\x18\x01 \x01(\bR\fnonRetryable\"\xa8\x06\n" +
 	"\fWorkflowMeta\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1f\n" +
 	"\vworkflow_id\x18\x02 \x01(\tR\n" +
@@ -4496,7 +4599,17 @@ const file_journal_proto_rawDesc = "" +
 	"start_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x129\n" +
 	"\n" +
 	"close_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\"\n" +
-	"\rnext_event_id\x18\t \x01(\x03R\vnextEventId\">\n" +
+	"\rnext_event_id\x18\t \x01(\x03R\vnextEventId\x12e\n" +
+	"\x11search_attributes\x18\n" +
+	" \x03(\v28.grainflow.journal.v1.WorkflowMeta.SearchAttributesEntryR\x10searchAttributes\x12@\n" +
+	"\x04memo\x18\v \x03(\v2,.grainflow.journal.v1.WorkflowMeta.MemoEntryR\x04memo\x12A\n" +
+	"\x0eexecution_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\rexecutionTime\x1ab\n" +
+	"\x15SearchAttributesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1aV\n" +
+	"\tMemoEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\">\n" +
 	"\aHistory\x123\n" +
 	"\x06events\x18\x01 \x03(\v2\x1b.grainflow.journal.v1.EventR\x06events\"\x94\"\n" +
 	"\x05Event\x12\x19\n" +
@@ -4691,7 +4804,7 @@ const file_journal_proto_rawDesc = "" +
 	"\afailure\x18\x04 \x01(\v2\x1d.grainflow.journal.v1.FailureR\afailure\x1aZ\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
-	"\x05value\x18\x02 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05value:\x028\x01\"\xc9\a\n" +
+	"\x05value\x18\x02 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05value:\x028\x01\"\xac\t\n" +
 	"$StartChildWorkflowExecutionInitiated\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x1f\n" +
@@ -4710,8 +4823,12 @@ const file_journal_proto_rawDesc = "" +
 	"\x18workflow_id_reuse_policy\x18\f \x01(\x05R\x15workflowIdReusePolicy\x12#\n" +
 	"\rcron_schedule\x18\r \x01(\tR\fcronSchedule\x12X\n" +
 	"\x04memo\x18\x0e \x03(\v2D.grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntryR\x04memo\x122\n" +
-	"\x15wait_for_cancellation\x18\x0f \x01(\bR\x13waitForCancellation\x1aV\n" +
+	"\x15wait_for_cancellation\x18\x0f \x01(\bR\x13waitForCancellation\x12}\n" +
+	"\x11search_attributes\x18\x10 \x03(\v2P.grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntryR\x10searchAttributes\x1aV\n" +
 	"\tMemoEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1ab\n" +
+	"\x15SearchAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\x88\x01\n" +
 	"!StartChildWorkflowExecutionFailed\x12,\n" +
@@ -4806,7 +4923,16 @@ const file_journal_proto_rawDesc = "" +
 	"\x18WORKFLOW_STATUS_CANCELED\x10\x04\x12\x1e\n" +
 	"\x1aWORKFLOW_STATUS_TERMINATED\x10\x05\x12$\n" +
 	" WORKFLOW_STATUS_CONTINUED_AS_NEW\x10\x06\x12\x1d\n" +
-	"\x19WORKFLOW_STATUS_TIMED_OUT\x10\a*\xa4\x01\n" +
+	"\x19WORKFLOW_STATUS_TIMED_OUT\x10\a*\x91\x02\n" +
+	"\x10IndexedValueType\x12\"\n" +
+	"\x1eINDEXED_VALUE_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17INDEXED_VALUE_TYPE_TEXT\x10\x01\x12\x1e\n" +
+	"\x1aINDEXED_VALUE_TYPE_KEYWORD\x10\x02\x12\x1a\n" +
+	"\x16INDEXED_VALUE_TYPE_INT\x10\x03\x12\x1d\n" +
+	"\x19INDEXED_VALUE_TYPE_DOUBLE\x10\x04\x12\x1b\n" +
+	"\x17INDEXED_VALUE_TYPE_BOOL\x10\x05\x12\x1f\n" +
+	"\x1bINDEXED_VALUE_TYPE_DATETIME\x10\x06\x12#\n" +
+	"\x1fINDEXED_VALUE_TYPE_KEYWORD_LIST\x10\a*\xa4\x01\n" +
 	"\x11ParentClosePolicy\x12#\n" +
 	"\x1fPARENT_CLOSE_POLICY_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPARENT_CLOSE_POLICY_TERMINATE\x10\x01\x12\x1f\n" +
@@ -4825,207 +4951,218 @@ func file_journal_proto_rawDescGZIP() []byte {
 	return file_journal_proto_rawDescData
 }
 
-var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
 var file_journal_proto_goTypes = []any{
 	(TimeoutType)(0),                                        // 0: grainflow.journal.v1.TimeoutType
 	(RetryState)(0),                                         // 1: grainflow.journal.v1.RetryState
 	(WorkflowStatus)(0),                                     // 2: grainflow.journal.v1.WorkflowStatus
-	(ParentClosePolicy)(0),                                  // 3: grainflow.journal.v1.ParentClosePolicy
-	(*Payload)(nil),                                         // 4: grainflow.journal.v1.Payload
-	(*Payloads)(nil),                                        // 5: grainflow.journal.v1.Payloads
-	(*RetryPolicy)(nil),                                     // 6: grainflow.journal.v1.RetryPolicy
-	(*Failure)(nil),                                         // 7: grainflow.journal.v1.Failure
-	(*ApplicationFailureInfo)(nil),                          // 8: grainflow.journal.v1.ApplicationFailureInfo
-	(*CanceledFailureInfo)(nil),                             // 9: grainflow.journal.v1.CanceledFailureInfo
-	(*TimeoutFailureInfo)(nil),                              // 10: grainflow.journal.v1.TimeoutFailureInfo
-	(*ActivityFailureInfo)(nil),                             // 11: grainflow.journal.v1.ActivityFailureInfo
-	(*TerminatedFailureInfo)(nil),                           // 12: grainflow.journal.v1.TerminatedFailureInfo
-	(*ChildWorkflowExecutionFailureInfo)(nil),               // 13: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
-	(*ServerFailureInfo)(nil),                               // 14: grainflow.journal.v1.ServerFailureInfo
-	(*WorkflowMeta)(nil),                                    // 15: grainflow.journal.v1.WorkflowMeta
-	(*History)(nil),                                         // 16: grainflow.journal.v1.History
-	(*Event)(nil),                                           // 17: grainflow.journal.v1.Event
-	(*WorkflowExecutionStarted)(nil),                        // 18: grainflow.journal.v1.WorkflowExecutionStarted
-	(*ParentExecution)(nil),                                 // 19: grainflow.journal.v1.ParentExecution
-	(*WorkflowExecutionCompleted)(nil),                      // 20: grainflow.journal.v1.WorkflowExecutionCompleted
-	(*WorkflowExecutionFailed)(nil),                         // 21: grainflow.journal.v1.WorkflowExecutionFailed
-	(*WorkflowExecutionCanceled)(nil),                       // 22: grainflow.journal.v1.WorkflowExecutionCanceled
-	(*WorkflowExecutionTerminated)(nil),                     // 23: grainflow.journal.v1.WorkflowExecutionTerminated
-	(*WorkflowExecutionTimedOut)(nil),                       // 24: grainflow.journal.v1.WorkflowExecutionTimedOut
-	(*WorkflowExecutionContinuedAsNew)(nil),                 // 25: grainflow.journal.v1.WorkflowExecutionContinuedAsNew
-	(*WorkflowExecutionSignaled)(nil),                       // 26: grainflow.journal.v1.WorkflowExecutionSignaled
-	(*WorkflowExecutionCancelRequested)(nil),                // 27: grainflow.journal.v1.WorkflowExecutionCancelRequested
-	(*WorkflowTaskCompleted)(nil),                           // 28: grainflow.journal.v1.WorkflowTaskCompleted
-	(*ActivityTaskScheduled)(nil),                           // 29: grainflow.journal.v1.ActivityTaskScheduled
-	(*ActivityTaskCompleted)(nil),                           // 30: grainflow.journal.v1.ActivityTaskCompleted
-	(*ActivityTaskFailed)(nil),                              // 31: grainflow.journal.v1.ActivityTaskFailed
-	(*ActivityTaskTimedOut)(nil),                            // 32: grainflow.journal.v1.ActivityTaskTimedOut
-	(*ActivityTaskCancelRequested)(nil),                     // 33: grainflow.journal.v1.ActivityTaskCancelRequested
-	(*ActivityTaskCanceled)(nil),                            // 34: grainflow.journal.v1.ActivityTaskCanceled
-	(*ActivityTaskAttemptFailed)(nil),                       // 35: grainflow.journal.v1.ActivityTaskAttemptFailed
-	(*TimerStarted)(nil),                                    // 36: grainflow.journal.v1.TimerStarted
-	(*TimerFired)(nil),                                      // 37: grainflow.journal.v1.TimerFired
-	(*TimerCanceled)(nil),                                   // 38: grainflow.journal.v1.TimerCanceled
-	(*MarkerRecorded)(nil),                                  // 39: grainflow.journal.v1.MarkerRecorded
-	(*StartChildWorkflowExecutionInitiated)(nil),            // 40: grainflow.journal.v1.StartChildWorkflowExecutionInitiated
-	(*StartChildWorkflowExecutionFailed)(nil),               // 41: grainflow.journal.v1.StartChildWorkflowExecutionFailed
-	(*ChildWorkflowExecutionStarted)(nil),                   // 42: grainflow.journal.v1.ChildWorkflowExecutionStarted
-	(*ChildWorkflowExecutionClosed)(nil),                    // 43: grainflow.journal.v1.ChildWorkflowExecutionClosed
-	(*SignalExternalWorkflowExecutionInitiated)(nil),        // 44: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
-	(*SignalExternalWorkflowExecutionFailed)(nil),           // 45: grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
-	(*ExternalWorkflowExecutionSignaled)(nil),               // 46: grainflow.journal.v1.ExternalWorkflowExecutionSignaled
-	(*RequestCancelExternalWorkflowExecutionInitiated)(nil), // 47: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
-	(*RequestCancelExternalWorkflowExecutionFailed)(nil),    // 48: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
-	(*ExternalWorkflowExecutionCancelRequested)(nil),        // 49: grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
-	(*UpsertWorkflowSearchAttributes)(nil),                  // 50: grainflow.journal.v1.UpsertWorkflowSearchAttributes
-	(*WorkflowPropertiesModified)(nil),                      // 51: grainflow.journal.v1.WorkflowPropertiesModified
-	(*WorkflowExecutionUpdateAccepted)(nil),                 // 52: grainflow.journal.v1.WorkflowExecutionUpdateAccepted
-	(*WorkflowExecutionUpdateCompleted)(nil),                // 53: grainflow.journal.v1.WorkflowExecutionUpdateCompleted
-	nil,                                                     // 54: grainflow.journal.v1.Payload.MetadataEntry
-	nil,                                                     // 55: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	nil,                                                     // 56: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	nil,                                                     // 57: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
-	nil,                                                     // 58: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	nil,                                                     // 59: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	nil,                                                     // 60: grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	nil,                                                     // 61: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
-	nil,                                                     // 62: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	nil,                                                     // 63: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
-	(*durationpb.Duration)(nil),                             // 64: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),                           // 65: google.protobuf.Timestamp
+	(IndexedValueType)(0),                                   // 3: grainflow.journal.v1.IndexedValueType
+	(ParentClosePolicy)(0),                                  // 4: grainflow.journal.v1.ParentClosePolicy
+	(*Payload)(nil),                                         // 5: grainflow.journal.v1.Payload
+	(*Payloads)(nil),                                        // 6: grainflow.journal.v1.Payloads
+	(*RetryPolicy)(nil),                                     // 7: grainflow.journal.v1.RetryPolicy
+	(*Failure)(nil),                                         // 8: grainflow.journal.v1.Failure
+	(*ApplicationFailureInfo)(nil),                          // 9: grainflow.journal.v1.ApplicationFailureInfo
+	(*CanceledFailureInfo)(nil),                             // 10: grainflow.journal.v1.CanceledFailureInfo
+	(*TimeoutFailureInfo)(nil),                              // 11: grainflow.journal.v1.TimeoutFailureInfo
+	(*ActivityFailureInfo)(nil),                             // 12: grainflow.journal.v1.ActivityFailureInfo
+	(*TerminatedFailureInfo)(nil),                           // 13: grainflow.journal.v1.TerminatedFailureInfo
+	(*ChildWorkflowExecutionFailureInfo)(nil),               // 14: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
+	(*ServerFailureInfo)(nil),                               // 15: grainflow.journal.v1.ServerFailureInfo
+	(*WorkflowMeta)(nil),                                    // 16: grainflow.journal.v1.WorkflowMeta
+	(*History)(nil),                                         // 17: grainflow.journal.v1.History
+	(*Event)(nil),                                           // 18: grainflow.journal.v1.Event
+	(*WorkflowExecutionStarted)(nil),                        // 19: grainflow.journal.v1.WorkflowExecutionStarted
+	(*ParentExecution)(nil),                                 // 20: grainflow.journal.v1.ParentExecution
+	(*WorkflowExecutionCompleted)(nil),                      // 21: grainflow.journal.v1.WorkflowExecutionCompleted
+	(*WorkflowExecutionFailed)(nil),                         // 22: grainflow.journal.v1.WorkflowExecutionFailed
+	(*WorkflowExecutionCanceled)(nil),                       // 23: grainflow.journal.v1.WorkflowExecutionCanceled
+	(*WorkflowExecutionTerminated)(nil),                     // 24: grainflow.journal.v1.WorkflowExecutionTerminated
+	(*WorkflowExecutionTimedOut)(nil),                       // 25: grainflow.journal.v1.WorkflowExecutionTimedOut
+	(*WorkflowExecutionContinuedAsNew)(nil),                 // 26: grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	(*WorkflowExecutionSignaled)(nil),                       // 27: grainflow.journal.v1.WorkflowExecutionSignaled
+	(*WorkflowExecutionCancelRequested)(nil),                // 28: grainflow.journal.v1.WorkflowExecutionCancelRequested
+	(*WorkflowTaskCompleted)(nil),                           // 29: grainflow.journal.v1.WorkflowTaskCompleted
+	(*ActivityTaskScheduled)(nil),                           // 30: grainflow.journal.v1.ActivityTaskScheduled
+	(*ActivityTaskCompleted)(nil),                           // 31: grainflow.journal.v1.ActivityTaskCompleted
+	(*ActivityTaskFailed)(nil),                              // 32: grainflow.journal.v1.ActivityTaskFailed
+	(*ActivityTaskTimedOut)(nil),                            // 33: grainflow.journal.v1.ActivityTaskTimedOut
+	(*ActivityTaskCancelRequested)(nil),                     // 34: grainflow.journal.v1.ActivityTaskCancelRequested
+	(*ActivityTaskCanceled)(nil),                            // 35: grainflow.journal.v1.ActivityTaskCanceled
+	(*ActivityTaskAttemptFailed)(nil),                       // 36: grainflow.journal.v1.ActivityTaskAttemptFailed
+	(*TimerStarted)(nil),                                    // 37: grainflow.journal.v1.TimerStarted
+	(*TimerFired)(nil),                                      // 38: grainflow.journal.v1.TimerFired
+	(*TimerCanceled)(nil),                                   // 39: grainflow.journal.v1.TimerCanceled
+	(*MarkerRecorded)(nil),                                  // 40: grainflow.journal.v1.MarkerRecorded
+	(*StartChildWorkflowExecutionInitiated)(nil),            // 41: grainflow.journal.v1.StartChildWorkflowExecutionInitiated
+	(*StartChildWorkflowExecutionFailed)(nil),               // 42: grainflow.journal.v1.StartChildWorkflowExecutionFailed
+	(*ChildWorkflowExecutionStarted)(nil),                   // 43: grainflow.journal.v1.ChildWorkflowExecutionStarted
+	(*ChildWorkflowExecutionClosed)(nil),                    // 44: grainflow.journal.v1.ChildWorkflowExecutionClosed
+	(*SignalExternalWorkflowExecutionInitiated)(nil),        // 45: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
+	(*SignalExternalWorkflowExecutionFailed)(nil),           // 46: grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
+	(*ExternalWorkflowExecutionSignaled)(nil),               // 47: grainflow.journal.v1.ExternalWorkflowExecutionSignaled
+	(*RequestCancelExternalWorkflowExecutionInitiated)(nil), // 48: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
+	(*RequestCancelExternalWorkflowExecutionFailed)(nil),    // 49: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
+	(*ExternalWorkflowExecutionCancelRequested)(nil),        // 50: grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
+	(*UpsertWorkflowSearchAttributes)(nil),                  // 51: grainflow.journal.v1.UpsertWorkflowSearchAttributes
+	(*WorkflowPropertiesModified)(nil),                      // 52: grainflow.journal.v1.WorkflowPropertiesModified
+	(*WorkflowExecutionUpdateAccepted)(nil),                 // 53: grainflow.journal.v1.WorkflowExecutionUpdateAccepted
+	(*WorkflowExecutionUpdateCompleted)(nil),                // 54: grainflow.journal.v1.WorkflowExecutionUpdateCompleted
+	nil,                                                     // 55: grainflow.journal.v1.Payload.MetadataEntry
+	nil,                                                     // 56: grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry
+	nil,                                                     // 57: grainflow.journal.v1.WorkflowMeta.MemoEntry
+	nil,                                                     // 58: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	nil,                                                     // 59: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	nil,                                                     // 60: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
+	nil,                                                     // 61: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	nil,                                                     // 62: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	nil,                                                     // 63: grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	nil,                                                     // 64: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	nil,                                                     // 65: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
+	nil,                                                     // 66: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	nil,                                                     // 67: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
+	(*durationpb.Duration)(nil),                             // 68: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),                           // 69: google.protobuf.Timestamp
 }
 var file_journal_proto_depIdxs = []int32{
-	54,  // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
-	4,   // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
-	64,  // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
-	64,  // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
-	7,   // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
-	8,   // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
-	9,   // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
-	10,  // 7: grainflow.journal.v1.Failure.timeout:type_name -> grainflow.journal.v1.TimeoutFailureInfo
-	11,  // 8: grainflow.journal.v1.Failure.activity:type_name -> grainflow.journal.v1.ActivityFailureInfo
-	12,  // 9: grainflow.journal.v1.Failure.terminated:type_name -> grainflow.journal.v1.TerminatedFailureInfo
-	14,  // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
-	13,  // 11: grainflow.journal.v1.Failure.child_workflow_execution:type_name -> grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
-	5,   // 12: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
-	64,  // 13: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
-	5,   // 14: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
+	55,  // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
+	5,   // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
+	68,  // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
+	68,  // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
+	8,   // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
+	9,   // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
+	10,  // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
+	11,  // 7: grainflow.journal.v1.Failure.timeout:type_name -> grainflow.journal.v1.TimeoutFailureInfo
+	12,  // 8: grainflow.journal.v1.Failure.activity:type_name -> grainflow.journal.v1.ActivityFailureInfo
+	13,  // 9: grainflow.journal.v1.Failure.terminated:type_name -> grainflow.journal.v1.TerminatedFailureInfo
+	15,  // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
+	14,  // 11: grainflow.journal.v1.Failure.child_workflow_execution:type_name -> grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
+	6,   // 12: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
+	68,  // 13: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
+	6,   // 14: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
 	0,   // 15: grainflow.journal.v1.TimeoutFailureInfo.timeout_type:type_name -> grainflow.journal.v1.TimeoutType
-	5,   // 16: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	6,   // 16: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
 	1,   // 17: grainflow.journal.v1.ActivityFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	1,   // 18: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	2,   // 19: grainflow.journal.v1.WorkflowMeta.status:type_name -> grainflow.journal.v1.WorkflowStatus
-	65,  // 20: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
-	65,  // 21: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
-	17,  // 22: grainflow.journal.v1.History.events:type_name -> grainflow.journal.v1.Event
-	65,  // 23: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
-	18,  // 24: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
-	20,  // 25: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
-	21,  // 26: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
-	22,  // 27: grainflow.journal.v1.Event.workflow_execution_canceled:type_name -> grainflow.journal.v1.WorkflowExecutionCanceled
-	23,  // 28: grainflow.journal.v1.Event.workflow_execution_terminated:type_name -> grainflow.journal.v1.WorkflowExecutionTerminated
-	24,  // 29: grainflow.journal.v1.Event.workflow_execution_timed_out:type_name -> grainflow.journal.v1.WorkflowExecutionTimedOut
-	26,  // 30: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	27,  // 31: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
-	28,  // 32: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
-	25,  // 33: grainflow.journal.v1.Event.workflow_execution_continued_as_new:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew
-	29,  // 34: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
-	30,  // 35: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
-	31,  // 36: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
-	32,  // 37: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
-	33,  // 38: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
-	34,  // 39: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
-	35,  // 40: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
-	36,  // 41: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
-	37,  // 42: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
-	38,  // 43: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
-	39,  // 44: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
-	40,  // 45: grainflow.journal.v1.Event.start_child_workflow_execution_initiated:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated
-	41,  // 46: grainflow.journal.v1.Event.start_child_workflow_execution_failed:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionFailed
-	42,  // 47: grainflow.journal.v1.Event.child_workflow_execution_started:type_name -> grainflow.journal.v1.ChildWorkflowExecutionStarted
-	43,  // 48: grainflow.journal.v1.Event.child_workflow_execution_closed:type_name -> grainflow.journal.v1.ChildWorkflowExecutionClosed
-	44,  // 49: grainflow.journal.v1.Event.signal_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
-	45,  // 50: grainflow.journal.v1.Event.signal_external_workflow_execution_failed:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
-	46,  // 51: grainflow.journal.v1.Event.external_workflow_execution_signaled:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionSignaled
-	47,  // 52: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
-	48,  // 53: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_failed:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
-	49,  // 54: grainflow.journal.v1.Event.external_workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
-	50,  // 55: grainflow.journal.v1.Event.upsert_workflow_search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes
-	51,  // 56: grainflow.journal.v1.Event.workflow_properties_modified:type_name -> grainflow.journal.v1.WorkflowPropertiesModified
-	52,  // 57: grainflow.journal.v1.Event.workflow_execution_update_accepted:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateAccepted
-	53,  // 58: grainflow.journal.v1.Event.workflow_execution_update_completed:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateCompleted
-	5,   // 59: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
-	64,  // 60: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	64,  // 61: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
-	64,  // 62: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
-	6,   // 63: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	55,  // 64: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	56,  // 65: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	64,  // 66: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
-	65,  // 67: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
-	5,   // 68: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
-	19,  // 69: grainflow.journal.v1.WorkflowExecutionStarted.parent:type_name -> grainflow.journal.v1.ParentExecution
-	57,  // 70: grainflow.journal.v1.WorkflowExecutionStarted.search_attributes:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
-	5,   // 71: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	7,   // 72: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,   // 73: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	5,   // 74: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	5,   // 75: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
-	1,   // 76: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	5,   // 77: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
-	64,  // 78: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
-	26,  // 79: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	5,   // 80: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
-	58,  // 81: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	5,   // 82: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
-	64,  // 83: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	64,  // 84: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	64,  // 85: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
-	64,  // 86: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
-	6,   // 87: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	59,  // 88: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	5,   // 89: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	7,   // 90: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,   // 91: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	7,   // 92: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
-	1,   // 93: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	5,   // 94: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	7,   // 95: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
-	65,  // 96: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
-	5,   // 97: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	64,  // 98: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	65,  // 99: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
-	60,  // 100: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	7,   // 101: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
-	5,   // 102: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
-	64,  // 103: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	64,  // 104: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_run_timeout:type_name -> google.protobuf.Duration
-	64,  // 105: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_task_timeout:type_name -> google.protobuf.Duration
-	6,   // 106: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	3,   // 107: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.parent_close_policy:type_name -> grainflow.journal.v1.ParentClosePolicy
-	61,  // 108: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.memo:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
-	17,  // 109: grainflow.journal.v1.ChildWorkflowExecutionClosed.close_event:type_name -> grainflow.journal.v1.Event
-	5,   // 110: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
-	62,  // 111: grainflow.journal.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	63,  // 112: grainflow.journal.v1.WorkflowPropertiesModified.upserted_memo:type_name -> grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
-	5,   // 113: grainflow.journal.v1.WorkflowExecutionUpdateAccepted.input:type_name -> grainflow.journal.v1.Payloads
-	5,   // 114: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	7,   // 115: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.failure:type_name -> grainflow.journal.v1.Failure
-	4,   // 116: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,   // 117: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,   // 118: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,   // 119: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,   // 120: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 121: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
-	4,   // 122: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,   // 123: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	4,   // 124: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	125, // [125:125] is the sub-list for method output_type
-	125, // [125:125] is the sub-list for method input_type
-	125, // [125:125] is the sub-list for extension type_name
-	125, // [125:125] is the sub-list for extension extendee
-	0,   // [0:125] is the sub-list for field type_name
+	69,  // 20: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
+	69,  // 21: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
+	56,  // 22: grainflow.journal.v1.WorkflowMeta.search_attributes:type_name -> grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry
+	57,  // 23: grainflow.journal.v1.WorkflowMeta.memo:type_name -> grainflow.journal.v1.WorkflowMeta.MemoEntry
+	69,  // 24: grainflow.journal.v1.WorkflowMeta.execution_time:type_name -> google.protobuf.Timestamp
+	18,  // 25: grainflow.journal.v1.History.events:type_name -> grainflow.journal.v1.Event
+	69,  // 26: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
+	19,  // 27: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
+	21,  // 28: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
+	22,  // 29: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
+	23,  // 30: grainflow.journal.v1.Event.workflow_execution_canceled:type_name -> grainflow.journal.v1.WorkflowExecutionCanceled
+	24,  // 31: grainflow.journal.v1.Event.workflow_execution_terminated:type_name -> grainflow.journal.v1.WorkflowExecutionTerminated
+	25,  // 32: grainflow.journal.v1.Event.workflow_execution_timed_out:type_name -> grainflow.journal.v1.WorkflowExecutionTimedOut
+	27,  // 33: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	28,  // 34: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
+	29,  // 35: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
+	26,  // 36: grainflow.journal.v1.Event.workflow_execution_continued_as_new:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	30,  // 37: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
+	31,  // 38: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
+	32,  // 39: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
+	33,  // 40: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
+	34,  // 41: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
+	35,  // 42: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
+	36,  // 43: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
+	37,  // 44: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
+	38,  // 45: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
+	39,  // 46: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
+	40,  // 47: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
+	41,  // 48: grainflow.journal.v1.Event.start_child_workflow_execution_initiated:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated
+	42,  // 49: grainflow.journal.v1.Event.start_child_workflow_execution_failed:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionFailed
+	43,  // 50: grainflow.journal.v1.Event.child_workflow_execution_started:type_name -> grainflow.journal.v1.ChildWorkflowExecutionStarted
+	44,  // 51: grainflow.journal.v1.Event.child_workflow_execution_closed:type_name -> grainflow.journal.v1.ChildWorkflowExecutionClosed
+	45,  // 52: grainflow.journal.v1.Event.signal_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
+	46,  // 53: grainflow.journal.v1.Event.signal_external_workflow_execution_failed:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
+	47,  // 54: grainflow.journal.v1.Event.external_workflow_execution_signaled:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionSignaled
+	48,  // 55: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
+	49,  // 56: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_failed:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
+	50,  // 57: grainflow.journal.v1.Event.external_workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
+	51,  // 58: grainflow.journal.v1.Event.upsert_workflow_search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes
+	52,  // 59: grainflow.journal.v1.Event.workflow_properties_modified:type_name -> grainflow.journal.v1.WorkflowPropertiesModified
+	53,  // 60: grainflow.journal.v1.Event.workflow_execution_update_accepted:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateAccepted
+	54,  // 61: grainflow.journal.v1.Event.workflow_execution_update_completed:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateCompleted
+	6,   // 62: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
+	68,  // 63: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	68,  // 64: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
+	68,  // 65: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
+	7,   // 66: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	58,  // 67: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	59,  // 68: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	68,  // 69: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
+	69,  // 70: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
+	6,   // 71: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
+	20,  // 72: grainflow.journal.v1.WorkflowExecutionStarted.parent:type_name -> grainflow.journal.v1.ParentExecution
+	60,  // 73: grainflow.journal.v1.WorkflowExecutionStarted.search_attributes:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
+	6,   // 74: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	8,   // 75: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 76: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	6,   // 77: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	6,   // 78: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
+	1,   // 79: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	6,   // 80: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
+	68,  // 81: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
+	27,  // 82: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	6,   // 83: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
+	61,  // 84: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	6,   // 85: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
+	68,  // 86: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	68,  // 87: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	68,  // 88: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
+	68,  // 89: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
+	7,   // 90: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	62,  // 91: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	6,   // 92: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	8,   // 93: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 94: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	8,   // 95: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 96: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	6,   // 97: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	8,   // 98: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
+	69,  // 99: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
+	6,   // 100: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	68,  // 101: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	69,  // 102: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
+	63,  // 103: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	8,   // 104: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
+	6,   // 105: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	68,  // 106: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	68,  // 107: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_run_timeout:type_name -> google.protobuf.Duration
+	68,  // 108: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_task_timeout:type_name -> google.protobuf.Duration
+	7,   // 109: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	4,   // 110: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.parent_close_policy:type_name -> grainflow.journal.v1.ParentClosePolicy
+	64,  // 111: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.memo:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	65,  // 112: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.search_attributes:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
+	18,  // 113: grainflow.journal.v1.ChildWorkflowExecutionClosed.close_event:type_name -> grainflow.journal.v1.Event
+	6,   // 114: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	66,  // 115: grainflow.journal.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	67,  // 116: grainflow.journal.v1.WorkflowPropertiesModified.upserted_memo:type_name -> grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
+	6,   // 117: grainflow.journal.v1.WorkflowExecutionUpdateAccepted.input:type_name -> grainflow.journal.v1.Payloads
+	6,   // 118: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	8,   // 119: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.failure:type_name -> grainflow.journal.v1.Failure
+	5,   // 120: grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 121: grainflow.journal.v1.WorkflowMeta.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 122: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 123: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 124: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 125: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 126: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	6,   // 127: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
+	5,   // 128: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 129: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 130: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 131: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	132, // [132:132] is the sub-list for method output_type
+	132, // [132:132] is the sub-list for method input_type
+	132, // [132:132] is the sub-list for extension type_name
+	132, // [132:132] is the sub-list for extension extendee
+	0,   // [0:132] is the sub-list for field type_name
 }
 
 func init() { file_journal_proto_init() }
@@ -5084,8 +5221,8 @@ func file_journal_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_journal_proto_rawDesc), len(file_journal_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   60,
+			NumEnums:      5,
+			NumMessages:   63,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,392 @@
+package journal
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+	"github.com/grainflow/grainflow/visibility"
+)
+
+// Visibility: the run metadata holds each run's search attributes and memo
+// (WorkflowMeta), and two indexes, written in the same batch as the events
+// that change them, let ListWorkflow avoid reading every run:
+//
+//	'k' | ns 0 attr 0 | EncodeKey(keyword) | wf 0 run 0   -> empty (keyword index)
+//	's' | ns 0 | startTime | wf 0 run 0                    -> empty (start-time index)
+//	'a' | ns 0 attr 0                                      -> type name (schema)
+//
+// Keyword attributes are indexed: WorkflowId, WorkflowType, TaskQueue,
+// ExecutionStatus and custom Keyword attributes. A query with a top-level
+// equality or IN on one of them reads only those index entries; one bounded
+// on StartTime reads that range of the start-time index; any other query
+// reads the start-time index of the namespace. Every candidate is checked
+// with the query's Match. The schema records the type each custom
+// attribute had when it was first set in the namespace.
+const (
+	tagKeywordIndex = 'k'
+	tagStartIndex   = 's'
+	tagSchema       = 'a'
+)
+
+// indexedSystemKeywords are the system attributes with a keyword index.
+var indexedSystemKeywords = []string{"WorkflowId", "WorkflowType", "TaskQueue", "ExecutionStatus"}
+
+func keywordIndexPrefix(ns, attr string, value string) []byte {
+	b := appendString(appendString([]byte{tagKeywordIndex}, ns), attr)
+	return append(b, visibility.EncodeKey(visibility.KeywordValue(value))...)
+}
+
+func startIndexPrefix(ns string) []byte { return appendString([]byte{tagStartIndex}, ns) }
+
+func schemaPrefix(ns string) []byte { return appendString([]byte{tagSchema}, ns) }
+
+// runSuffix is the workflow and run ID that end an index key.
+func runSuffix(b []byte, run RunKey) []byte {
+	return appendString(appendString(b, run.WorkflowID), run.RunID)
+}
+
+// decodeIndexRun reads the workflow and run ID at the end of an index key
+// whose prefix has n bytes.
+func decodeIndexRun(ns string, key []byte, n int) (RunKey, error) {
+	parts, _, err := splitStrings(key[n:], 2)
+	if err != nil {
+		return RunKey{}, err
+	}
+	return RunKey{Namespace: ns, WorkflowID: parts[0], RunID: parts[1]}, nil
+}
+
+// indexKeys returns the index entries of the run meta describes.
+func indexKeys(meta *journalpb.WorkflowMeta) [][]byte {
+	run := RunKey{Namespace: meta.GetNamespace(), WorkflowID: meta.GetWorkflowId(), RunID: meta.GetRunId()}
+	record, _ := visibility.RecordOf(meta) // attributes that do not decode are not indexed
+	keys := [][]byte{runSuffix(appendTime(startIndexPrefix(run.Namespace), meta.GetStartTime().AsTime()), run)}
+	for name, v := range record {
+		indexed := slices.Contains(indexedSystemKeywords, name)
+		if _, custom := meta.GetSearchAttributes()[name]; custom {
+			indexed = v.Type() == visibility.Keyword
+		}
+		if indexed {
+			keys = append(keys, runSuffix(keywordIndexPrefix(run.Namespace, name, v.Interface().(string)), run))
+		}
+	}
+	return keys
+}
+
+// visibilityChange is what an append changes in the indexes and schema.
+type visibilityChange struct {
+	deletes, sets [][]byte
+	schema        map[string]visibility.ValueType // custom attributes set, by name, with their recorded types
+}
+
+// planVisibility returns the changes that bring the indexes from the run's
+// old metadata (nil for a new run) to its new one. It reads the schema but
+// writes nothing, so that a failed read leaves the batch untouched.
+func (db *DB) planVisibility(old, meta *journalpb.WorkflowMeta) (*visibilityChange, error) {
+	c := &visibilityChange{}
+	var oldKeys [][]byte
+	if old != nil {
+		oldKeys = indexKeys(old)
+	}
+	newKeys := indexKeys(meta)
+	for _, k := range oldKeys {
+		if !slices.ContainsFunc(newKeys, func(n []byte) bool { return bytes.Equal(n, k) }) {
+			c.deletes = append(c.deletes, k)
+		}
+	}
+	for _, k := range newKeys {
+		if !slices.ContainsFunc(oldKeys, func(o []byte) bool { return bytes.Equal(o, k) }) {
+			c.sets = append(c.sets, k)
+		}
+	}
+	for name, p := range meta.GetSearchAttributes() {
+		if prev := old.GetSearchAttributes()[name]; prev != nil && bytes.Equal(prev.GetMetadata()["type"], p.GetMetadata()["type"]) {
+			continue // its type is recorded already
+		}
+		v, err := visibility.DecodePayload(p)
+		if err != nil || v.Type() == 0 {
+			continue
+		}
+		t, err := db.schema.typeOf(db, meta.GetNamespace(), name, v.Type())
+		if err != nil {
+			return nil, err
+		}
+		if c.schema == nil {
+			c.schema = map[string]visibility.ValueType{}
+		}
+		c.schema[name] = t
+	}
+	return c, nil
+}
+
+// write adds the changes to batch. Schema entries are written again
+// whenever an attribute is set with a new type, so a lost write heals.
+func (c *visibilityChange) write(batch *pebble.Batch, ns string) {
+	for _, k := range c.deletes {
+		_ = batch.Delete(k, nil)
+	}
+	for _, k := range c.sets {
+		_ = batch.Set(k, nil, nil)
+	}
+	for name, t := range c.schema {
+		_ = batch.Set(appendString(schemaPrefix(ns), name), []byte(t.String()), nil)
+	}
+}
+
+// applyVisibility updates meta (a copy the append owns) with the search
+// attributes, memo and execution time that events set.
+func applyVisibility(meta *journalpb.WorkflowMeta, events []*journalpb.Event) (changed bool) {
+	merge := func(dst *map[string]*journalpb.Payload, src map[string]*journalpb.Payload) {
+		for k, p := range src {
+			if len(p.GetData()) == 0 || string(p.GetData()) == "null" {
+				delete(*dst, k)
+				continue
+			}
+			if *dst == nil {
+				*dst = map[string]*journalpb.Payload{}
+			}
+			(*dst)[k] = p
+		}
+	}
+	for _, ev := range events {
+		switch x := ev.GetAttributes().(type) {
+		case *journalpb.Event_WorkflowExecutionStarted:
+			started := x.WorkflowExecutionStarted
+			merge(&meta.SearchAttributes, started.GetSearchAttributes())
+			merge(&meta.Memo, started.GetMemo())
+			if b := started.GetFirstWorkflowTaskBackoff(); b != nil {
+				meta.ExecutionTime = timestamppb.New(ev.GetTime().AsTime().Add(b.AsDuration()))
+			}
+			changed = true
+		case *journalpb.Event_UpsertWorkflowSearchAttributes:
+			merge(&meta.SearchAttributes, x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
+			changed = true
+		case *journalpb.Event_WorkflowPropertiesModified:
+			merge(&meta.Memo, x.WorkflowPropertiesModified.GetUpsertedMemo())
+		}
+	}
+	return changed
+}
+
+// schemaCache holds the types of custom search attributes by namespace and
+// name, as recorded under 'a' keys.
+type schemaCache struct {
+	mu    sync.Mutex
+	types map[string]visibility.ValueType // ns 0 name
+}
+
+// typeOf returns the recorded type of a custom attribute, recording t if
+// it has none yet: the first type set in a namespace wins.
+func (c *schemaCache) typeOf(db *DB, ns, name string, t visibility.ValueType) (visibility.ValueType, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := ns + "\x00" + name
+	if known, ok := c.types[key]; ok {
+		return known, nil
+	}
+	v, closer, err := db.pebble.Get(appendString(schemaPrefix(ns), name))
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+	case err != nil:
+		return 0, fmt.Errorf("journal: read the type of search attribute %s: %w", name, err)
+	default:
+		recorded, ok := visibility.ParseValueType(string(v))
+		closer.Close()
+		if !ok {
+			return 0, fmt.Errorf("%w: search attribute %s has type %q", ErrCorrupt, name, v)
+		}
+		t = recorded
+	}
+	if c.types == nil {
+		c.types = map[string]visibility.ValueType{}
+	}
+	c.types[key] = t
+	return t, nil
+}
+
+// Schema returns the attributes a query in namespace ns may name: the
+// system attributes and the custom ones set so far.
+func (db *DB) Schema(ctx context.Context, ns string) (visibility.Schema, error) {
+	schema := visibility.SystemAttributes()
+	prefix := schemaPrefix(ns)
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("journal: read the search attributes of namespace %s: %w", ns, err)
+	}
+	defer iter.Close()
+	for iter.First(); iter.Valid(); iter.Next() {
+		name := string(bytes.TrimSuffix(iter.Key()[len(prefix):], []byte{0}))
+		t, ok := visibility.ParseValueType(string(iter.Value()))
+		if !ok {
+			return nil, fmt.Errorf("%w: search attribute %s has type %q", ErrCorrupt, name, iter.Value())
+		}
+		if _, system := schema[name]; !system {
+			schema[name] = t
+		}
+	}
+	return schema, iter.Error()
+}
+
+// ListRequest selects runs of a namespace with a visibility query.
+type ListRequest struct {
+	Namespace string
+	// Query is a filter in the language of package visibility; empty
+	// selects every run.
+	Query string
+	// PageSize bounds the runs returned; 0 means 1,000.
+	PageSize int
+	// PageToken continues a listing where the previous page ended.
+	PageToken []byte
+}
+
+// ListRuns returns the runs the query selects, in its ORDER BY order
+// (default: newest start first), a page at a time; nextPageToken is nil on
+// the last page. A query that does not parse returns a
+// *visibility.SyntaxError that says where.
+func (db *DB) ListRuns(ctx context.Context, req ListRequest) (runs []*journalpb.WorkflowMeta, nextPageToken []byte, err error) {
+	matches, q, err := db.matchRuns(ctx, req.Namespace, req.Query)
+	if err != nil {
+		return nil, nil, err
+	}
+	attr, desc, ok := q.OrderBy()
+	if !ok {
+		attr, desc = "StartTime", true
+	}
+	timeOf := func(m *journalpb.WorkflowMeta) time.Time {
+		switch attr {
+		case "CloseTime":
+			if m.GetCloseTime() == nil {
+				return time.Unix(1<<40, 0) // open runs last in ascending order, as NULLs
+			}
+			return m.GetCloseTime().AsTime()
+		case "ExecutionTime":
+			if m.GetExecutionTime() != nil {
+				return m.GetExecutionTime().AsTime()
+			}
+		}
+		return m.GetStartTime().AsTime()
+	}
+	slices.SortStableFunc(matches, func(a, b *journalpb.WorkflowMeta) int {
+		c := timeOf(a).Compare(timeOf(b))
+		if c == 0 {
+			c = cmp.Or(cmp.Compare(a.GetWorkflowId(), b.GetWorkflowId()), cmp.Compare(a.GetRunId(), b.GetRunId()))
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+	offset := 0
+	if len(req.PageToken) > 0 {
+		n, read := binary.Uvarint(req.PageToken)
+		if read <= 0 || read != len(req.PageToken) {
+			return nil, nil, fmt.Errorf("journal: list workflows: malformed page token")
+		}
+		offset = int(min(n, uint64(len(matches))))
+	}
+	size := req.PageSize
+	if size <= 0 {
+		size = 1000
+	}
+	end := min(offset+size, len(matches))
+	if end < len(matches) {
+		nextPageToken = binary.AppendUvarint(nil, uint64(end))
+	}
+	return matches[offset:end], nextPageToken, nil
+}
+
+// CountRuns returns how many runs of namespace ns the query selects.
+func (db *DB) CountRuns(ctx context.Context, ns, query string) (int64, error) {
+	matches, _, err := db.matchRuns(ctx, ns, query)
+	return int64(len(matches)), err
+}
+
+// matchRuns parses query and returns the runs it selects, unordered.
+func (db *DB) matchRuns(ctx context.Context, ns, query string) ([]*journalpb.WorkflowMeta, *visibility.Query, error) {
+	schema, err := db.Schema(ctx, ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := visibility.Parse(query, schema)
+	if err != nil {
+		return nil, nil, err
+	}
+	var matches []*journalpb.WorkflowMeta
+	consider := func(run RunKey) error {
+		db.visibilityReads.Add(1)
+		meta, err := db.Run(ctx, run)
+		if errors.Is(err, ErrNotFound) {
+			return nil // swept between the index read and this one
+		}
+		if err != nil {
+			return err
+		}
+		record, _ := visibility.RecordOf(meta)
+		if q.Match(record) {
+			matches = append(matches, meta)
+		}
+		return nil
+	}
+	if attr, values, ok := q.KeywordLookup(); ok && db.indexed(schema, attr) {
+		for _, v := range values {
+			prefix := keywordIndexPrefix(ns, attr, v)
+			if err := db.scanIndex(ctx, ns, prefix, prefixEnd(prefix), len(prefix), consider); err != nil {
+				return nil, nil, err
+			}
+		}
+		return matches, q, nil
+	}
+	prefix := startIndexPrefix(ns)
+	lower, upper := prefix, prefixEnd(prefix)
+	if from, to, ok := q.TimeRange("StartTime"); ok {
+		if !from.IsZero() {
+			lower = appendTime(bytes.Clone(prefix), from)
+		}
+		if !to.IsZero() {
+			upper = appendTime(bytes.Clone(prefix), to.Add(time.Nanosecond))
+		}
+		if bytes.Compare(lower, upper) >= 0 {
+			return nil, q, nil
+		}
+	}
+	return matches, q, db.scanIndex(ctx, ns, lower, upper, len(prefix)+8, consider)
+}
+
+// indexed reports whether attr has a keyword index.
+func (db *DB) indexed(schema visibility.Schema, attr string) bool {
+	if slices.Contains(indexedSystemKeywords, attr) {
+		return true
+	}
+	_, system := visibility.SystemAttributes()[attr]
+	return !system && schema[attr] == visibility.Keyword
+}
+
+// scanIndex calls fn with the run of each index key in [lower, upper),
+// whose run IDs start at byte n.
+func (db *DB) scanIndex(ctx context.Context, ns string, lower, upper []byte, n int, fn func(RunKey) error) error {
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return fmt.Errorf("journal: scan the visibility index of namespace %s: %w", ns, err)
+	}
+	defer iter.Close()
+	for iter.First(); iter.Valid(); iter.Next() {
+		run, err := decodeIndexRun(ns, iter.Key(), n)
+		if err != nil {
+			return err
+		}
+		if err := fn(run); err != nil {
+			return err
+		}
+	}
+	return iter.Error()
+}
