@@ -49,7 +49,9 @@ type StartWorkflowRequest struct {
 	IDReusePolicy            IDReusePolicy
 	IDConflictPolicy         IDConflictPolicy
 	Memo                     map[string]*journalpb.Payload
-	Identity                 string
+	// SearchAttributes are the run's indexed attributes at its start.
+	SearchAttributes map[string]*journalpb.Payload
+	Identity         string
 	// CronSchedule (standard five-field cron or a descriptor such as
 	// "@every 1h") repeats the workflow; each run starts at the next time.
 	CronSchedule string

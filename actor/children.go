@@ -152,7 +152,7 @@ func (a *workflowActor) startChild(m *startChild) {
 		WorkflowRunTimeout:       in.GetWorkflowRunTimeout().AsDuration(),
 		WorkflowTaskTimeout:      in.GetWorkflowTaskTimeout().AsDuration(),
 		RetryPolicy:              in.GetRetryPolicy(), IDReusePolicy: IDReusePolicy(in.GetWorkflowIdReusePolicy()),
-		Memo: in.GetMemo(), CronSchedule: in.GetCronSchedule(), Identity: "parent " + m.parent.GetWorkflowId(),
+		Memo: in.GetMemo(), SearchAttributes: in.GetSearchAttributes(), CronSchedule: in.GetCronSchedule(), Identity: "parent " + m.parent.GetWorkflowId(),
 		parent: m.parent,
 	}
 	runID, err := a.start(&startRequest{req: req})

@@ -383,6 +383,17 @@ func (e *Engine) ListWorkflows(ctx context.Context, ns, afterWorkflowID string, 
 	return e.journal.List(ctx, e.namespace(ns), afterWorkflowID, limit)
 }
 
+// QueryRuns returns the runs of the namespace that a visibility query
+// (package visibility) selects, a page at a time.
+func (e *Engine) QueryRuns(ctx context.Context, ns, query string, pageSize int, pageToken []byte) ([]*journalpb.WorkflowMeta, []byte, error) {
+	return e.journal.ListRuns(ctx, journal.ListRequest{Namespace: e.namespace(ns), Query: query, PageSize: pageSize, PageToken: pageToken})
+}
+
+// CountRuns returns how many runs of the namespace a visibility query selects.
+func (e *Engine) CountRuns(ctx context.Context, ns, query string) (int64, error) {
+	return e.journal.CountRuns(ctx, e.namespace(ns), query)
+}
+
 // WaitForClose blocks until the run closes and returns its close event.
 func (e *Engine) WaitForClose(ctx context.Context, ns, workflowID, runID string) (*journalpb.Event, error) {
 	ns = e.namespace(ns)

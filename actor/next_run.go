@@ -59,6 +59,7 @@ func (a *workflowActor) continuation(can *journalpb.WorkflowExecutionContinuedAs
 	started.Attempt = 1
 	started.OriginalExecutionRunId = can.GetNewExecutionRunId()
 	started.FirstWorkflowTaskBackoff = nil
+	started.SearchAttributes, started.Memo = can.GetSearchAttributes(), can.GetMemo()
 	return &nextRun{runID: can.GetNewExecutionRunId(), started: started, signals: can.GetCarriedSignals()}
 }
 

@@ -76,8 +76,8 @@ type workflowActor struct {
 	// callers waiting for one to complete.
 	updates       map[string]*updateState
 	updateWaiters []*updateRequest
-	startEvent     *journalpb.Event
-	closeEvent     *journalpb.Event
+	startEvent    *journalpb.Event
+	closeEvent    *journalpb.Event
 	// codeRan is set once the run's code has run (a WorkflowTaskCompleted
 	// is recorded); a retried run's code waits for its backoff until then.
 	codeRan bool

@@ -61,6 +61,7 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 		FirstExecutionRunId:      runID,
 		OriginalExecutionRunId:   runID,
 		Memo:                     req.Memo,
+		SearchAttributes:         req.SearchAttributes,
 		CronSchedule:             req.CronSchedule,
 		Parent:                   req.parent,
 	}

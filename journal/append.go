@@ -233,7 +233,7 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	}
 	meta = proto.Clone(meta).(*journalpb.WorkflowMeta)
 	meta.NextEventId += int64(len(req.Events))
-	indexed := applyVisibility(meta, req.Events)
+	setAttributes, indexed := applyVisibility(meta, req.Events)
 	closing := false
 	if req.Status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		closing = isClosed(req.Status)
@@ -245,7 +245,7 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	}
 	var vis *visibilityChange
 	if indexed {
-		if vis, err = db.planVisibility(before, meta); err != nil {
+		if vis, err = db.planVisibility(before, meta, setAttributes); err != nil {
 			return err
 		}
 	}

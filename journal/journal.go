@@ -91,6 +91,10 @@ type Journal interface {
 	// List returns the latest run of each workflow in the namespace, ordered
 	// by workflow ID, starting after the given workflow ID, at most limit.
 	List(ctx context.Context, namespace, afterWorkflowID string, limit int) ([]*journalpb.WorkflowMeta, error)
+	// ListRuns returns the runs a visibility query selects, a page at a
+	// time, and CountRuns how many it selects (see package visibility).
+	ListRuns(ctx context.Context, req ListRequest) (runs []*journalpb.WorkflowMeta, nextPageToken []byte, err error)
+	CountRuns(ctx context.Context, namespace, query string) (int64, error)
 
 	// DueTimers returns up to limit timers of the partition due at or before
 	// now, earliest first, and the fire time of the earliest timer not yet

@@ -90,9 +90,10 @@ type visibilityChange struct {
 }
 
 // planVisibility returns the changes that bring the indexes from the run's
-// old metadata (nil for a new run) to its new one. It reads the schema but
-// writes nothing, so that a failed read leaves the batch untouched.
-func (db *DB) planVisibility(old, meta *journalpb.WorkflowMeta) (*visibilityChange, error) {
+// old metadata (nil for a new run) to its new one, and records the types of
+// the attributes the append sets. It reads the schema but writes nothing,
+// so that a failed read leaves the batch untouched.
+func (db *DB) planVisibility(old, meta *journalpb.WorkflowMeta, set map[string]*journalpb.Payload) (*visibilityChange, error) {
 	c := &visibilityChange{}
 	var oldKeys [][]byte
 	if old != nil {
@@ -109,7 +110,7 @@ func (db *DB) planVisibility(old, meta *journalpb.WorkflowMeta) (*visibilityChan
 			c.sets = append(c.sets, k)
 		}
 	}
-	for name, p := range meta.GetSearchAttributes() {
+	for name, p := range set {
 		if prev := old.GetSearchAttributes()[name]; prev != nil && bytes.Equal(prev.GetMetadata()["type"], p.GetMetadata()["type"]) {
 			continue // its type is recorded already
 		}
@@ -144,38 +145,40 @@ func (c *visibilityChange) write(batch *pebble.Batch, ns string) {
 }
 
 // applyVisibility updates meta (a copy the append owns) with the search
-// attributes, memo and execution time that events set.
-func applyVisibility(meta *journalpb.WorkflowMeta, events []*journalpb.Event) (changed bool) {
-	merge := func(dst *map[string]*journalpb.Payload, src map[string]*journalpb.Payload) {
-		for k, p := range src {
-			if len(p.GetData()) == 0 || string(p.GetData()) == "null" {
-				delete(*dst, k)
-				continue
+// attributes, memo and execution time that events set. It returns the
+// search attributes the events set or removed (nil if none), even those a
+// later event of the same append removed again.
+func applyVisibility(meta *journalpb.WorkflowMeta, events []*journalpb.Event) (set map[string]*journalpb.Payload, changed bool) {
+	collect := func(attrs map[string]*journalpb.Payload) {
+		for k, p := range attrs {
+			if set == nil {
+				set = map[string]*journalpb.Payload{}
 			}
-			if *dst == nil {
-				*dst = map[string]*journalpb.Payload{}
+			if _, seen := set[k]; !seen || len(p.GetData()) > 0 {
+				set[k] = p
 			}
-			(*dst)[k] = p
 		}
 	}
 	for _, ev := range events {
 		switch x := ev.GetAttributes().(type) {
 		case *journalpb.Event_WorkflowExecutionStarted:
 			started := x.WorkflowExecutionStarted
-			merge(&meta.SearchAttributes, started.GetSearchAttributes())
-			merge(&meta.Memo, started.GetMemo())
+			visibility.Merge(&meta.SearchAttributes, started.GetSearchAttributes())
+			collect(started.GetSearchAttributes())
+			visibility.Merge(&meta.Memo, started.GetMemo())
 			if b := started.GetFirstWorkflowTaskBackoff(); b != nil {
 				meta.ExecutionTime = timestamppb.New(ev.GetTime().AsTime().Add(b.AsDuration()))
 			}
 			changed = true
 		case *journalpb.Event_UpsertWorkflowSearchAttributes:
-			merge(&meta.SearchAttributes, x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
+			visibility.Merge(&meta.SearchAttributes, x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
+			collect(x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
 			changed = true
 		case *journalpb.Event_WorkflowPropertiesModified:
-			merge(&meta.Memo, x.WorkflowPropertiesModified.GetUpsertedMemo())
+			visibility.Merge(&meta.Memo, x.WorkflowPropertiesModified.GetUpsertedMemo())
 		}
 	}
-	return changed
+	return set, changed
 }
 
 // schemaCache holds the types of custom search attributes by namespace and

@@ -235,3 +235,18 @@ func RecordOf(meta *journalpb.WorkflowMeta) (Record, error) {
 	}
 	return r, firstErr
 }
+
+// Merge applies upserted fields (search attributes or memo) to *dst: a
+// payload without data, or JSON null, removes its field.
+func Merge(dst *map[string]*journalpb.Payload, upserts map[string]*journalpb.Payload) {
+	for k, p := range upserts {
+		if len(p.GetData()) == 0 || string(p.GetData()) == "null" {
+			delete(*dst, k)
+			continue
+		}
+		if *dst == nil {
+			*dst = map[string]*journalpb.Payload{}
+		}
+		(*dst)[k] = p
+	}
+}

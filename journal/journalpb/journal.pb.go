@@ -2485,8 +2485,12 @@ type WorkflowExecutionContinuedAsNew struct {
 	// carried_signals are signals the run received but its code did not
 	// consume; they are the first inputs of the new run.
 	CarriedSignals []*WorkflowExecutionSignaled `protobuf:"bytes,6,rep,name=carried_signals,json=carriedSignals,proto3" json:"carried_signals,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// search_attributes and memo are the run's current ones (with its
+	// upserts), which the new run starts with.
+	SearchAttributes map[string]*Payload `protobuf:"bytes,7,rep,name=search_attributes,json=searchAttributes,proto3" json:"search_attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Memo             map[string]*Payload `protobuf:"bytes,8,rep,name=memo,proto3" json:"memo,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionContinuedAsNew) Reset() {
@@ -2557,6 +2561,20 @@ func (x *WorkflowExecutionContinuedAsNew) GetWorkflowRunTimeout() *durationpb.Du
 func (x *WorkflowExecutionContinuedAsNew) GetCarriedSignals() []*WorkflowExecutionSignaled {
 	if x != nil {
 		return x.CarriedSignals
+	}
+	return nil
+}
+
+func (x *WorkflowExecutionContinuedAsNew) GetSearchAttributes() map[string]*Payload {
+	if x != nil {
+		return x.SearchAttributes
+	}
+	return nil
+}
+
+func (x *WorkflowExecutionContinuedAsNew) GetMemo() map[string]*Payload {
+	if x != nil {
+		return x.Memo
 	}
 	return nil
 }
@@ -4708,7 +4726,7 @@ const file_journal_proto_rawDesc = "" +
 	"\x19WorkflowExecutionTimedOut\x12A\n" +
 	"\vretry_state\x18\x01 \x01(\x0e2 .grainflow.journal.v1.RetryStateR\n" +
 	"retryState\x12/\n" +
-	"\x14new_execution_run_id\x18\x02 \x01(\tR\x11newExecutionRunId\"\xf3\x02\n" +
+	"\x14new_execution_run_id\x18\x02 \x01(\tR\x11newExecutionRunId\"\xfe\x05\n" +
 	"\x1fWorkflowExecutionContinuedAsNew\x12/\n" +
 	"\x14new_execution_run_id\x18\x01 \x01(\tR\x11newExecutionRunId\x12#\n" +
 	"\rworkflow_type\x18\x02 \x01(\tR\fworkflowType\x12\x1d\n" +
@@ -4716,7 +4734,15 @@ const file_journal_proto_rawDesc = "" +
 	"task_queue\x18\x03 \x01(\tR\ttaskQueue\x124\n" +
 	"\x05input\x18\x04 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05input\x12K\n" +
 	"\x14workflow_run_timeout\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x12workflowRunTimeout\x12X\n" +
-	"\x0fcarried_signals\x18\x06 \x03(\v2/.grainflow.journal.v1.WorkflowExecutionSignaledR\x0ecarriedSignals\"\xdc\x02\n" +
+	"\x0fcarried_signals\x18\x06 \x03(\v2/.grainflow.journal.v1.WorkflowExecutionSignaledR\x0ecarriedSignals\x12x\n" +
+	"\x11search_attributes\x18\a \x03(\v2K.grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntryR\x10searchAttributes\x12S\n" +
+	"\x04memo\x18\b \x03(\v2?.grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntryR\x04memo\x1ab\n" +
+	"\x15SearchAttributesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1aV\n" +
+	"\tMemoEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\xdc\x02\n" +
 	"\x19WorkflowExecutionSignaled\x12\x1f\n" +
 	"\vsignal_name\x18\x01 \x01(\tR\n" +
 	"signalName\x124\n" +
@@ -4952,7 +4978,7 @@ func file_journal_proto_rawDescGZIP() []byte {
 }
 
 var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
+var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_journal_proto_goTypes = []any{
 	(TimeoutType)(0),                                        // 0: grainflow.journal.v1.TimeoutType
 	(RetryState)(0),                                         // 1: grainflow.journal.v1.RetryState
@@ -5015,21 +5041,23 @@ var file_journal_proto_goTypes = []any{
 	nil,                                                     // 58: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
 	nil,                                                     // 59: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
 	nil,                                                     // 60: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
-	nil,                                                     // 61: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	nil,                                                     // 62: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	nil,                                                     // 63: grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	nil,                                                     // 64: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
-	nil,                                                     // 65: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
-	nil,                                                     // 66: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	nil,                                                     // 67: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
-	(*durationpb.Duration)(nil),                             // 68: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),                           // 69: google.protobuf.Timestamp
+	nil,                                                     // 61: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntry
+	nil,                                                     // 62: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntry
+	nil,                                                     // 63: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	nil,                                                     // 64: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	nil,                                                     // 65: grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	nil,                                                     // 66: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	nil,                                                     // 67: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
+	nil,                                                     // 68: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	nil,                                                     // 69: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
+	(*durationpb.Duration)(nil),                             // 70: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),                           // 71: google.protobuf.Timestamp
 }
 var file_journal_proto_depIdxs = []int32{
 	55,  // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
 	5,   // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
-	68,  // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
-	68,  // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
+	70,  // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
+	70,  // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
 	8,   // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
 	9,   // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
 	10,  // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
@@ -5039,20 +5067,20 @@ var file_journal_proto_depIdxs = []int32{
 	15,  // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
 	14,  // 11: grainflow.journal.v1.Failure.child_workflow_execution:type_name -> grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
 	6,   // 12: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
-	68,  // 13: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
+	70,  // 13: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
 	6,   // 14: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
 	0,   // 15: grainflow.journal.v1.TimeoutFailureInfo.timeout_type:type_name -> grainflow.journal.v1.TimeoutType
 	6,   // 16: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
 	1,   // 17: grainflow.journal.v1.ActivityFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	1,   // 18: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	2,   // 19: grainflow.journal.v1.WorkflowMeta.status:type_name -> grainflow.journal.v1.WorkflowStatus
-	69,  // 20: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
-	69,  // 21: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
+	71,  // 20: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
+	71,  // 21: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
 	56,  // 22: grainflow.journal.v1.WorkflowMeta.search_attributes:type_name -> grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry
 	57,  // 23: grainflow.journal.v1.WorkflowMeta.memo:type_name -> grainflow.journal.v1.WorkflowMeta.MemoEntry
-	69,  // 24: grainflow.journal.v1.WorkflowMeta.execution_time:type_name -> google.protobuf.Timestamp
+	71,  // 24: grainflow.journal.v1.WorkflowMeta.execution_time:type_name -> google.protobuf.Timestamp
 	18,  // 25: grainflow.journal.v1.History.events:type_name -> grainflow.journal.v1.Event
-	69,  // 26: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
+	71,  // 26: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
 	19,  // 27: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
 	21,  // 28: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
 	22,  // 29: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
@@ -5089,14 +5117,14 @@ var file_journal_proto_depIdxs = []int32{
 	53,  // 60: grainflow.journal.v1.Event.workflow_execution_update_accepted:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateAccepted
 	54,  // 61: grainflow.journal.v1.Event.workflow_execution_update_completed:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateCompleted
 	6,   // 62: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
-	68,  // 63: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	68,  // 64: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
-	68,  // 65: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
+	70,  // 63: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	70,  // 64: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
+	70,  // 65: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
 	7,   // 66: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
 	58,  // 67: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
 	59,  // 68: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	68,  // 69: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
-	69,  // 70: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
+	70,  // 69: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
+	71,  // 70: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
 	6,   // 71: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
 	20,  // 72: grainflow.journal.v1.WorkflowExecutionStarted.parent:type_name -> grainflow.journal.v1.ParentExecution
 	60,  // 73: grainflow.journal.v1.WorkflowExecutionStarted.search_attributes:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
@@ -5107,62 +5135,66 @@ var file_journal_proto_depIdxs = []int32{
 	6,   // 78: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
 	1,   // 79: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
 	6,   // 80: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
-	68,  // 81: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
+	70,  // 81: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
 	27,  // 82: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	6,   // 83: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
-	61,  // 84: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	6,   // 85: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
-	68,  // 86: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	68,  // 87: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	68,  // 88: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
-	68,  // 89: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
-	7,   // 90: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	62,  // 91: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	6,   // 92: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	8,   // 93: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
-	1,   // 94: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	8,   // 95: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
-	1,   // 96: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	6,   // 97: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	8,   // 98: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
-	69,  // 99: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
-	6,   // 100: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	68,  // 101: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	69,  // 102: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
-	63,  // 103: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	8,   // 104: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
-	6,   // 105: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
-	68,  // 106: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	68,  // 107: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_run_timeout:type_name -> google.protobuf.Duration
-	68,  // 108: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_task_timeout:type_name -> google.protobuf.Duration
-	7,   // 109: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	4,   // 110: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.parent_close_policy:type_name -> grainflow.journal.v1.ParentClosePolicy
-	64,  // 111: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.memo:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
-	65,  // 112: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.search_attributes:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
-	18,  // 113: grainflow.journal.v1.ChildWorkflowExecutionClosed.close_event:type_name -> grainflow.journal.v1.Event
-	6,   // 114: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
-	66,  // 115: grainflow.journal.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	67,  // 116: grainflow.journal.v1.WorkflowPropertiesModified.upserted_memo:type_name -> grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
-	6,   // 117: grainflow.journal.v1.WorkflowExecutionUpdateAccepted.input:type_name -> grainflow.journal.v1.Payloads
-	6,   // 118: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	8,   // 119: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.failure:type_name -> grainflow.journal.v1.Failure
-	5,   // 120: grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 121: grainflow.journal.v1.WorkflowMeta.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 122: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 123: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 124: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 125: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 126: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	6,   // 127: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
-	5,   // 128: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 129: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 130: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 131: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	132, // [132:132] is the sub-list for method output_type
-	132, // [132:132] is the sub-list for method input_type
-	132, // [132:132] is the sub-list for extension type_name
-	132, // [132:132] is the sub-list for extension extendee
-	0,   // [0:132] is the sub-list for field type_name
+	61,  // 83: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.search_attributes:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntry
+	62,  // 84: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.memo:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntry
+	6,   // 85: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
+	63,  // 86: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	6,   // 87: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
+	70,  // 88: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	70,  // 89: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	70,  // 90: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
+	70,  // 91: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
+	7,   // 92: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	64,  // 93: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	6,   // 94: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	8,   // 95: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 96: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
+	8,   // 97: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
+	1,   // 98: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
+	6,   // 99: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	8,   // 100: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
+	71,  // 101: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
+	6,   // 102: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	70,  // 103: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	71,  // 104: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
+	65,  // 105: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	8,   // 106: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
+	6,   // 107: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	70,  // 108: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	70,  // 109: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_run_timeout:type_name -> google.protobuf.Duration
+	70,  // 110: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_task_timeout:type_name -> google.protobuf.Duration
+	7,   // 111: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	4,   // 112: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.parent_close_policy:type_name -> grainflow.journal.v1.ParentClosePolicy
+	66,  // 113: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.memo:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	67,  // 114: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.search_attributes:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
+	18,  // 115: grainflow.journal.v1.ChildWorkflowExecutionClosed.close_event:type_name -> grainflow.journal.v1.Event
+	6,   // 116: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	68,  // 117: grainflow.journal.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	69,  // 118: grainflow.journal.v1.WorkflowPropertiesModified.upserted_memo:type_name -> grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
+	6,   // 119: grainflow.journal.v1.WorkflowExecutionUpdateAccepted.input:type_name -> grainflow.journal.v1.Payloads
+	6,   // 120: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	8,   // 121: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.failure:type_name -> grainflow.journal.v1.Failure
+	5,   // 122: grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 123: grainflow.journal.v1.WorkflowMeta.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 124: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 125: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 126: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 127: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 128: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 129: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 130: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	6,   // 131: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
+	5,   // 132: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 133: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 134: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	5,   // 135: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	136, // [136:136] is the sub-list for method output_type
+	136, // [136:136] is the sub-list for method input_type
+	136, // [136:136] is the sub-list for extension type_name
+	136, // [136:136] is the sub-list for extension extendee
+	0,   // [0:136] is the sub-list for field type_name
 }
 
 func init() { file_journal_proto_init() }
@@ -5222,7 +5254,7 @@ func file_journal_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_journal_proto_rawDesc), len(file_journal_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   63,
+			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -85,6 +85,15 @@ type Client interface {
 	// GetWorkflowUpdateHandle returns a handle to an update sent before,
 	// whose Get waits for its outcome.
 	GetWorkflowUpdateHandle(ref GetWorkflowUpdateHandleOptions) WorkflowUpdateHandle
+
+	// ListWorkflow returns the workflow runs a query selects, such as
+	// "WorkflowType = 'Order' AND ExecutionStatus = 'Running'", newest
+	// start first unless the query has an ORDER BY. A malformed query
+	// returns an error that gives the offset where it is malformed.
+	ListWorkflow(ctx context.Context, request *ListWorkflowExecutionsRequest) (*ListWorkflowExecutionsResponse, error)
+
+	// CountWorkflow returns how many workflow runs a query selects.
+	CountWorkflow(ctx context.Context, request *CountWorkflowExecutionsRequest) (*CountWorkflowExecutionsResponse, error)
 	// Close releases the client. The node stays open.
 	Close()
 }
@@ -171,6 +180,10 @@ func (c *embeddedClient) startRequest(options StartWorkflowOptions, workflow any
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
+	searchAttributes, err := internal.EncodeStartSearchAttributes(options.TypedSearchAttributes, options.SearchAttributes)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
 	return &actor.StartWorkflowRequest{
 		Namespace:                c.opts.Namespace,
 		WorkflowID:               id,
@@ -184,6 +197,7 @@ func (c *embeddedClient) startRequest(options StartWorkflowOptions, workflow any
 		IDReusePolicy:            options.WorkflowIDReusePolicy,
 		IDConflictPolicy:         options.WorkflowIDConflictPolicy,
 		Memo:                     memo,
+		SearchAttributes:         searchAttributes,
 		Identity:                 c.opts.Identity,
 		CronSchedule:             options.CronSchedule,
 		StartDelay:               options.StartDelay,
@@ -432,8 +446,16 @@ type StartWorkflowOptions struct {
 	WorkflowExecutionErrorWhenAlreadyStarted bool
 	// RetryPolicy retries the workflow when it fails.
 	RetryPolicy *temporal.RetryPolicy
-	// Memo is stored with the workflow and returned by describe.
+	// Memo is stored with the workflow and returned by describe and
+	// ListWorkflow; workflow.UpsertMemo changes it.
 	Memo map[string]any
+	// TypedSearchAttributes are the workflow's indexed attributes at its
+	// start, which ListWorkflow and CountWorkflow filter on;
+	// workflow.UpsertTypedSearchAttributes changes them.
+	TypedSearchAttributes temporal.SearchAttributes
+	// SearchAttributes is the untyped form of TypedSearchAttributes: the
+	// type follows the Go value (string is Keyword).
+	SearchAttributes map[string]any
 	// CronSchedule repeats the workflow on a cron schedule (five fields, or
 	// a descriptor such as "@every 1h"): each run starts at the schedule's
 	// next time after the previous one closed, and can read the previous

@@ -47,6 +47,10 @@ type ChildWorkflowOptions struct {
 	CronSchedule string
 	// Memo is stored with the child.
 	Memo map[string]any
+	// TypedSearchAttributes are the child's indexed attributes at its start;
+	// SearchAttributes is the untyped form (see UpsertSearchAttributes).
+	TypedSearchAttributes SearchAttributes
+	SearchAttributes      map[string]any
 	// ParentClosePolicy is what happens to the child if the parent closes
 	// first (default: terminate).
 	ParentClosePolicy ParentClosePolicy
@@ -161,6 +165,10 @@ func ExecuteChildWorkflow(ctx Context, childWorkflow any, args ...any) ChildWork
 	if err != nil {
 		return fail(fmt.Errorf("child workflow %q: %w", workflowType, err))
 	}
+	searchAttributes, err := EncodeStartSearchAttributes(options.TypedSearchAttributes, options.SearchAttributes)
+	if err != nil {
+		return fail(fmt.Errorf("child workflow %q: %w", workflowType, err))
+	}
 	seq := e.nextSequence()
 	c.workflowType = workflowType
 	c.namespace = cmp.Or(options.Namespace, e.info.Namespace)
@@ -181,6 +189,7 @@ func ExecuteChildWorkflow(ctx Context, childWorkflow any, args ...any) ChildWork
 			ParentClosePolicy:        options.ParentClosePolicy,
 			CronSchedule:             options.CronSchedule,
 			Memo:                     memo,
+			SearchAttributes:         searchAttributes,
 			WaitForCancellation:      options.WaitForCancellation,
 		},
 	}}, func(eventID int64) {

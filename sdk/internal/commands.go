@@ -266,7 +266,8 @@ func isCommandEvent(ev *journalpb.Event) bool {
 		*journalpb.Event_WorkflowExecutionCompleted, *journalpb.Event_WorkflowExecutionFailed,
 		*journalpb.Event_WorkflowExecutionCanceled, *journalpb.Event_WorkflowExecutionContinuedAsNew,
 		*journalpb.Event_StartChildWorkflowExecutionInitiated, *journalpb.Event_SignalExternalWorkflowExecutionInitiated,
-		*journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated, *journalpb.Event_WorkflowExecutionUpdateCompleted:
+		*journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated, *journalpb.Event_WorkflowExecutionUpdateCompleted,
+		*journalpb.Event_UpsertWorkflowSearchAttributes, *journalpb.Event_WorkflowPropertiesModified:
 		return true
 	}
 	return false
@@ -303,6 +304,10 @@ func describeEvent(ev *journalpb.Event) string {
 	case *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
 		x := a.RequestCancelExternalWorkflowExecutionInitiated
 		return fmt.Sprintf("RequestCancelExternalWorkflowExecutionInitiated(seq=%d, workflow_id=%q)", x.GetSeq(), x.GetWorkflowId())
+	case *journalpb.Event_UpsertWorkflowSearchAttributes:
+		return fmt.Sprintf("UpsertWorkflowSearchAttributes(seq=%d)", a.UpsertWorkflowSearchAttributes.GetSeq())
+	case *journalpb.Event_WorkflowPropertiesModified:
+		return fmt.Sprintf("WorkflowPropertiesModified(seq=%d)", a.WorkflowPropertiesModified.GetSeq())
 	case *journalpb.Event_WorkflowExecutionUpdateCompleted:
 		x := a.WorkflowExecutionUpdateCompleted
 		return fmt.Sprintf("WorkflowExecutionUpdateCompleted(seq=%d, update_id=%q)", x.GetSeq(), x.GetUpdateId())
@@ -346,6 +351,12 @@ func commandMatches(cmd, rec *journalpb.Event) bool {
 		r := rec.GetRequestCancelExternalWorkflowExecutionInitiated()
 		return r != nil && r.GetSeq() == c.RequestCancelExternalWorkflowExecutionInitiated.GetSeq() &&
 			r.GetWorkflowId() == c.RequestCancelExternalWorkflowExecutionInitiated.GetWorkflowId()
+	case *journalpb.Event_UpsertWorkflowSearchAttributes:
+		r := rec.GetUpsertWorkflowSearchAttributes()
+		return r != nil && r.GetSeq() == c.UpsertWorkflowSearchAttributes.GetSeq()
+	case *journalpb.Event_WorkflowPropertiesModified:
+		r := rec.GetWorkflowPropertiesModified()
+		return r != nil && r.GetSeq() == c.WorkflowPropertiesModified.GetSeq()
 	case *journalpb.Event_WorkflowExecutionUpdateCompleted:
 		r := rec.GetWorkflowExecutionUpdateCompleted()
 		return r != nil && r.GetSeq() == c.WorkflowExecutionUpdateCompleted.GetSeq() &&

@@ -68,6 +68,9 @@ func (e *Execution) continuedAsNew(can *ContinueAsNewError) *journalpb.Event {
 		WorkflowType: can.WorkflowType.Name,
 		TaskQueue:    can.TaskQueueName,
 		Input:        can.Input,
+		// The next run starts with this run's attributes, upserts included.
+		SearchAttributes: e.searchAttributes,
+		Memo:             e.memo,
 	}
 	if can.WorkflowRunTimeout > 0 {
 		attrs.WorkflowRunTimeout = durationpb.New(can.WorkflowRunTimeout)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
+	"github.com/grainflow/grainflow/visibility"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -99,7 +100,11 @@ type Execution struct {
 	// runningUpdates the accepted updates whose handlers have not returned.
 	updateHandlers map[string]*updateHandler
 	runningUpdates []*runningUpdate
-	channelCount   int
+	// searchAttributes and memo are the run's current ones: those it
+	// started with and its upserts.
+	searchAttributes map[string]*journalpb.Payload
+	memo             map[string]*journalpb.Payload
+	channelCount     int
 
 	// closed is set once a close event is part of the history.
 	closed bool
@@ -427,6 +432,8 @@ func (e *Execution) startWorkflow(ev *journalpb.Event) error {
 	}
 
 	e.lastCompletionResult = attrs.GetLastCompletionResult()
+	visibility.Merge(&e.searchAttributes, attrs.GetSearchAttributes())
+	visibility.Merge(&e.memo, attrs.GetMemo())
 	e.info = &WorkflowInfo{
 		WorkflowExecution:        WorkflowExecution{ID: e.opts.WorkflowID, RunID: e.opts.RunID},
 		OriginalRunID:            attrs.GetOriginalExecutionRunId(),

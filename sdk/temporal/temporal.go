@@ -131,3 +131,69 @@ func is[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)
 }
+
+// Search attributes: typed keys, values and updates, for
+// client.StartWorkflowOptions.TypedSearchAttributes and
+// workflow.UpsertTypedSearchAttributes.
+type (
+	// SearchAttributes is an immutable set of typed search attribute values.
+	SearchAttributes = internal.SearchAttributes
+	// SearchAttributeUpdate sets or removes one attribute.
+	SearchAttributeUpdate = internal.SearchAttributeUpdate
+	// SearchAttributeKey is a typed attribute name.
+	SearchAttributeKey = internal.SearchAttributeKey
+	// SearchAttributeKeyString is a Text attribute, matched word by word.
+	SearchAttributeKeyString = internal.SearchAttributeKeyString
+	// SearchAttributeKeyKeyword is a Keyword attribute, matched as a whole and indexed.
+	SearchAttributeKeyKeyword = internal.SearchAttributeKeyKeyword
+	// SearchAttributeKeyBool is a Bool attribute.
+	SearchAttributeKeyBool = internal.SearchAttributeKeyBool
+	// SearchAttributeKeyInt64 is an Int attribute.
+	SearchAttributeKeyInt64 = internal.SearchAttributeKeyInt64
+	// SearchAttributeKeyFloat64 is a Double attribute.
+	SearchAttributeKeyFloat64 = internal.SearchAttributeKeyFloat64
+	// SearchAttributeKeyTime is a Datetime attribute.
+	SearchAttributeKeyTime = internal.SearchAttributeKeyTime
+	// SearchAttributeKeyKeywordList is a KeywordList attribute.
+	SearchAttributeKeyKeywordList = internal.SearchAttributeKeyKeywordList
+)
+
+// NewSearchAttributes returns the attributes the updates set.
+func NewSearchAttributes(attributes ...SearchAttributeUpdate) SearchAttributes {
+	return internal.NewSearchAttributes(attributes...)
+}
+
+// NewSearchAttributeKeyString returns the key of a Text attribute.
+func NewSearchAttributeKeyString(name string) SearchAttributeKeyString {
+	return internal.NewSearchAttributeKeyString(name)
+}
+
+// NewSearchAttributeKeyKeyword returns the key of a Keyword attribute.
+func NewSearchAttributeKeyKeyword(name string) SearchAttributeKeyKeyword {
+	return internal.NewSearchAttributeKeyKeyword(name)
+}
+
+// NewSearchAttributeKeyBool returns the key of a Bool attribute.
+func NewSearchAttributeKeyBool(name string) SearchAttributeKeyBool {
+	return internal.NewSearchAttributeKeyBool(name)
+}
+
+// NewSearchAttributeKeyInt64 returns the key of an Int attribute.
+func NewSearchAttributeKeyInt64(name string) SearchAttributeKeyInt64 {
+	return internal.NewSearchAttributeKeyInt64(name)
+}
+
+// NewSearchAttributeKeyFloat64 returns the key of a Double attribute.
+func NewSearchAttributeKeyFloat64(name string) SearchAttributeKeyFloat64 {
+	return internal.NewSearchAttributeKeyFloat64(name)
+}
+
+// NewSearchAttributeKeyTime returns the key of a Datetime attribute.
+func NewSearchAttributeKeyTime(name string) SearchAttributeKeyTime {
+	return internal.NewSearchAttributeKeyTime(name)
+}
+
+// NewSearchAttributeKeyKeywordList returns the key of a KeywordList attribute.
+func NewSearchAttributeKeyKeywordList(name string) SearchAttributeKeyKeywordList {
+	return internal.NewSearchAttributeKeyKeywordList(name)
+}

@@ -440,3 +440,26 @@ func GetCurrentUpdateInfo(ctx Context) *UpdateInfo { return internal.GetCurrentU
 //
 //	workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 func AllHandlersFinished(ctx Context) bool { return internal.AllHandlersFinished(ctx) }
+
+// UpsertTypedSearchAttributes sets or removes search attributes of the
+// running workflow, which ListWorkflow filters on. The change is recorded
+// with the workflow task and visible at once to GetTypedSearchAttributes.
+func UpsertTypedSearchAttributes(ctx Context, searchAttributeUpdate ...temporal.SearchAttributeUpdate) error {
+	return internal.UpsertTypedSearchAttributes(ctx, searchAttributeUpdate...)
+}
+
+// UpsertSearchAttributes is UpsertTypedSearchAttributes with the values'
+// types following their Go types: string is Keyword, integers Int, floats
+// Double, bool Bool, time.Time Datetime, []string KeywordList; nil removes.
+func UpsertSearchAttributes(ctx Context, attributes map[string]any) error {
+	return internal.UpsertSearchAttributes(ctx, attributes)
+}
+
+// GetTypedSearchAttributes returns the workflow's current search attributes.
+func GetTypedSearchAttributes(ctx Context) temporal.SearchAttributes {
+	return internal.GetTypedSearchAttributes(ctx)
+}
+
+// UpsertMemo sets memo fields of the running workflow (nil removes one).
+// The memo is returned by ListWorkflow but not indexed.
+func UpsertMemo(ctx Context, memo map[string]any) error { return internal.UpsertMemo(ctx, memo) }
