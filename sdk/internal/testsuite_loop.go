@@ -254,6 +254,9 @@ func (r *testRun) apply(ev *journalpb.Event) {
 // closed ends the run: its timers are dropped and its activities canceled.
 func (r *testRun) closed(ev *journalpb.Event) {
 	r.closeEvent = ev
+	// Inputs queued by this task's own commands (an activity canceled as the
+	// run closed) have no run to go to, as on a node.
+	r.inputs = nil
 	if r.runTimeout != nil {
 		r.runTimeout.canceled = true
 	}

@@ -104,3 +104,37 @@ func TestExternalCancelAndSignal(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&out))
 	require.Equal(t, "sleeper canceled", out)
 }
+
+// CancelsAndLeaves starts an activity, cancels it a minute later and
+// returns in the same workflow task.
+func CancelsAndLeaves(ctx workflow.Context) error {
+	actx, cancel := workflow.WithCancel(workflow.WithActivityOptions(ctx, activityOptions))
+	workflow.ExecuteActivity(actx, Greet, "slow")
+	if err := workflow.Sleep(ctx, time.Minute); err != nil {
+		return err
+	}
+	cancel()
+	return nil
+}
+
+// WaitsForLeaver runs CancelsAndLeaves as a child and goes on afterwards.
+func WaitsForLeaver(ctx workflow.Context) error {
+	if err := workflow.ExecuteChildWorkflow(ctx, CancelsAndLeaves).Get(ctx, nil); err != nil {
+		return err
+	}
+	return workflow.Sleep(ctx, time.Minute)
+}
+
+// A child that cancels a waiting activity as it closes must not leave the
+// activity's cancellation queued for its closed run.
+func TestChildClosingWithACanceledActivity(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(CancelsAndLeaves)
+	env.OnActivity(Greet, mock.Anything, "slow").After(time.Hour).Return("late", nil)
+	start := env.Now()
+	env.ExecuteWorkflow(WaitsForLeaver)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, start.Add(2*time.Minute), env.Now())
+}
