@@ -123,7 +123,7 @@ func (a *workflowActor) update(m *updateRequest) {
 	}
 	if err := a.exec.ValidateUpdate(m.req.Name, m.req.Input); err != nil {
 		m.reply <- updateReply{outcome: &UpdateOutcome{RunID: a.meta.GetRunId(), Stage: UpdateCompleted, Rejected: true,
-			Failure: internal.ConvertErrorToFailure(err, a.dataConverter())}}
+			Failure: internal.ConvertErrorToFailure(err, a.execWorker.opts.DataConverter)}}
 		return
 	}
 	accepted := &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionUpdateAccepted{WorkflowExecutionUpdateAccepted: &journalpb.WorkflowExecutionUpdateAccepted{
@@ -241,12 +241,4 @@ func (a *workflowActor) dropGoneUpdateWaiters() {
 	}
 	clear(a.updateWaiters[len(waiting):])
 	a.updateWaiters = waiting
-}
-
-// dataConverter is the data converter of the worker running the code.
-func (a *workflowActor) dataConverter() internal.DataConverter {
-	if a.execWorker != nil && a.execWorker.opts.DataConverter != nil {
-		return a.execWorker.opts.DataConverter
-	}
-	return internal.GetDefaultDataConverter()
 }

@@ -109,6 +109,30 @@ func countEvents(t *testing.T, dataDir, prefix string, match func(*journalpb.Eve
 	return n
 }
 
+// completedRun checks that the latest run of workflow id completed with
+// result want, and returns its history.
+func completedRun(t *testing.T, j *journal.DB, id string, want int) []*journalpb.Event {
+	t.Helper()
+	ctx := context.Background()
+	meta, err := j.Current(ctx, "default", id)
+	if err != nil {
+		t.Fatalf("%s: %v", id, err)
+	}
+	if meta.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED {
+		t.Fatalf("%s is %s", id, meta.GetStatus())
+	}
+	events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: meta.GetRunId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var result int
+	if err := converter.GetDefaultDataConverter().FromPayloads(
+		events[len(events)-1].GetWorkflowExecutionCompleted().GetResult(), &result); err != nil || result != want {
+		t.Fatalf("%s result %d (%v), want %d", id, result, err, want)
+	}
+	return events
+}
+
 // execution is one line of the audit log.
 type execution struct {
 	at   time.Time
@@ -157,26 +181,10 @@ func audit(t *testing.T, dataDir string, log map[string][]execution) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	ctx := context.Background()
 	reruns := 0
 	for i := range workflows {
 		id := fmt.Sprintf("crash-%d", i)
-		meta, err := j.Current(ctx, "default", id)
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		if meta.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED {
-			t.Fatalf("%s is %s", id, meta.GetStatus())
-		}
-		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: meta.GetRunId()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var result int
-		if err := converter.GetDefaultDataConverter().FromPayloads(
-			events[len(events)-1].GetWorkflowExecutionCompleted().GetResult(), &result); err != nil || result != crashtest.Expected(i) {
-			t.Fatalf("%s result %d (%v), want %d", id, result, err, crashtest.Expected(i))
-		}
+		events := completedRun(t, j, id, crashtest.Expected(i))
 		activityIDs := map[int64]string{}
 		seqs := map[int64]bool{}
 		for k, ev := range events {
@@ -225,21 +233,9 @@ func audit(t *testing.T, dataDir string, log map[string][]execution) {
 // and completed exactly once, although a restarted child sent them again;
 // no update's activity ran again after its completion was recorded.
 func auditTallies(t *testing.T, j *journal.DB, log map[string][]execution) {
-	ctx := context.Background()
 	for i := range workflows / 4 {
 		id := fmt.Sprintf("tally-%d", i)
-		meta, err := j.Current(ctx, "default", id)
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: meta.GetRunId()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tally int
-		if err := converter.GetDefaultDataConverter().FromPayloads(events[len(events)-1].GetWorkflowExecutionCompleted().GetResult(), &tally); err != nil || tally != crashtest.ExpectedTally(i) {
-			t.Fatalf("%s result %d (%v), want %d", id, tally, err, crashtest.ExpectedTally(i))
-		}
+		events := completedRun(t, j, id, crashtest.ExpectedTally(i))
 		accepted, completed := map[string]int{}, map[string]int{}
 		for _, ev := range events {
 			if a := ev.GetWorkflowExecutionUpdateAccepted(); a != nil {
@@ -269,21 +265,9 @@ func auditTallies(t *testing.T, j *journal.DB, log map[string][]execution) {
 // again after its completion was recorded.
 func auditFamilies(t *testing.T, j *journal.DB, log map[string][]execution) {
 	ctx := context.Background()
-	dc := converter.GetDefaultDataConverter()
 	for i := range workflows / 4 {
 		id := fmt.Sprintf("family-%d", i)
-		meta, err := j.Current(ctx, "default", id)
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: meta.GetRunId()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sum int
-		if err := dc.FromPayloads(events[len(events)-1].GetWorkflowExecutionCompleted().GetResult(), &sum); err != nil || sum != crashtest.ExpectedFamily(i) {
-			t.Fatalf("%s result %d (%v), want %d", id, sum, err, crashtest.ExpectedFamily(i))
-		}
+		events := completedRun(t, j, id, crashtest.ExpectedFamily(i))
 		initiated, started, closed := map[int64]bool{}, map[int64]int{}, map[int64]int{}
 		for _, ev := range events {
 			switch {
@@ -354,21 +338,7 @@ func auditChains(t *testing.T, j *journal.DB) {
 	ctx := context.Background()
 	for i := range workflows / 4 {
 		id := fmt.Sprintf("chain-%d", i)
-		last, err := j.Current(ctx, "default", id)
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		if last.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED {
-			t.Fatalf("%s ends %s", id, last.GetStatus())
-		}
-		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: last.GetRunId()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sum int
-		if err := converter.GetDefaultDataConverter().FromPayloads(events[len(events)-1].GetWorkflowExecutionCompleted().GetResult(), &sum); err != nil || sum != crashtest.ExpectedChain(i) {
-			t.Fatalf("%s result %d (%v), want %d", id, sum, err, crashtest.ExpectedChain(i))
-		}
+		events := completedRun(t, j, id, crashtest.ExpectedChain(i))
 		// Walk from the first run along the close events.
 		runID, runs := events[0].GetWorkflowExecutionStarted().GetFirstExecutionRunId(), 0
 		for runID != "" {

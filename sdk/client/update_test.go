@@ -71,23 +71,30 @@ func Cart(ctx workflow.Context, waitForHandlers bool) (int, error) {
 	return total, nil
 }
 
-func openCartNode(t *testing.T, dir string) (client.Client, func()) {
+// openNode opens a node on dir with a started worker for taskQueue, on
+// which register puts workflows and activities; stop closes all three.
+func openNode(t *testing.T, dir, taskQueue string, register func(worker.Worker)) (c client.Client, stop func()) {
 	t.Helper()
 	node, err := cluster.Open(cluster.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.Dial(client.Options{Node: node})
-	if err != nil {
+	if c, err = client.Dial(client.Options{Node: node}); err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(c, "carts", worker.Options{})
-	w.RegisterWorkflow(Cart)
-	w.RegisterActivity(Price)
+	w := worker.New(c, taskQueue, worker.Options{})
+	register(w)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	return c, func() { w.Stop(); c.Close(); _ = node.Close() }
+}
+
+func openCartNode(t *testing.T, dir string) (client.Client, func()) {
+	return openNode(t, dir, "carts", func(w worker.Worker) {
+		w.RegisterWorkflow(Cart)
+		w.RegisterActivity(Price)
+	})
 }
 
 func startCart(t *testing.T, c client.Client, id string, waitForHandlers bool) client.WorkflowRun {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grainflow/grainflow/cluster"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"github.com/grainflow/grainflow/sdk/client"
 	"github.com/grainflow/grainflow/sdk/temporal"
@@ -56,21 +55,8 @@ func Shipment(ctx workflow.Context) (string, error) {
 }
 
 func openVisibilityNode(t *testing.T) client.Client {
-	t.Helper()
-	node, err := cluster.Open(cluster.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.Dial(client.Options{Node: node})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := worker.New(c, "shipping", worker.Options{})
-	w.RegisterWorkflow(Shipment)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Stop(); c.Close(); _ = node.Close() })
+	c, stop := openNode(t, t.TempDir(), "shipping", func(w worker.Worker) { w.RegisterWorkflow(Shipment) })
+	t.Cleanup(stop)
 	return c
 }
 
