@@ -260,5 +260,5 @@ func (a *workflowActor) cronRun(runID string, delay time.Duration, closeEvent *j
 // inBackoff reports whether the run is a retry whose code must not run yet.
 func (a *workflowActor) inBackoff() bool {
 	backoff := a.startEvent.GetWorkflowExecutionStarted().GetFirstWorkflowTaskBackoff().AsDuration()
-	return backoff > 0 && !a.codeRan && time.Now().Before(a.startEvent.GetTime().AsTime().Add(backoff))
+	return backoff > 0 && !a.codeRan && !a.backoffFired && time.Now().Before(a.startEvent.GetTime().AsTime().Add(backoff))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/grainflow/grainflow/actor"
@@ -69,5 +70,54 @@ func TestFollowerStartsAfterACrashBetweenRuns(t *testing.T) {
 	var got string
 	if err := dc.FromPayloads(closeEvent.GetWorkflowExecutionCompleted().GetResult(), &got); err != nil || got != "next!" {
 		t.Fatalf("follower result %q, %v; want next! (input plus the carried signal)", got, err)
+	}
+}
+
+// Greeting returns a greeting at once.
+func Greeting(ctx workflow.Context, name string) (string, error) { return "hello " + name, nil }
+
+// TestBackoffTimerRunsTheCodeWhenItFires: the code of a run that waits for
+// its backoff runs when the workflow/backoff timer fires, whatever the
+// clock says about the start event. The timer is computed from an instant
+// taken just before the start event is stamped, so it may fire a moment
+// before start time + backoff; a code that then stayed asleep had its timer
+// deleted and never ran. Here the gap is an hour, so the test does not
+// depend on hitting that moment.
+func TestBackoffTimerRunsTheCodeWhenItFires(t *testing.T) {
+	dir := t.TempDir()
+	dc := converter.GetDefaultDataConverter()
+	input, _ := dc.ToPayloads("world")
+	j, err := journal.Open(dir, journal.Options{Partitions: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := journal.RunKey{Namespace: "default", WorkflowID: "greet", RunID: "retry"}
+	err = j.Append(context.Background(), &journal.AppendRequest{
+		Run: run,
+		Events: []*journalpb.Event{{EventId: 1, Time: timestamppb.New(time.Now()), Attributes: &journalpb.Event_WorkflowExecutionStarted{
+			WorkflowExecutionStarted: &journalpb.WorkflowExecutionStarted{
+				WorkflowType: "Greeting", TaskQueue: "q", Attempt: 2, Input: input,
+				FirstWorkflowTaskBackoff: durationpb.New(time.Hour)}}}},
+		AddTimers: []journal.Timer{{Run: run, ID: "workflow/backoff", FireAt: time.Now()}},
+		Status:    journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+
+	n := newNode(t, dir, actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(Greeting)
+	n.startWorker(reg)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	closeEvent, err := n.engine.WaitForClose(ctx, "", "greet", "retry")
+	if err != nil {
+		t.Fatalf("the run did not close after its backoff timer fired: %v\nhistory: %s", err, n.kinds("greet"))
+	}
+	var got string
+	if err := dc.FromPayloads(closeEvent.GetWorkflowExecutionCompleted().GetResult(), &got); err != nil || got != "hello world" {
+		t.Fatalf("result %q, %v; want hello world", got, err)
 	}
 }

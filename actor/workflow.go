@@ -81,6 +81,10 @@ type workflowActor struct {
 	// codeRan is set once the run's code has run (a WorkflowTaskCompleted
 	// is recorded); a retried run's code waits for its backoff until then.
 	codeRan bool
+	// backoffFired is set when the workflow/backoff timer fires: from then
+	// on the code may run, whatever the clock says (the timer's time is
+	// taken a moment before the start event's).
+	backoffFired bool
 
 	taskFailure error
 	taskRetry   time.Duration

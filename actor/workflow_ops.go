@@ -473,6 +473,7 @@ func (a *workflowActor) timerDue(m *timerDue) {
 			a.deferred = append(a.deferred, m)
 			return
 		}
+		a.backoffFired = true
 		_ = a.commit(nil, appendExtras{deleteTimers: []journal.Timer{t}})
 		a.runDeferred() // updates that waited for the code's first run
 	case t.ID == workflowTimeoutID:
