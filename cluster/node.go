@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/grainflow/grainflow/actor"
@@ -43,6 +44,9 @@ type Options struct {
 type Node struct {
 	journal *journal.DB
 	engine  *actor.Engine
+
+	stopMu sync.Mutex
+	stops  []func() // of the running services (services.go)
 }
 
 // Open starts a node on opts.DataDir. Workflows found in the journal resume
@@ -77,7 +81,13 @@ func Open(opts Options) (*Node, error) {
 		_ = j.Close()
 		return nil, err
 	}
-	return &Node{journal: j, engine: e}, nil
+	n := &Node{journal: j, engine: e}
+	if err := n.startServices(); err != nil {
+		_ = e.Close()
+		_ = j.Close()
+		return nil, err
+	}
+	return n, nil
 }
 
 // Engine returns the node's workflow engine, which sdk/client and sdk/worker drive.
@@ -87,7 +97,9 @@ func (n *Node) Engine() *actor.Engine { return n.engine }
 // synced commits they shared.
 func (n *Node) JournalStats() journal.Stats { return n.journal.Stats() }
 
-// Close stops the workflow actors and activity workers, then closes the journal.
+// Close stops the node's services (such as the schedule worker), the
+// workflow actors and activity workers, then closes the journal.
 func (n *Node) Close() error {
+	n.stopServices()
 	return errors.Join(n.engine.Close(), n.journal.Close())
 }

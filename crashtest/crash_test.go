@@ -226,6 +226,97 @@ func audit(t *testing.T, dataDir string, log map[string][]execution) {
 	auditChains(t, j)
 	auditFamilies(t, j, log)
 	auditTallies(t, j, log)
+	auditSchedule(t, j, log)
+}
+
+// auditSchedule checks the schedule: across the runs of its workflow, every
+// due time from its creation to the last one it acted on started exactly
+// one action workflow, named after the due time; no other action was
+// started; each action workflow has a single run, started by the schedule;
+// the first ScheduleDueTimes completed with the right result; and no
+// action's activity ran again after its completion was recorded.
+func auditSchedule(t *testing.T, j *journal.DB, log map[string][]execution) {
+	ctx := context.Background()
+	scheduleWorkflowID := "__schedule/" + crashtest.ScheduleID
+	latest, err := j.Current(ctx, "default", scheduleWorkflowID)
+	if err != nil {
+		t.Fatalf("%s: %v", scheduleWorkflowID, err)
+	}
+	if latest.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING {
+		t.Fatalf("%s is %s", scheduleWorkflowID, latest.GetStatus())
+	}
+	history := func(runID string) []*journalpb.Event {
+		events, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: scheduleWorkflowID, RunID: runID})
+		if err != nil {
+			t.Fatalf("%s run %s: %v", scheduleWorkflowID, runID, err)
+		}
+		return events
+	}
+	var created time.Time
+	initiated := map[string]int{}
+	runID := history(latest.GetRunId())[0].GetWorkflowExecutionStarted().GetFirstExecutionRunId()
+	for runID != "" {
+		events := history(runID)
+		for _, ev := range events {
+			if ev.GetWorkflowTaskCompleted() != nil && created.IsZero() {
+				created = ev.GetTime().AsTime() // workflow.Now of the first task: CreatedAt
+			}
+			if x := ev.GetStartChildWorkflowExecutionInitiated(); x != nil {
+				initiated[x.GetWorkflowId()]++
+			}
+		}
+		if runID == latest.GetRunId() {
+			break
+		}
+		runID = events[len(events)-1].GetWorkflowExecutionContinuedAsNew().GetNewExecutionRunId()
+	}
+	var last time.Time
+	for id, n := range initiated {
+		if n != 1 {
+			t.Fatalf("schedule action %s initiated %d times", id, n)
+		}
+		due, err := time.Parse(time.RFC3339, strings.TrimPrefix(id, crashtest.ScheduleActionID+"-"))
+		if err != nil || !due.After(created) || due.Sub(created) > time.Minute {
+			t.Fatalf("schedule action %s is not named after a due time after the creation at %v (%v)", id, created, err)
+		}
+		if due.After(last) {
+			last = due
+		}
+	}
+	want := 0
+	for due := created.Truncate(time.Second).Add(time.Second); !due.After(last); due = due.Add(time.Second) {
+		want++
+		id := crashtest.ScheduledWorkflowID(due)
+		if initiated[id] != 1 {
+			t.Fatalf("due time %v (creation %v, last action %v): no action workflow %s", due, created, last, id)
+		}
+		meta, err := j.Current(ctx, "default", id)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		h, err := j.History(ctx, journal.RunKey{Namespace: "default", WorkflowID: id, RunID: meta.GetRunId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := h[0].GetWorkflowExecutionStarted()
+		if st.GetParent().GetWorkflowId() != scheduleWorkflowID || st.GetFirstExecutionRunId() != meta.GetRunId() {
+			t.Fatalf("%s: parent %v, first run %s, latest run %s: want one run started by the schedule", id, st.GetParent(), st.GetFirstExecutionRunId(), meta.GetRunId())
+		}
+		if want <= crashtest.ScheduleDueTimes {
+			var got int
+			if meta.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED ||
+				converter.GetDefaultDataConverter().FromPayloads(h[len(h)-1].GetWorkflowExecutionCompleted().GetResult(), &got) != nil ||
+				got != crashtest.ExpectedScheduled(crashtest.ScheduleSeed) {
+				t.Fatalf("%s is %s with result %d, want completed with %d", id, meta.GetStatus(), got, crashtest.ExpectedScheduled(crashtest.ScheduleSeed))
+			}
+		}
+		checkNoRunAfterCompletion(t, id, h, log)
+	}
+	if want < crashtest.ScheduleDueTimes || want != len(initiated) {
+		t.Fatalf("schedule: %d due times from %v to %v, %d actions initiated; want at least %d, one per due time",
+			want, created, last, len(initiated), crashtest.ScheduleDueTimes)
+	}
+	t.Logf("schedule: %d due times from %v to %v, one action workflow each", want, created.Format(time.RFC3339Nano), last.Format(time.RFC3339))
 }
 
 // auditTallies checks the workflows fed by updates: each completed with the

@@ -225,3 +225,32 @@ func ExpectedTally(seed int) int {
 	}
 	return sum
 }
+
+// The schedule the child creates: every second, each action a
+// ScheduledWorkflow. The child waits until the actions of the first
+// ScheduleDueTimes due times after the schedule's creation have completed.
+const (
+	ScheduleID       = "crash-schedule"
+	ScheduleActionID = "scheduled"
+	ScheduleDueTimes = 4
+	ScheduleSeed     = 7
+)
+
+// ScheduledWorkflow is the schedule's action: one slow activity.
+func ScheduledWorkflow(ctx workflow.Context, seed int) (int, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 50 * time.Millisecond},
+	})
+	var v int
+	err := workflow.ExecuteActivity(ctx, Step, seed, 500).Get(ctx, &v)
+	return v, err
+}
+
+// ExpectedScheduled is ScheduledWorkflow's result for seed.
+func ExpectedScheduled(seed int) int { return seed*1000 + 500 }
+
+// ScheduledWorkflowID is the ID of the action due at nominal.
+func ScheduledWorkflowID(nominal time.Time) string {
+	return ScheduleActionID + "-" + nominal.UTC().Format(time.RFC3339)
+}

@@ -11,10 +11,14 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
+	"github.com/grainflow/grainflow/actor"
 	"github.com/grainflow/grainflow/cluster"
 	"github.com/grainflow/grainflow/crashtest"
 	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/enums"
+	"github.com/grainflow/grainflow/sdk/temporal"
 	"github.com/grainflow/grainflow/sdk/worker"
 )
 
@@ -51,6 +55,7 @@ func run(dataDir, auditPath string, n int) error {
 	w.RegisterWorkflow(crashtest.FamilyWorkflow)
 	w.RegisterWorkflow(crashtest.ChildWorkflow)
 	w.RegisterWorkflow(crashtest.TallyWorkflow)
+	w.RegisterWorkflow(crashtest.ScheduledWorkflow)
 	w.RegisterActivity(crashtest.Step)
 	if err := w.Start(); err != nil {
 		return err
@@ -58,6 +63,17 @@ func run(dataDir, auditPath string, n int) error {
 	defer w.Stop()
 
 	ctx := context.Background()
+	// A schedule, created by the first child that gets this far.
+	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:      crashtest.ScheduleID,
+		Spec:    client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Second}}},
+		Overlap: enums.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
+		Action: &client.ScheduleWorkflowAction{ID: crashtest.ScheduleActionID, Workflow: crashtest.ScheduledWorkflow,
+			Args: []any{crashtest.ScheduleSeed}, TaskQueue: crashtest.TaskQueue},
+	})
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("create schedule: %w", err)
+	}
 	for i := range n {
 		if err := startOnce(ctx, c, fmt.Sprintf("crash-%d", i), crashtest.CrashWorkflow, i); err != nil {
 			return err
@@ -120,6 +136,37 @@ func run(dataDir, auditPath string, n int) error {
 		}
 		if got != crashtest.Expected(i) {
 			return fmt.Errorf("crash-%d returned %d, want %d", i, got, crashtest.Expected(i))
+		}
+	}
+	return waitForSchedule(ctx, c)
+}
+
+// waitForSchedule waits until the actions of the schedule's first
+// ScheduleDueTimes due times have completed with the right result.
+func waitForSchedule(ctx context.Context, c client.Client) error {
+	d, err := c.ScheduleClient().GetHandle(ctx, crashtest.ScheduleID).Describe(ctx)
+	if err != nil {
+		return fmt.Errorf("describe schedule: %w", err)
+	}
+	due := d.Info.CreatedAt.Truncate(time.Second)
+	for range crashtest.ScheduleDueTimes {
+		due = due.Add(time.Second)
+		id := crashtest.ScheduledWorkflowID(due)
+		for {
+			var got int
+			err := c.GetWorkflow(ctx, id, "").Get(ctx, &got)
+			var notFound *actor.NotFoundError
+			if errors.As(err, &notFound) {
+				time.Sleep(50 * time.Millisecond) // not started yet
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+			if got != crashtest.ExpectedScheduled(crashtest.ScheduleSeed) {
+				return fmt.Errorf("%s returned %d, want %d", id, got, crashtest.ExpectedScheduled(crashtest.ScheduleSeed))
+			}
+			break
 		}
 	}
 	return nil

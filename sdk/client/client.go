@@ -94,6 +94,9 @@ type Client interface {
 
 	// CountWorkflow returns how many workflow runs a query selects.
 	CountWorkflow(ctx context.Context, request *CountWorkflowExecutionsRequest) (*CountWorkflowExecutionsResponse, error)
+
+	// ScheduleClient creates, lists and returns handles to schedules.
+	ScheduleClient() ScheduleClient
 	// Close releases the client. The node stays open.
 	Close()
 }
@@ -300,6 +303,8 @@ func (c *embeddedClient) GetWorkflowHistory(ctx context.Context, workflowID stri
 }
 
 func (c *embeddedClient) Close() {}
+
+func (c *embeddedClient) ScheduleClient() ScheduleClient { return &scheduleClient{c: c} }
 
 func (c *embeddedClient) CompleteActivity(ctx context.Context, taskToken []byte, result any, err error) error {
 	payloads, failure, canceled, encErr := c.activityOutcome(result, err)
