@@ -53,6 +53,8 @@ type Engine struct {
 	// done is closed by Close, so callers waiting for a workflow actor's
 	// answer return instead of waiting for an actor that has stopped.
 	done chan struct{}
+	// mailboxes runs the workflow actors' mailboxes.
+	mailboxes *mailboxDispatcher
 }
 
 // NewEngine starts an engine over j. Workflows recorded in j resume when a
@@ -85,6 +87,7 @@ func NewEngine(j journal.Journal, opts EngineOptions) (*Engine, error) {
 		queues: make(map[string]*taskQueue),
 		done:   make(chan struct{}),
 	}
+	e.mailboxes = newMailboxDispatcher(e.done)
 	for p := range j.Partitions() {
 		e.hosts = append(e.hosts, newPartitionHost(e, p))
 	}

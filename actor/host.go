@@ -59,7 +59,7 @@ func (h *partitionHost) send(ns, workflowID string, msg any) {
 	if !ok {
 		pid = h.engine.system.Root.Spawn(protoactor.PropsFromProducer(func() protoactor.Actor {
 			return newWorkflowActor(h, key)
-		}))
+		}, protoactor.WithDispatcher(h.engine.mailboxes)))
 		h.actors[key] = pid
 	}
 	h.engine.system.Root.Send(pid, msg)

@@ -148,6 +148,9 @@ func (db *DB) commitGroup(group []*appendOp) {
 		answer(group, results)
 		return
 	}
+	for key, meta := range staged {
+		db.metas.put(key, meta)
+	}
 	db.syncs <- pendingSync{batch: batch, group: group, results: results}
 }
 
@@ -289,6 +292,9 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 // committed, or nil if the run does not exist.
 func (db *DB) stagedMeta(staged map[string]*journalpb.WorkflowMeta, rk []byte) (*journalpb.WorkflowMeta, error) {
 	if meta, ok := staged[string(rk)]; ok {
+		return meta, nil
+	}
+	if meta, ok := db.metas.get(string(rk)); ok {
 		return meta, nil
 	}
 	meta := &journalpb.WorkflowMeta{}

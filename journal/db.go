@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
@@ -69,6 +70,8 @@ type DB struct {
 
 	// schema caches the types of custom search attributes.
 	schema schemaCache
+	// metas caches the metadata of runs written lately (guarded by writeMu).
+	metas *metaCache
 }
 
 // Stats counts the journal's work since Open.
@@ -111,12 +114,17 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	cache := pebble.NewCache(64 << 20)
 	defer cache.Unref()
-	pdb, err := pebble.Open(dir, &pebble.Options{
+	popts := &pebble.Options{
 		FormatMajorVersion: pebble.FormatNewest,
 		Cache:              cache,
 		MemTableSize:       32 << 20,
 		Logger:             pebbleLogger{opts.Logger},
-	})
+	}
+	// Most point reads miss: the first append of every run and the
+	// activation of every new workflow look for keys that do not exist yet.
+	// Bloom filters (all levels inherit L0's) let a miss skip the sstables.
+	popts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("journal: open pebble at %s: %w", dir, err)
 	}
@@ -132,6 +140,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		appends:    make(chan *appendOp, maxGroup),
 		syncs:      make(chan pendingSync, maxSyncsInFlight),
 		done:       make(chan struct{}),
+		metas:      newMetaCache(metaCacheSize),
 	}
 	db.wg.Add(3)
 	go db.commitLoop()

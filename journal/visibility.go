@@ -39,8 +39,27 @@ const (
 	tagSchema       = 'a'
 )
 
-// indexedSystemKeywords are the system attributes with a keyword index.
-var indexedSystemKeywords = []string{"WorkflowId", "WorkflowType", "TaskQueue", "ExecutionStatus"}
+// indexedSystemKeywords are the system attributes with a keyword index,
+// and how to read each from a run's metadata.
+var indexedSystemKeywords = []struct {
+	name  string
+	value func(*journalpb.WorkflowMeta) string
+}{
+	{"WorkflowId", (*journalpb.WorkflowMeta).GetWorkflowId},
+	{"WorkflowType", (*journalpb.WorkflowMeta).GetWorkflowType},
+	{"TaskQueue", (*journalpb.WorkflowMeta).GetTaskQueue},
+	{"ExecutionStatus", func(m *journalpb.WorkflowMeta) string { return visibility.StatusName(m.GetStatus()) }},
+}
+
+// hasSystemKeywordIndex reports whether attr is an indexed system keyword.
+func hasSystemKeywordIndex(attr string) bool {
+	for _, k := range indexedSystemKeywords {
+		if k.name == attr {
+			return true
+		}
+	}
+	return false
+}
 
 func keywordIndexPrefix(ns, attr string, value string) []byte {
 	b := appendString(appendString([]byte{tagKeywordIndex}, ns), attr)
@@ -66,21 +85,36 @@ func decodeIndexRun(ns string, key []byte, n int) (RunKey, error) {
 	return RunKey{Namespace: ns, WorkflowID: parts[0], RunID: parts[1]}, nil
 }
 
-// indexKeys returns the index entries of the run meta describes.
+// indexKeys returns the index entries of the run meta describes: its start
+// time, its indexed system keywords and its custom Keyword attributes. It
+// runs on the committer for every start and close, so it reads the values
+// straight from meta instead of building the run's whole visibility.Record.
 func indexKeys(meta *journalpb.WorkflowMeta) [][]byte {
 	run := RunKey{Namespace: meta.GetNamespace(), WorkflowID: meta.GetWorkflowId(), RunID: meta.GetRunId()}
-	record, _ := visibility.RecordOf(meta) // attributes that do not decode are not indexed
-	keys := [][]byte{runSuffix(appendTime(startIndexPrefix(run.Namespace), meta.GetStartTime().AsTime()), run)}
-	for name, v := range record {
-		indexed := slices.Contains(indexedSystemKeywords, name)
-		if _, custom := meta.GetSearchAttributes()[name]; custom {
-			indexed = v.Type() == visibility.Keyword
+	keys := make([][]byte, 0, 1+len(indexedSystemKeywords)+len(meta.GetSearchAttributes()))
+	keys = append(keys, runSuffix(appendTime(startIndexPrefix(run.Namespace), meta.GetStartTime().AsTime()), run))
+	for _, k := range indexedSystemKeywords {
+		keys = append(keys, runSuffix(keywordIndexPrefix(run.Namespace, k.name, k.value(meta)), run))
+	}
+	for name, p := range meta.GetSearchAttributes() {
+		if isSystemAttribute(name) {
+			continue // the system value wins, as in visibility.RecordOf
 		}
-		if indexed {
-			keys = append(keys, runSuffix(keywordIndexPrefix(run.Namespace, name, v.Interface().(string)), run))
+		v, err := visibility.DecodePayload(p)
+		if err != nil || v.Type() != visibility.Keyword {
+			continue // attributes that do not decode are not indexed
 		}
+		keys = append(keys, runSuffix(keywordIndexPrefix(run.Namespace, name, v.Interface().(string)), run))
 	}
 	return keys
+}
+
+// systemAttributes are the attributes every run has.
+var systemAttributes = visibility.SystemAttributes()
+
+func isSystemAttribute(name string) bool {
+	_, ok := systemAttributes[name]
+	return ok
 }
 
 // visibilityChange is what an append changes in the indexes and schema.
@@ -367,7 +401,7 @@ func (db *DB) matchRuns(ctx context.Context, ns, query string) ([]*journalpb.Wor
 
 // indexed reports whether attr has a keyword index.
 func (db *DB) indexed(schema visibility.Schema, attr string) bool {
-	if slices.Contains(indexedSystemKeywords, attr) {
+	if hasSystemKeywordIndex(attr) {
 		return true
 	}
 	_, system := visibility.SystemAttributes()[attr]

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"slices"
 	"strings"
 
@@ -32,6 +33,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "where the nodes keep their journals (default: a temporary directory, removed after)")
 	format := fs.String("format", "table", "output: "+strings.Join(bench.Formats, ", "))
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the scenarios to this file")
+	memProfile := fs.String("memprofile", "", "write a pprof allocation profile, taken after the scenarios, to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: grainflow bench [flags]\n\nScenarios:")
 		for _, s := range bench.Scenarios {
@@ -73,7 +76,26 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cmd.Stderr = stderr
 		return cmd
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "grainflow bench:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "grainflow bench: start CPU profile:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	results, err := bench.Run(ctx, cfg)
+	if *memProfile != "" {
+		if err := writeAllocProfile(*memProfile); err != nil {
+			fmt.Fprintln(stderr, "grainflow bench:", err)
+			return 1
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "grainflow bench:", err)
 		return 1
@@ -83,4 +105,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
+}
+
+// writeAllocProfile writes the allocations made since the program started
+// (pprof's allocs profile) to path.
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write allocation profile %s: %w", path, err)
+	}
+	return f.Close()
 }
