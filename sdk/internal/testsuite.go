@@ -247,7 +247,7 @@ func (e *TestWorkflowEnvironment) ExecuteWorkflow(workflowFn any, args ...any) {
 		var input *journalpb.Payloads
 		if input, err = e.dc.ToPayloads(args...); err == nil {
 			e.now = e.startTime
-			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, name, input, e.runTimeout)
+			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, e.firstStart(defaultTestRunID, name, input, e.runTimeout))
 			e.runLoop()
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
@@ -25,9 +27,42 @@ func (r *testRun) startChild(initiatedID int64, in *journalpb.StartChildWorkflow
 		r.runMockedChild(initiatedID, runID, in)
 		return
 	}
-	child := e.newRun(in.GetWorkflowId(), runID, in.GetWorkflowType(), in.GetInput(), in.GetWorkflowRunTimeout().AsDuration())
+	started := e.firstStart(runID, in.GetWorkflowType(), in.GetInput(), in.GetWorkflowRunTimeout().AsDuration())
+	child := e.newRun(in.GetWorkflowId(), runID, started)
 	child.parent, child.initiatedID, child.closePolicy = r, initiatedID, in.GetParentClosePolicy()
 	r.children[initiatedID] = child
+}
+
+// continueAsNew starts the run that follows a child run that continued as
+// new, as a node does: a fresh history under the same workflow ID, with the
+// type, input and run timeout the code chose, the search attributes and
+// memo it ended with, and the signals it had not consumed as its first
+// inputs. The parent is not told; its child future resolves when the last
+// run of the chain closes. A continuation into a workflow type mocked with
+// OnWorkflow is answered by the mock. (The workflow under test is not
+// followed: GetWorkflowError reports its ContinueAsNewError, as in Temporal.)
+func (r *testRun) continueAsNew(can *journalpb.WorkflowExecutionContinuedAsNew) {
+	e := r.env
+	runID := fmt.Sprintf("%s-run-%d", r.id, r.number+1)
+	p := r.parent
+	if p != nil && e.isMocked(&e.workflowMock, can.GetWorkflowType()) {
+		p.runMockedChild(r.initiatedID, runID, &journalpb.StartChildWorkflowExecutionInitiated{
+			WorkflowId: r.id, WorkflowType: can.GetWorkflowType(), Input: can.GetInput()})
+		return
+	}
+	started := proto.Clone(r.started).(*journalpb.WorkflowExecutionStarted)
+	started.WorkflowType, started.TaskQueue, started.Input = can.GetWorkflowType(), can.GetTaskQueue(), can.GetInput()
+	started.WorkflowRunTimeout = can.GetWorkflowRunTimeout()
+	started.Attempt, started.OriginalExecutionRunId = 1, runID
+	started.SearchAttributes, started.Memo = can.GetSearchAttributes(), can.GetMemo()
+	next := e.newRun(r.id, runID, started)
+	next.parent, next.initiatedID, next.closePolicy, next.number = p, r.initiatedID, r.closePolicy, r.number+1
+	for _, s := range can.GetCarriedSignals() {
+		next.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{WorkflowExecutionSignaled: s}})
+	}
+	if p != nil {
+		p.children[r.initiatedID] = next
+	}
 }
 
 // runMockedChild answers a child workflow with its mock, after the mock's

@@ -61,6 +61,7 @@ func (q *virtualQueue) pop() *virtualEvent {
 type testRun struct {
 	env                     *TestWorkflowEnvironment
 	id, runID, workflowType string
+	started                 *journalpb.WorkflowExecutionStarted
 	exec                    *Execution
 	history                 []*journalpb.Event
 	inputs                  []*journalpb.Event
@@ -78,16 +79,33 @@ type testRun struct {
 	initiatedID int64
 	closePolicy ParentClosePolicy
 	children    map[int64]*testRun
+	// number is the run's place in its workflow's chain of runs that
+	// continued as new, from 1.
+	number int
 
 	// updates are the callbacks of accepted updates not yet completed, by ID.
 	updates map[string]UpdateCallbacks
 }
 
-// newRun creates a run of workflow type name with the given input, its
+// firstStart returns the start attributes of the first run of a workflow
+// (the workflow under test or a child) of type name with the given input.
+func (e *TestWorkflowEnvironment) firstStart(runID, name string, input *journalpb.Payloads, runTimeout time.Duration) *journalpb.WorkflowExecutionStarted {
+	started := &journalpb.WorkflowExecutionStarted{
+		WorkflowType: name, TaskQueue: defaultTestTaskQueue, Input: input, Attempt: 1,
+		FirstExecutionRunId: runID, OriginalExecutionRunId: runID,
+		LastCompletionResult: e.lastResult,
+	}
+	if runTimeout > 0 {
+		started.WorkflowRunTimeout = durationpb.New(runTimeout)
+	}
+	return started
+}
+
+// newRun creates a run that starts with the given attributes, its
 // WorkflowExecutionStarted event pending, and adds it to the environment.
-func (e *TestWorkflowEnvironment) newRun(id, runID, name string, input *journalpb.Payloads, runTimeout time.Duration) *testRun {
+func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.WorkflowExecutionStarted) *testRun {
 	r := &testRun{
-		env: e, id: id, runID: runID, workflowType: name,
+		env: e, id: id, runID: runID, workflowType: started.GetWorkflowType(), started: started, number: 1,
 		activities: map[int64]*testActivity{}, timers: map[int64]*virtualEvent{}, children: map[int64]*testRun{},
 		updates: map[string]UpdateCallbacks{},
 	}
@@ -99,13 +117,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID, name string, input *journalp
 		FailWorkflowOnPanic: true,
 		UpdateCompleted:     r.updateCompleted,
 	})
-	started := &journalpb.WorkflowExecutionStarted{
-		WorkflowType: name, TaskQueue: defaultTestTaskQueue, Input: input, Attempt: 1,
-		FirstExecutionRunId: r.runID, OriginalExecutionRunId: r.runID,
-		LastCompletionResult: e.lastResult,
-	}
-	if runTimeout > 0 {
-		started.WorkflowRunTimeout = durationpb.New(runTimeout)
+	if runTimeout := started.GetWorkflowRunTimeout().AsDuration(); runTimeout > 0 {
 		r.runTimeout = e.queue.add(e.now.Add(runTimeout), func() {
 			r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionTimedOut{
 				WorkflowExecutionTimedOut: &journalpb.WorkflowExecutionTimedOut{RetryState: journalpb.RetryState_RETRY_STATE_TIMEOUT}}})
@@ -270,6 +282,12 @@ func (r *testRun) closed(ev *journalpb.Event) {
 	r.abandonUpdates()
 	if p := r.parent; p != nil {
 		delete(p.children, r.initiatedID)
+	}
+	if can := ev.GetWorkflowExecutionContinuedAsNew(); can != nil && r != r.env.root {
+		r.continueAsNew(can)
+		return
+	}
+	if p := r.parent; p != nil {
 		p.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
 			InitiatedEventId: r.initiatedID, WorkflowId: r.id, RunId: r.runID, WorkflowType: r.workflowType, CloseEvent: ev}}})
 	}
