@@ -53,6 +53,7 @@ func (s *WorkflowTestSuite) NewTestWorkflowEnvironment() *TestWorkflowEnvironmen
 		testTimeout: defaultTestTimeout,
 		startTime:   time.Now(),
 		notify:      make(chan struct{}, 1),
+		workflowIDs: map[string]bool{},
 	}
 }
 
@@ -103,6 +104,11 @@ type TestWorkflowEnvironment struct {
 	queue   virtualQueue
 	running int // activity attempts running on goroutines
 	err     error
+
+	// workflowIDs are the IDs of the workflows the environment ran, true
+	// while one of their runs is open.
+	idsMu       sync.Mutex
+	workflowIDs map[string]bool
 
 	postMu sync.Mutex
 	posted []func()
@@ -330,13 +336,48 @@ func (e *TestWorkflowEnvironment) SignalWorkflow(name string, input any) {
 	})
 }
 
-// SignalWorkflowByID sends a signal to the workflow with the given ID.
+// SignalWorkflowByID sends a signal to the workflow of the environment
+// with the given ID: the workflow under test or one of its children
+// (mocked children are not workflows of the environment). A child that
+// continued as new is signaled in its current run. It fails if no workflow
+// with that ID ran in the environment, or if it has closed. Like
+// SignalWorkflow, it may be called from any goroutine while ExecuteWorkflow
+// runs.
 func (e *TestWorkflowEnvironment) SignalWorkflowByID(workflowID, signalName string, input any) error {
-	if e.root == nil || e.root.id != workflowID {
+	switch open, known := e.isOpen(workflowID); {
+	case !known:
 		return fmt.Errorf("SignalWorkflowByID: no workflow %q in the test environment", workflowID)
+	case !open:
+		return fmt.Errorf("SignalWorkflowByID: workflow %q already closed", workflowID)
 	}
-	e.SignalWorkflow(signalName, input)
+	payloads, err := e.dc.ToPayloads(input)
+	if err != nil {
+		return fmt.Errorf("SignalWorkflowByID %q to %q: %w", signalName, workflowID, err)
+	}
+	e.post(func() {
+		if r := e.findRun(workflowID); r != nil {
+			r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{
+				WorkflowExecutionSignaled: &journalpb.WorkflowExecutionSignaled{SignalName: signalName, Input: payloads}}})
+		}
+	})
 	return nil
+}
+
+// setOpen records whether a run of workflow ID id is open, for
+// SignalWorkflowByID on other goroutines.
+func (e *TestWorkflowEnvironment) setOpen(id string, open bool) {
+	e.idsMu.Lock()
+	defer e.idsMu.Unlock()
+	e.workflowIDs[id] = open
+}
+
+// isOpen reports whether a run of workflow ID id is open, and whether the
+// environment ran a workflow with that ID at all.
+func (e *TestWorkflowEnvironment) isOpen(id string) (open, known bool) {
+	e.idsMu.Lock()
+	defer e.idsMu.Unlock()
+	open, known = e.workflowIDs[id]
+	return open, known
 }
 
 // CancelWorkflow requests the cancellation of the workflow.

@@ -46,6 +46,7 @@ func (r *testRun) continueAsNew(can *journalpb.WorkflowExecutionContinuedAsNew) 
 	runID := fmt.Sprintf("%s-run-%d", r.id, r.number+1)
 	p := r.parent
 	if p != nil && e.isMocked(&e.workflowMock, can.GetWorkflowType()) {
+		e.setOpen(r.id, false) // the mock stands for the rest of the chain
 		p.runMockedChild(r.initiatedID, runID, &journalpb.StartChildWorkflowExecutionInitiated{
 			WorkflowId: r.id, WorkflowType: can.GetWorkflowType(), Input: can.GetInput()})
 		return

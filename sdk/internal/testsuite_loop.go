@@ -125,6 +125,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.Wo
 	}
 	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: started}})
 	e.runs = append(e.runs, r)
+	e.setOpen(id, true)
 	return r
 }
 
@@ -263,7 +264,9 @@ func (r *testRun) apply(ev *journalpb.Event) {
 	}
 }
 
-// closed ends the run: its timers are dropped and its activities canceled.
+// closed ends the run: its timers are dropped, its activities canceled and
+// its children's close policies applied. A child that continued as new is
+// followed by its next run; any other child reports its close to its parent.
 func (r *testRun) closed(ev *journalpb.Event) {
 	r.closeEvent = ev
 	// Inputs queued by this task's own commands (an activity canceled as the
@@ -287,6 +290,7 @@ func (r *testRun) closed(ev *journalpb.Event) {
 		r.continueAsNew(can)
 		return
 	}
+	r.env.setOpen(r.id, false)
 	if p := r.parent; p != nil {
 		p.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
 			InitiatedEventId: r.initiatedID, WorkflowId: r.id, RunId: r.runID, WorkflowType: r.workflowType, CloseEvent: ev}}})

@@ -235,3 +235,77 @@ func TestChildContinueAsNewIntoAMockedWorkflow(t *testing.T) {
 	require.Equal(t, "mocked hop", out)
 	env.AssertExpectations(t)
 }
+
+// Collector sums the ints signaled on "add" until "done" is signaled.
+func Collector(ctx workflow.Context) (int, error) {
+	sum, done := 0, false
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(workflow.GetSignalChannel(ctx, "add"), func(c workflow.ReceiveChannel, _ bool) {
+		var n int
+		c.Receive(ctx, &n)
+		sum += n
+	})
+	sel.AddReceive(workflow.GetSignalChannel(ctx, "done"), func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, nil)
+		done = true
+	})
+	for !done {
+		sel.Select(ctx)
+	}
+	return sum, nil
+}
+
+// CollectorParent runs a Collector child and then waits a day.
+func CollectorParent(ctx workflow.Context) (int, error) {
+	var sum int
+	err := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "collector"}), Collector).Get(ctx, &sum)
+	if err != nil {
+		return 0, err
+	}
+	return sum, workflow.Sleep(ctx, 24*time.Hour)
+}
+
+// SignalWorkflowByID reaches a running child by its ID, and fails for an
+// ID that is unknown or whose workflow has closed.
+func TestSignalWorkflowByIDReachesAChild(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Collector)
+	var sendErrs []error
+	send := func(id, name string, arg any) { sendErrs = append(sendErrs, env.SignalWorkflowByID(id, name, arg)) }
+	env.RegisterDelayedCallback(func() {
+		send("collector", "add", 2)
+		send("collector", "add", 3)
+		send("collector", "done", nil)
+	}, time.Minute)
+	var unknownErr, closedErr error
+	env.RegisterDelayedCallback(func() {
+		unknownErr = env.SignalWorkflowByID("nobody", "add", 1)
+		closedErr = env.SignalWorkflowByID("collector", "add", 1)
+	}, time.Hour)
+
+	env.ExecuteWorkflow(CollectorParent)
+
+	var sum int
+	require.NoError(t, env.GetWorkflowResult(&sum))
+	require.Equal(t, 5, sum)
+	require.Equal(t, []error{nil, nil, nil}, sendErrs)
+	require.ErrorContains(t, unknownErr, `no workflow "nobody"`)
+	require.ErrorContains(t, closedErr, `workflow "collector" already closed`)
+}
+
+// A child that continued as new is signaled by its ID in its current run.
+func TestSignalWorkflowByIDReachesAContinuedChild(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Countdown)
+	var sendErr error
+	env.RegisterDelayedCallback(func() { sendErr = env.SignalWorkflowByID("countdown", "note", "late") }, 90*time.Minute)
+
+	env.ExecuteWorkflow(CountdownParent, 2)
+
+	var report CountdownReport
+	require.NoError(t, env.GetWorkflowResult(&report))
+	require.NoError(t, sendErr)
+	require.Equal(t, []string{"hi", "late"}, report.Notes)
+}
