@@ -30,7 +30,8 @@ type (
 	TestWorkflowEnvironment = internal.TestWorkflowEnvironment
 	// TestActivityEnvironment runs activities directly, as a worker would.
 	TestActivityEnvironment = internal.TestActivityEnvironment
-	// MockCallWrapper is one mock expectation set with OnActivity.
+	// MockCallWrapper is one mock expectation set with OnActivity,
+	// OnWorkflow, OnSignalExternalWorkflow or OnRequestCancelExternalWorkflow.
 	MockCallWrapper = internal.MockCallWrapper
 	// TestUpdateCallback receives the stages of an update sent with
 	// TestWorkflowEnvironment.UpdateWorkflow through optional functions.
