@@ -149,7 +149,8 @@ func (e *TestWorkflowEnvironment) SetStartTime(startTime time.Time) { e.startTim
 
 // SetTestTimeout bounds how long, in wall-clock time, the environment waits
 // for running activities when nothing else can happen (default 3 s). When
-// it passes, ExecuteWorkflow returns and GetWorkflowError says so.
+// it passes, ExecuteWorkflow returns, GetWorkflowError says so, and the
+// attempts still running are canceled.
 func (e *TestWorkflowEnvironment) SetTestTimeout(idleTimeout time.Duration) *TestWorkflowEnvironment {
 	e.testTimeout = idleTimeout
 	return e
@@ -186,56 +187,72 @@ func (e *TestWorkflowEnvironment) Now() time.Time {
 }
 
 // SetOnActivityStartedListener sets a function called before each activity
-// attempt runs, with the attempt's info, context and arguments.
+// attempt runs, with the attempt's info, context and arguments; the attempt
+// waits until it returns.
+//
+// Every listener is called on the goroutine that runs ExecuteWorkflow (the
+// test's own), as delayed callbacks are, and never while the workflow code,
+// a delayed callback or another listener runs: listeners may share the
+// test's variables with each other and with delayed callbacks without
+// locking. Variables that activity code (which runs on goroutines of its
+// own) also uses still need synchronization.
 func (e *TestWorkflowEnvironment) SetOnActivityStartedListener(listener func(activityInfo *ActivityInfo, ctx context.Context, args EncodedValues)) *TestWorkflowEnvironment {
 	e.listeners.activityStarted = listener
 	return e
 }
 
 // SetOnActivityCompletedListener sets a function called after each activity
-// attempt, with its result or error.
+// attempt, with its result or error, on the goroutine that runs
+// ExecuteWorkflow (see SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnActivityCompletedListener(listener func(activityInfo *ActivityInfo, result EncodedValue, err error)) *TestWorkflowEnvironment {
 	e.listeners.activityCompleted = listener
 	return e
 }
 
-// SetOnActivityCanceledListener sets a function called when an activity is
-// canceled.
+// SetOnActivityCanceledListener sets a function called when the workflow
+// cancels an activity, on the goroutine that runs ExecuteWorkflow (see
+// SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnActivityCanceledListener(listener func(activityInfo *ActivityInfo)) *TestWorkflowEnvironment {
 	e.listeners.activityCanceled = listener
 	return e
 }
 
 // SetOnActivityHeartbeatListener sets a function called on each activity
-// heartbeat, with its details.
+// heartbeat, with its details. It is called on the goroutine that runs
+// ExecuteWorkflow (see SetOnActivityStartedListener), soon after the
+// heartbeat: the activity does not wait for it.
 func (e *TestWorkflowEnvironment) SetOnActivityHeartbeatListener(listener func(activityInfo *ActivityInfo, details EncodedValues)) *TestWorkflowEnvironment {
 	e.listeners.activityHeartbeat = listener
 	return e
 }
 
 // SetOnTimerScheduledListener sets a function called when the workflow
-// starts a timer.
+// starts a timer, on the goroutine that runs ExecuteWorkflow (see
+// SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnTimerScheduledListener(listener func(timerID string, duration time.Duration)) *TestWorkflowEnvironment {
 	e.listeners.timerScheduled = listener
 	return e
 }
 
-// SetOnTimerFiredListener sets a function called when a timer fires.
+// SetOnTimerFiredListener sets a function called when a timer fires, on
+// the goroutine that runs ExecuteWorkflow (see SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnTimerFiredListener(listener func(timerID string)) *TestWorkflowEnvironment {
 	e.listeners.timerFired = listener
 	return e
 }
 
 // SetOnTimerCanceledListener sets a function called when the workflow
-// cancels a timer.
+// cancels a timer, on the goroutine that runs ExecuteWorkflow (see
+// SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnTimerCanceledListener(listener func(timerID string)) *TestWorkflowEnvironment {
 	e.listeners.timerCanceled = listener
 	return e
 }
 
-// RegisterDelayedCallback runs callback on the environment's goroutine once
-// the virtual clock has advanced delay past the workflow's start. Use it to
-// signal, cancel or query the workflow at a chosen point.
+// RegisterDelayedCallback runs callback on the goroutine that runs
+// ExecuteWorkflow once the virtual clock has advanced delay past the
+// workflow's start. Use it to signal, cancel or query the workflow at a
+// chosen point.
 func (e *TestWorkflowEnvironment) RegisterDelayedCallback(callback func(), delay time.Duration) {
 	e.queue.add(e.startTime.Add(delay), callback)
 }
@@ -414,6 +431,21 @@ func (e *TestWorkflowEnvironment) post(fn func()) {
 	select {
 	case e.notify <- struct{}{}:
 	default:
+	}
+}
+
+// runOnLoop runs fn on the goroutine running ExecuteWorkflow and waits
+// until it returned, or until ctx ends (the attempt calling it was canceled,
+// as it is when the environment stops before running fn).
+func (e *TestWorkflowEnvironment) runOnLoop(ctx context.Context, fn func()) {
+	done := make(chan struct{})
+	e.post(func() {
+		fn()
+		close(done)
+	})
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
 }
 

@@ -143,6 +143,11 @@ func (r *testRun) addInput(ev *journalpb.Event) {
 func (e *TestWorkflowEnvironment) runLoop() {
 	defer func() {
 		for _, r := range e.runs {
+			// Attempts still running when the environment gives up (the
+			// test timeout) are canceled, so that they can end.
+			for _, act := range r.activities {
+				act.abandon()
+			}
 			r.exec.Close()
 		}
 	}()
@@ -379,10 +384,12 @@ func (a *testActivity) start() {
 	env := &ActivityEnvironment{
 		Info: info, HeartbeatDetails: a.heartbeat, DataConverter: e.dc, Logger: e.logger,
 		Heartbeat: func(details *journalpb.Payloads) {
-			e.post(func() { a.heartbeat = details })
-			if l := e.listeners.activityHeartbeat; l != nil {
-				l(&info, NewEncodedValues(details, e.dc))
-			}
+			e.post(func() {
+				a.heartbeat = details
+				if l := e.listeners.activityHeartbeat; l != nil {
+					l(&info, NewEncodedValues(details, e.dc))
+				}
+			})
 		},
 	}
 	e.running++

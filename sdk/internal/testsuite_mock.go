@@ -289,8 +289,8 @@ func (e *TestWorkflowEnvironment) invokeActivity(ctx context.Context, env *Activ
 			"UnknownActivityType", true, nil)
 		return activityOutcome{err: err}
 	}
-	if e.listeners.activityStarted != nil {
-		e.listeners.activityStarted(&env.Info, context.WithValue(ctx, activityEnvKey{}, env), NewEncodedValues(input, e.dc))
+	if l := e.listeners.activityStarted; l != nil {
+		e.runOnLoop(ctx, func() { l(&env.Info, context.WithValue(ctx, activityEnvKey{}, env), NewEncodedValues(input, e.dc)) })
 	}
 	if !e.isMocked(&e.activityMock, name) {
 		result, err := RunActivity(ctx, fn, env, input)
