@@ -74,7 +74,8 @@ func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironmen
 //
 //   - Activities run for real on goroutines, or are answered by mocks set
 //     with OnActivity. Failed attempts are retried by the activity's retry
-//     policy, with the backoff on the virtual clock.
+//     policy, with the backoff on the virtual clock, until the policy or the
+//     activity's timeouts end the retries or the test timeout stops them.
 //   - Time is virtual. Whenever the workflow is blocked and no activity is
 //     running, the clock jumps to the next timer, delayed callback or
 //     retry, so a workflow that sleeps for seven days finishes at once.
@@ -147,10 +148,14 @@ func (e *TestWorkflowEnvironment) RegisterActivityWithOptions(a any, options Reg
 // (default: the wall-clock time the environment was created).
 func (e *TestWorkflowEnvironment) SetStartTime(startTime time.Time) { e.startTime = startTime }
 
-// SetTestTimeout bounds how long, in wall-clock time, the environment waits
-// for running activities when nothing else can happen (default 3 s). When
-// it passes, ExecuteWorkflow returns, GetWorkflowError says so, and the
-// attempts still running are canceled.
+// SetTestTimeout bounds, in wall-clock time (default 3 s), how long the
+// environment waits for running activities when nothing else can happen,
+// and how long an activity may keep failing and being retried: retries cost
+// no virtual time worth waiting for, but each attempt costs real work, and
+// under a retry policy with unlimited attempts and no schedule-to-close
+// timeout they would never end. When it passes, ExecuteWorkflow returns,
+// GetWorkflowError says what was still going on, and the attempts still
+// running are canceled.
 func (e *TestWorkflowEnvironment) SetTestTimeout(idleTimeout time.Duration) *TestWorkflowEnvironment {
 	e.testTimeout = idleTimeout
 	return e

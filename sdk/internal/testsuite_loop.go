@@ -151,8 +151,10 @@ func (e *TestWorkflowEnvironment) runLoop() {
 			r.exec.Close()
 		}
 	}()
-	for e.root.closeEvent == nil && e.err == nil {
-		e.runPosted()
+	for e.inLoop() {
+		if e.runPosted() {
+			continue // what ran may have stopped the environment
+		}
 		if r := e.runWithInputs(); r != nil {
 			r.decide()
 			continue
@@ -343,6 +345,9 @@ type testActivity struct {
 	stop  context.CancelCauseFunc
 	retry *virtualEvent
 	done  bool
+	// failingSince is the wall-clock time of the first failed attempt, if
+	// it was retried.
+	failingSince time.Time
 }
 
 // info is the ActivityInfo of the current attempt.
@@ -449,6 +454,9 @@ func (a *testActivity) attemptDone(info *ActivityInfo, o activityOutcome, cause 
 	if sctc := a.scheduled.GetScheduleToCloseTimeout().AsDuration(); delay >= 0 && sctc > 0 && e.now.Add(delay).After(a.scheduledTime.Add(sctc)) {
 		delay, state = -1, journalpb.RetryState_RETRY_STATE_TIMEOUT
 	}
+	if delay >= 0 && a.retriedTooLong(failure) {
+		return
+	}
 	if delay >= 0 {
 		a.retry = e.queue.add(e.now.Add(delay), func() {
 			a.retry = nil
@@ -464,6 +472,28 @@ func (a *testActivity) attemptDone(info *ActivityInfo, o activityOutcome, cause 
 	}
 	a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskFailed{ActivityTaskFailed: &journalpb.ActivityTaskFailed{
 		ScheduledEventId: a.eventID, Failure: failure, RetryState: state, Attempt: a.attempt}}})
+}
+
+// retriedTooLong is called when a failed attempt is about to be retried.
+// It stops the environment, and reports that it did, when the activity has
+// been failing for longer than the test timeout in wall-clock time: the
+// backoff takes no wall-clock time, but the attempts do, and under a policy
+// with unlimited attempts and no schedule-to-close timeout they never end.
+func (a *testActivity) retriedTooLong(failure *journalpb.Failure) bool {
+	e := a.run.env
+	if a.failingSince.IsZero() {
+		a.failingSince = time.Now()
+		return false
+	}
+	failing := time.Since(a.failingSince)
+	if failing <= e.testTimeout {
+		return false
+	}
+	e.root.blockedReason = fmt.Sprintf("test timeout: activity %s (ID %s) of workflow %s kept failing for %v of wall-clock time "+
+		"(%d attempts over %v of virtual time) and would be retried again; last failure: %s",
+		a.scheduled.GetActivityType(), a.scheduled.GetActivityId(), a.run.id, failing.Round(time.Millisecond),
+		a.attempt, e.now.Sub(a.scheduledTime), failure.GetMessage())
+	return true
 }
 
 // finish records the activity's last event as an input of the run.
