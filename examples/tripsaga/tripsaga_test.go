@@ -3,7 +3,6 @@ package tripsaga_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,10 +31,9 @@ type tripSuite struct {
 	testsuite.WorkflowTestSuite
 	env   *testsuite.TestWorkflowEnvironment
 	start time.Time
-	// calls are the activity types in the order they started; the
-	// listener runs on the activities' goroutines, in parallel when the
-	// compensations are.
-	mu    sync.Mutex
+	// calls are the activity types in the order they started (listeners
+	// run one at a time on the test's goroutine, even when the
+	// compensations run in parallel).
 	calls []string
 }
 
@@ -47,8 +45,6 @@ func (s *tripSuite) SetupTest() {
 	s.env.SetStartTime(s.start)
 	s.calls = nil
 	s.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
 		s.calls = append(s.calls, info.ActivityType.Name)
 	})
 }

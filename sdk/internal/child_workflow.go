@@ -342,6 +342,19 @@ func closeRetryState(ev *journalpb.Event) journalpb.RetryState {
 // waiting for the engine to say whether it was delivered.
 type externalState struct {
 	future *futureImpl
+	// arg is the value a signal sends, as the code passed it; the test
+	// environment matches OnSignalExternalWorkflow mocks against it.
+	arg any
+}
+
+// externalSignalArg returns the value the code passed to the signal whose
+// SignalExternalWorkflowExecutionInitiated event is eventID, while its
+// outcome is pending.
+func (e *Execution) externalSignalArg(eventID int64) any {
+	if x := e.externals[eventID]; x != nil {
+		return x.arg
+	}
+	return nil
 }
 
 // SignalExternalWorkflow sends a signal to the workflow with workflowID (and
@@ -364,7 +377,7 @@ func (e *Execution) signalExternal(ctx Context, namespace, workflowID, runID, si
 		f.SetError(fmt.Errorf("signal %q: encoding the argument: %w", signalName, err))
 		return f
 	}
-	x := &externalState{future: f}
+	x := &externalState{future: f, arg: arg}
 	e.addCommand(&journalpb.Event{Attributes: &journalpb.Event_SignalExternalWorkflowExecutionInitiated{
 		SignalExternalWorkflowExecutionInitiated: &journalpb.SignalExternalWorkflowExecutionInitiated{
 			Seq: e.nextSequence(), Namespace: namespace, WorkflowId: workflowID, RunId: runID,

@@ -53,6 +53,7 @@ func (s *WorkflowTestSuite) NewTestWorkflowEnvironment() *TestWorkflowEnvironmen
 		testTimeout: defaultTestTimeout,
 		startTime:   time.Now(),
 		notify:      make(chan struct{}, 1),
+		workflowIDs: map[string]bool{},
 	}
 }
 
@@ -73,7 +74,8 @@ func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironmen
 //
 //   - Activities run for real on goroutines, or are answered by mocks set
 //     with OnActivity. Failed attempts are retried by the activity's retry
-//     policy, with the backoff on the virtual clock.
+//     policy, with the backoff on the virtual clock, until the policy or the
+//     activity's timeouts end the retries or the test timeout stops them.
 //   - Time is virtual. Whenever the workflow is blocked and no activity is
 //     running, the clock jumps to the next timer, delayed callback or
 //     retry, so a workflow that sleeps for seven days finishes at once.
@@ -103,6 +105,11 @@ type TestWorkflowEnvironment struct {
 	queue   virtualQueue
 	running int // activity attempts running on goroutines
 	err     error
+
+	// workflowIDs are the IDs of the workflows the environment ran, true
+	// while one of their runs is open.
+	idsMu       sync.Mutex
+	workflowIDs map[string]bool
 
 	postMu sync.Mutex
 	posted []func()
@@ -141,9 +148,14 @@ func (e *TestWorkflowEnvironment) RegisterActivityWithOptions(a any, options Reg
 // (default: the wall-clock time the environment was created).
 func (e *TestWorkflowEnvironment) SetStartTime(startTime time.Time) { e.startTime = startTime }
 
-// SetTestTimeout bounds how long, in wall-clock time, the environment waits
-// for running activities when nothing else can happen (default 3 s). When
-// it passes, ExecuteWorkflow returns and GetWorkflowError says so.
+// SetTestTimeout bounds, in wall-clock time (default 3 s), how long the
+// environment waits for running activities when nothing else can happen,
+// and how long an activity may keep failing and being retried: retries cost
+// no virtual time worth waiting for, but each attempt costs real work, and
+// under a retry policy with unlimited attempts and no schedule-to-close
+// timeout they would never end. When it passes, ExecuteWorkflow returns,
+// GetWorkflowError says what was still going on, and the attempts still
+// running are canceled.
 func (e *TestWorkflowEnvironment) SetTestTimeout(idleTimeout time.Duration) *TestWorkflowEnvironment {
 	e.testTimeout = idleTimeout
 	return e
@@ -180,56 +192,72 @@ func (e *TestWorkflowEnvironment) Now() time.Time {
 }
 
 // SetOnActivityStartedListener sets a function called before each activity
-// attempt runs, with the attempt's info, context and arguments.
+// attempt runs, with the attempt's info, context and arguments; the attempt
+// waits until it returns.
+//
+// Every listener is called on the goroutine that runs ExecuteWorkflow (the
+// test's own), as delayed callbacks are, and never while the workflow code,
+// a delayed callback or another listener runs: listeners may share the
+// test's variables with each other and with delayed callbacks without
+// locking. Variables that activity code (which runs on goroutines of its
+// own) also uses still need synchronization.
 func (e *TestWorkflowEnvironment) SetOnActivityStartedListener(listener func(activityInfo *ActivityInfo, ctx context.Context, args EncodedValues)) *TestWorkflowEnvironment {
 	e.listeners.activityStarted = listener
 	return e
 }
 
 // SetOnActivityCompletedListener sets a function called after each activity
-// attempt, with its result or error.
+// attempt, with its result or error, on the goroutine that runs
+// ExecuteWorkflow (see SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnActivityCompletedListener(listener func(activityInfo *ActivityInfo, result EncodedValue, err error)) *TestWorkflowEnvironment {
 	e.listeners.activityCompleted = listener
 	return e
 }
 
-// SetOnActivityCanceledListener sets a function called when an activity is
-// canceled.
+// SetOnActivityCanceledListener sets a function called when the workflow
+// cancels an activity, on the goroutine that runs ExecuteWorkflow (see
+// SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnActivityCanceledListener(listener func(activityInfo *ActivityInfo)) *TestWorkflowEnvironment {
 	e.listeners.activityCanceled = listener
 	return e
 }
 
 // SetOnActivityHeartbeatListener sets a function called on each activity
-// heartbeat, with its details.
+// heartbeat, with its details. It is called on the goroutine that runs
+// ExecuteWorkflow (see SetOnActivityStartedListener), soon after the
+// heartbeat: the activity does not wait for it.
 func (e *TestWorkflowEnvironment) SetOnActivityHeartbeatListener(listener func(activityInfo *ActivityInfo, details EncodedValues)) *TestWorkflowEnvironment {
 	e.listeners.activityHeartbeat = listener
 	return e
 }
 
 // SetOnTimerScheduledListener sets a function called when the workflow
-// starts a timer.
+// starts a timer, on the goroutine that runs ExecuteWorkflow (see
+// SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnTimerScheduledListener(listener func(timerID string, duration time.Duration)) *TestWorkflowEnvironment {
 	e.listeners.timerScheduled = listener
 	return e
 }
 
-// SetOnTimerFiredListener sets a function called when a timer fires.
+// SetOnTimerFiredListener sets a function called when a timer fires, on
+// the goroutine that runs ExecuteWorkflow (see SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnTimerFiredListener(listener func(timerID string)) *TestWorkflowEnvironment {
 	e.listeners.timerFired = listener
 	return e
 }
 
 // SetOnTimerCanceledListener sets a function called when the workflow
-// cancels a timer.
+// cancels a timer, on the goroutine that runs ExecuteWorkflow (see
+// SetOnActivityStartedListener).
 func (e *TestWorkflowEnvironment) SetOnTimerCanceledListener(listener func(timerID string)) *TestWorkflowEnvironment {
 	e.listeners.timerCanceled = listener
 	return e
 }
 
-// RegisterDelayedCallback runs callback on the environment's goroutine once
-// the virtual clock has advanced delay past the workflow's start. Use it to
-// signal, cancel or query the workflow at a chosen point.
+// RegisterDelayedCallback runs callback on the goroutine that runs
+// ExecuteWorkflow once the virtual clock has advanced delay past the
+// workflow's start. Use it to signal, cancel or query the workflow at a
+// chosen point.
 func (e *TestWorkflowEnvironment) RegisterDelayedCallback(callback func(), delay time.Duration) {
 	e.queue.add(e.startTime.Add(delay), callback)
 }
@@ -247,7 +275,7 @@ func (e *TestWorkflowEnvironment) ExecuteWorkflow(workflowFn any, args ...any) {
 		var input *journalpb.Payloads
 		if input, err = e.dc.ToPayloads(args...); err == nil {
 			e.now = e.startTime
-			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, name, input, e.runTimeout)
+			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, e.firstStart(defaultTestRunID, name, input, e.runTimeout))
 			e.runLoop()
 		}
 	}
@@ -330,13 +358,48 @@ func (e *TestWorkflowEnvironment) SignalWorkflow(name string, input any) {
 	})
 }
 
-// SignalWorkflowByID sends a signal to the workflow with the given ID.
+// SignalWorkflowByID sends a signal to the workflow of the environment
+// with the given ID: the workflow under test or one of its children
+// (mocked children are not workflows of the environment). A child that
+// continued as new is signaled in its current run. It fails if no workflow
+// with that ID ran in the environment, or if it has closed. Like
+// SignalWorkflow, it may be called from any goroutine while ExecuteWorkflow
+// runs.
 func (e *TestWorkflowEnvironment) SignalWorkflowByID(workflowID, signalName string, input any) error {
-	if e.root == nil || e.root.id != workflowID {
+	switch open, known := e.isOpen(workflowID); {
+	case !known:
 		return fmt.Errorf("SignalWorkflowByID: no workflow %q in the test environment", workflowID)
+	case !open:
+		return fmt.Errorf("SignalWorkflowByID: workflow %q already closed", workflowID)
 	}
-	e.SignalWorkflow(signalName, input)
+	payloads, err := e.dc.ToPayloads(input)
+	if err != nil {
+		return fmt.Errorf("SignalWorkflowByID %q to %q: %w", signalName, workflowID, err)
+	}
+	e.post(func() {
+		if r := e.findRun(workflowID); r != nil {
+			r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{
+				WorkflowExecutionSignaled: &journalpb.WorkflowExecutionSignaled{SignalName: signalName, Input: payloads}}})
+		}
+	})
 	return nil
+}
+
+// setOpen records whether a run of workflow ID id is open, for
+// SignalWorkflowByID on other goroutines.
+func (e *TestWorkflowEnvironment) setOpen(id string, open bool) {
+	e.idsMu.Lock()
+	defer e.idsMu.Unlock()
+	e.workflowIDs[id] = open
+}
+
+// isOpen reports whether a run of workflow ID id is open, and whether the
+// environment ran a workflow with that ID at all.
+func (e *TestWorkflowEnvironment) isOpen(id string) (open, known bool) {
+	e.idsMu.Lock()
+	defer e.idsMu.Unlock()
+	open, known = e.workflowIDs[id]
+	return open, known
 }
 
 // CancelWorkflow requests the cancellation of the workflow.
@@ -373,6 +436,21 @@ func (e *TestWorkflowEnvironment) post(fn func()) {
 	select {
 	case e.notify <- struct{}{}:
 	default:
+	}
+}
+
+// runOnLoop runs fn on the goroutine running ExecuteWorkflow and waits
+// until it returned, or until ctx ends (the attempt calling it was canceled,
+// as it is when the environment stops before running fn).
+func (e *TestWorkflowEnvironment) runOnLoop(ctx context.Context, fn func()) {
+	done := make(chan struct{})
+	e.post(func() {
+		fn()
+		close(done)
+	})
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
 }
 

@@ -54,7 +54,9 @@ func (t *TestActivityEnvironment) SetHeartbeatDetails(details any) {
 	t.heartbeatDetails = p
 }
 
-// SetOnActivityHeartbeatListener sets a function called on each heartbeat.
+// SetOnActivityHeartbeatListener sets a function called on each heartbeat,
+// on the goroutine that records it: the one running ExecuteActivity, unless
+// the activity heartbeats from a goroutine of its own.
 func (t *TestActivityEnvironment) SetOnActivityHeartbeatListener(listener func(activityInfo *ActivityInfo, details EncodedValues)) *TestActivityEnvironment {
 	t.heartbeatListener = listener
 	return t

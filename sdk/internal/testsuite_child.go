@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
@@ -25,9 +27,43 @@ func (r *testRun) startChild(initiatedID int64, in *journalpb.StartChildWorkflow
 		r.runMockedChild(initiatedID, runID, in)
 		return
 	}
-	child := e.newRun(in.GetWorkflowId(), runID, in.GetWorkflowType(), in.GetInput(), in.GetWorkflowRunTimeout().AsDuration())
+	started := e.firstStart(runID, in.GetWorkflowType(), in.GetInput(), in.GetWorkflowRunTimeout().AsDuration())
+	child := e.newRun(in.GetWorkflowId(), runID, started)
 	child.parent, child.initiatedID, child.closePolicy = r, initiatedID, in.GetParentClosePolicy()
 	r.children[initiatedID] = child
+}
+
+// continueAsNew starts the run that follows a child run that continued as
+// new, as a node does: a fresh history under the same workflow ID, with the
+// type, input and run timeout the code chose, the search attributes and
+// memo it ended with, and the signals it had not consumed as its first
+// inputs. The parent is not told; its child future resolves when the last
+// run of the chain closes. A continuation into a workflow type mocked with
+// OnWorkflow is answered by the mock. (The workflow under test is not
+// followed: GetWorkflowError reports its ContinueAsNewError, as in Temporal.)
+func (r *testRun) continueAsNew(can *journalpb.WorkflowExecutionContinuedAsNew) {
+	e := r.env
+	runID := fmt.Sprintf("%s-run-%d", r.id, r.number+1)
+	p := r.parent
+	if p != nil && e.isMocked(&e.workflowMock, can.GetWorkflowType()) {
+		e.setOpen(r.id, false) // the mock stands for the rest of the chain
+		p.runMockedChild(r.initiatedID, runID, &journalpb.StartChildWorkflowExecutionInitiated{
+			WorkflowId: r.id, WorkflowType: can.GetWorkflowType(), Input: can.GetInput()})
+		return
+	}
+	started := proto.Clone(r.started).(*journalpb.WorkflowExecutionStarted)
+	started.WorkflowType, started.TaskQueue, started.Input = can.GetWorkflowType(), can.GetTaskQueue(), can.GetInput()
+	started.WorkflowRunTimeout = can.GetWorkflowRunTimeout()
+	started.Attempt, started.OriginalExecutionRunId = 1, runID
+	started.SearchAttributes, started.Memo = can.GetSearchAttributes(), can.GetMemo()
+	next := e.newRun(r.id, runID, started)
+	next.parent, next.initiatedID, next.closePolicy, next.number = p, r.initiatedID, r.closePolicy, r.number+1
+	for _, s := range can.GetCarriedSignals() {
+		next.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{WorkflowExecutionSignaled: s}})
+	}
+	if p != nil {
+		p.children[r.initiatedID] = next
+	}
 }
 
 // runMockedChild answers a child workflow with its mock, after the mock's
@@ -124,32 +160,86 @@ func (e *TestWorkflowEnvironment) findRun(id string) *testRun {
 	return nil
 }
 
-// signalExternal delivers a signal a run sent to another workflow of the
-// environment.
+// signalExternal carries out a signal a run sent to another workflow. An
+// open workflow of the environment gets it. A workflow the environment ran
+// that has closed cannot, and neither can one it never ran unless the test
+// mocked the signal with OnSignalExternalWorkflow: the sender's future then
+// fails as on a node, with an UnknownExternalWorkflowExecution error.
 func (r *testRun) signalExternal(initiatedID int64, s *journalpb.SignalExternalWorkflowExecutionInitiated) {
-	target := r.env.findRun(s.GetWorkflowId())
-	if target == nil {
-		r.addInput(&journalpb.Event{Attributes: &journalpb.Event_SignalExternalWorkflowExecutionFailed{SignalExternalWorkflowExecutionFailed: &journalpb.SignalExternalWorkflowExecutionFailed{
-			InitiatedEventId: initiatedID, Cause: fmt.Sprintf("no open workflow %q in the test environment", s.GetWorkflowId())}}})
+	e := r.env
+	done := &journalpb.Event{Attributes: &journalpb.Event_ExternalWorkflowExecutionSignaled{ExternalWorkflowExecutionSignaled: &journalpb.ExternalWorkflowExecutionSignaled{
+		InitiatedEventId: initiatedID}}}
+	failed := func(cause string) *journalpb.Event {
+		return &journalpb.Event{Attributes: &journalpb.Event_SignalExternalWorkflowExecutionFailed{SignalExternalWorkflowExecutionFailed: &journalpb.SignalExternalWorkflowExecutionFailed{
+			InitiatedEventId: initiatedID, Cause: cause}}}
+	}
+	if target := e.findRun(s.GetWorkflowId()); target != nil {
+		target.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{WorkflowExecutionSignaled: &journalpb.WorkflowExecutionSignaled{
+			SignalName: s.GetSignalName(), Input: s.GetInput(), Identity: "workflow " + r.id}}})
+		r.addInput(done)
 		return
 	}
-	target.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{WorkflowExecutionSignaled: &journalpb.WorkflowExecutionSignaled{
-		SignalName: s.GetSignalName(), Input: s.GetInput(), Identity: "workflow " + r.id}}})
-	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ExternalWorkflowExecutionSignaled{ExternalWorkflowExecutionSignaled: &journalpb.ExternalWorkflowExecutionSignaled{
-		InitiatedEventId: initiatedID}}})
+	if _, known := e.isOpen(s.GetWorkflowId()); !known && !s.GetChildWorkflowOnly() && e.isMocked(&e.workflowMock, mockSignalExternalWorkflow) {
+		arg := r.exec.externalSignalArg(initiatedID)
+		r.answerFromMock(mockSignalExternalWorkflow, signalExternalWorkflowType, []reflect.Value{
+			reflect.ValueOf(s.GetNamespace()), reflect.ValueOf(s.GetWorkflowId()), reflect.ValueOf(s.GetRunId()),
+			reflect.ValueOf(s.GetSignalName()), reflect.ValueOf(&arg).Elem()}, done, failed)
+		return
+	}
+	r.addInput(failed(e.notOpenCause(s.GetWorkflowId())))
 }
 
-// cancelExternal delivers a cancel request a run sent to another workflow
-// of the environment.
+// cancelExternal carries out a cancel request a run sent to another
+// workflow, as signalExternal does a signal, with the mocks set up by
+// OnRequestCancelExternalWorkflow.
 func (r *testRun) cancelExternal(initiatedID int64, c *journalpb.RequestCancelExternalWorkflowExecutionInitiated) {
-	target := r.env.findRun(c.GetWorkflowId())
-	if target == nil {
-		r.addInput(&journalpb.Event{Attributes: &journalpb.Event_RequestCancelExternalWorkflowExecutionFailed{RequestCancelExternalWorkflowExecutionFailed: &journalpb.RequestCancelExternalWorkflowExecutionFailed{
-			InitiatedEventId: initiatedID, Cause: fmt.Sprintf("no open workflow %q in the test environment", c.GetWorkflowId())}}})
+	e := r.env
+	done := &journalpb.Event{Attributes: &journalpb.Event_ExternalWorkflowExecutionCancelRequested{ExternalWorkflowExecutionCancelRequested: &journalpb.ExternalWorkflowExecutionCancelRequested{
+		InitiatedEventId: initiatedID}}}
+	failed := func(cause string) *journalpb.Event {
+		return &journalpb.Event{Attributes: &journalpb.Event_RequestCancelExternalWorkflowExecutionFailed{RequestCancelExternalWorkflowExecutionFailed: &journalpb.RequestCancelExternalWorkflowExecutionFailed{
+			InitiatedEventId: initiatedID, Cause: cause}}}
+	}
+	if target := e.findRun(c.GetWorkflowId()); target != nil {
+		target.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCancelRequested{
+			WorkflowExecutionCancelRequested: &journalpb.WorkflowExecutionCancelRequested{Cause: "requested by workflow " + r.id}}})
+		r.addInput(done)
 		return
 	}
-	target.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCancelRequested{
-		WorkflowExecutionCancelRequested: &journalpb.WorkflowExecutionCancelRequested{Cause: "requested by workflow " + r.id}}})
-	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ExternalWorkflowExecutionCancelRequested{ExternalWorkflowExecutionCancelRequested: &journalpb.ExternalWorkflowExecutionCancelRequested{
-		InitiatedEventId: initiatedID}}})
+	if _, known := e.isOpen(c.GetWorkflowId()); !known && !c.GetChildWorkflowOnly() && e.isMocked(&e.workflowMock, mockRequestCancelExternalWorkflow) {
+		r.answerFromMock(mockRequestCancelExternalWorkflow, requestCancelExternalWorkflowType, []reflect.Value{
+			reflect.ValueOf(c.GetNamespace()), reflect.ValueOf(c.GetWorkflowId()), reflect.ValueOf(c.GetRunId())}, done, failed)
+		return
+	}
+	r.addInput(failed(e.notOpenCause(c.GetWorkflowId())))
+}
+
+// notOpenCause says why a signal or cancel request cannot reach workflow id.
+func (e *TestWorkflowEnvironment) notOpenCause(id string) string {
+	if _, known := e.isOpen(id); known {
+		return fmt.Sprintf("workflow %q already closed", id)
+	}
+	return fmt.Sprintf("no workflow %q in the test environment", id)
+}
+
+// answerFromMock calls the mock of a signal or cancel request sent to a
+// workflow outside the environment, on the environment's goroutine, and
+// gives the run the request's outcome after the mock's delay on the virtual
+// clock: done if the mock returned nil, failed with the error's message
+// otherwise.
+func (r *testRun) answerFromMock(method string, fnType reflect.Type, args []reflect.Value, done *journalpb.Event, failed func(cause string) *journalpb.Event) {
+	e := r.env
+	out, delay, err := e.callMock(&e.workflowMock, method, fnType, args)
+	if err == nil && !out[0].IsNil() {
+		err = out[0].Interface().(error)
+	}
+	outcome := done
+	if err != nil {
+		outcome = failed(err.Error())
+	}
+	if delay > 0 {
+		e.queue.add(e.now.Add(delay), func() { r.addInput(outcome) })
+		return
+	}
+	r.addInput(outcome)
 }

@@ -61,6 +61,7 @@ func (q *virtualQueue) pop() *virtualEvent {
 type testRun struct {
 	env                     *TestWorkflowEnvironment
 	id, runID, workflowType string
+	started                 *journalpb.WorkflowExecutionStarted
 	exec                    *Execution
 	history                 []*journalpb.Event
 	inputs                  []*journalpb.Event
@@ -78,16 +79,33 @@ type testRun struct {
 	initiatedID int64
 	closePolicy ParentClosePolicy
 	children    map[int64]*testRun
+	// number is the run's place in its workflow's chain of runs that
+	// continued as new, from 1.
+	number int
 
 	// updates are the callbacks of accepted updates not yet completed, by ID.
 	updates map[string]UpdateCallbacks
 }
 
-// newRun creates a run of workflow type name with the given input, its
+// firstStart returns the start attributes of the first run of a workflow
+// (the workflow under test or a child) of type name with the given input.
+func (e *TestWorkflowEnvironment) firstStart(runID, name string, input *journalpb.Payloads, runTimeout time.Duration) *journalpb.WorkflowExecutionStarted {
+	started := &journalpb.WorkflowExecutionStarted{
+		WorkflowType: name, TaskQueue: defaultTestTaskQueue, Input: input, Attempt: 1,
+		FirstExecutionRunId: runID, OriginalExecutionRunId: runID,
+		LastCompletionResult: e.lastResult,
+	}
+	if runTimeout > 0 {
+		started.WorkflowRunTimeout = durationpb.New(runTimeout)
+	}
+	return started
+}
+
+// newRun creates a run that starts with the given attributes, its
 // WorkflowExecutionStarted event pending, and adds it to the environment.
-func (e *TestWorkflowEnvironment) newRun(id, runID, name string, input *journalpb.Payloads, runTimeout time.Duration) *testRun {
+func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.WorkflowExecutionStarted) *testRun {
 	r := &testRun{
-		env: e, id: id, runID: runID, workflowType: name,
+		env: e, id: id, runID: runID, workflowType: started.GetWorkflowType(), started: started, number: 1,
 		activities: map[int64]*testActivity{}, timers: map[int64]*virtualEvent{}, children: map[int64]*testRun{},
 		updates: map[string]UpdateCallbacks{},
 	}
@@ -99,13 +117,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID, name string, input *journalp
 		FailWorkflowOnPanic: true,
 		UpdateCompleted:     r.updateCompleted,
 	})
-	started := &journalpb.WorkflowExecutionStarted{
-		WorkflowType: name, TaskQueue: defaultTestTaskQueue, Input: input, Attempt: 1,
-		FirstExecutionRunId: r.runID, OriginalExecutionRunId: r.runID,
-		LastCompletionResult: e.lastResult,
-	}
-	if runTimeout > 0 {
-		started.WorkflowRunTimeout = durationpb.New(runTimeout)
+	if runTimeout := started.GetWorkflowRunTimeout().AsDuration(); runTimeout > 0 {
 		r.runTimeout = e.queue.add(e.now.Add(runTimeout), func() {
 			r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionTimedOut{
 				WorkflowExecutionTimedOut: &journalpb.WorkflowExecutionTimedOut{RetryState: journalpb.RetryState_RETRY_STATE_TIMEOUT}}})
@@ -113,6 +125,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID, name string, input *journalp
 	}
 	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: started}})
 	e.runs = append(e.runs, r)
+	e.setOpen(id, true)
 	return r
 }
 
@@ -130,11 +143,18 @@ func (r *testRun) addInput(ev *journalpb.Event) {
 func (e *TestWorkflowEnvironment) runLoop() {
 	defer func() {
 		for _, r := range e.runs {
+			// Attempts still running when the environment gives up (the
+			// test timeout) are canceled, so that they can end.
+			for _, act := range r.activities {
+				act.abandon()
+			}
 			r.exec.Close()
 		}
 	}()
-	for e.root.closeEvent == nil && e.err == nil {
-		e.runPosted()
+	for e.inLoop() {
+		if e.runPosted() {
+			continue // what ran may have stopped the environment
+		}
 		if r := e.runWithInputs(); r != nil {
 			r.decide()
 			continue
@@ -251,7 +271,9 @@ func (r *testRun) apply(ev *journalpb.Event) {
 	}
 }
 
-// closed ends the run: its timers are dropped and its activities canceled.
+// closed ends the run: its timers are dropped, its activities canceled and
+// its children's close policies applied. A child that continued as new is
+// followed by its next run; any other child reports its close to its parent.
 func (r *testRun) closed(ev *journalpb.Event) {
 	r.closeEvent = ev
 	// Inputs queued by this task's own commands (an activity canceled as the
@@ -270,6 +292,13 @@ func (r *testRun) closed(ev *journalpb.Event) {
 	r.abandonUpdates()
 	if p := r.parent; p != nil {
 		delete(p.children, r.initiatedID)
+	}
+	if can := ev.GetWorkflowExecutionContinuedAsNew(); can != nil && r != r.env.root {
+		r.continueAsNew(can)
+		return
+	}
+	r.env.setOpen(r.id, false)
+	if p := r.parent; p != nil {
 		p.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
 			InitiatedEventId: r.initiatedID, WorkflowId: r.id, RunId: r.runID, WorkflowType: r.workflowType, CloseEvent: ev}}})
 	}
@@ -316,6 +345,9 @@ type testActivity struct {
 	stop  context.CancelCauseFunc
 	retry *virtualEvent
 	done  bool
+	// failingSince is the wall-clock time of the first failed attempt, if
+	// it was retried.
+	failingSince time.Time
 }
 
 // info is the ActivityInfo of the current attempt.
@@ -357,10 +389,12 @@ func (a *testActivity) start() {
 	env := &ActivityEnvironment{
 		Info: info, HeartbeatDetails: a.heartbeat, DataConverter: e.dc, Logger: e.logger,
 		Heartbeat: func(details *journalpb.Payloads) {
-			e.post(func() { a.heartbeat = details })
-			if l := e.listeners.activityHeartbeat; l != nil {
-				l(&info, NewEncodedValues(details, e.dc))
-			}
+			e.post(func() {
+				a.heartbeat = details
+				if l := e.listeners.activityHeartbeat; l != nil {
+					l(&info, NewEncodedValues(details, e.dc))
+				}
+			})
 		},
 	}
 	e.running++
@@ -420,6 +454,9 @@ func (a *testActivity) attemptDone(info *ActivityInfo, o activityOutcome, cause 
 	if sctc := a.scheduled.GetScheduleToCloseTimeout().AsDuration(); delay >= 0 && sctc > 0 && e.now.Add(delay).After(a.scheduledTime.Add(sctc)) {
 		delay, state = -1, journalpb.RetryState_RETRY_STATE_TIMEOUT
 	}
+	if delay >= 0 && a.retriedTooLong(failure) {
+		return
+	}
 	if delay >= 0 {
 		a.retry = e.queue.add(e.now.Add(delay), func() {
 			a.retry = nil
@@ -435,6 +472,28 @@ func (a *testActivity) attemptDone(info *ActivityInfo, o activityOutcome, cause 
 	}
 	a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskFailed{ActivityTaskFailed: &journalpb.ActivityTaskFailed{
 		ScheduledEventId: a.eventID, Failure: failure, RetryState: state, Attempt: a.attempt}}})
+}
+
+// retriedTooLong is called when a failed attempt is about to be retried.
+// It stops the environment, and reports that it did, when the activity has
+// been failing for longer than the test timeout in wall-clock time: the
+// backoff takes no wall-clock time, but the attempts do, and under a policy
+// with unlimited attempts and no schedule-to-close timeout they never end.
+func (a *testActivity) retriedTooLong(failure *journalpb.Failure) bool {
+	e := a.run.env
+	if a.failingSince.IsZero() {
+		a.failingSince = time.Now()
+		return false
+	}
+	failing := time.Since(a.failingSince)
+	if failing <= e.testTimeout {
+		return false
+	}
+	e.root.blockedReason = fmt.Sprintf("test timeout: activity %s (ID %s) of workflow %s kept failing for %v of wall-clock time "+
+		"(%d attempts over %v of virtual time) and would be retried again; last failure: %s",
+		a.scheduled.GetActivityType(), a.scheduled.GetActivityId(), a.run.id, failing.Round(time.Millisecond),
+		a.attempt, e.now.Sub(a.scheduledTime), failure.GetMessage())
+	return true
 }
 
 // finish records the activity's last event as an input of the run.

@@ -13,9 +13,10 @@ import (
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
-// MockCallWrapper is one expectation set with OnActivity: what the mocked
-// activity returns for matching arguments, how often it may be called, and
-// how long (on the virtual clock) it takes.
+// MockCallWrapper is one expectation set with OnActivity, OnWorkflow,
+// OnSignalExternalWorkflow or OnRequestCancelExternalWorkflow: what the
+// mocked call returns for matching arguments, how often it may be called,
+// and how long (on the virtual clock) it takes.
 type MockCallWrapper struct {
 	call    *mock.Call
 	env     *TestWorkflowEnvironment
@@ -53,6 +54,51 @@ func (e *TestWorkflowEnvironment) OnWorkflow(workflow any, args ...any) *MockCal
 		panic("OnWorkflow: " + err.Error())
 	}
 	return e.newMockCall(&e.workflowMock, name, args)
+}
+
+// The mocked methods of signals and cancel requests sent to workflows
+// outside the environment (named as in Temporal, for AssertWorkflowCalled),
+// and the signatures of the functions their Return accepts.
+const (
+	mockSignalExternalWorkflow        = "workflow.SignalExternalWorkflow"
+	mockRequestCancelExternalWorkflow = "workflow.RequestCancelExternalWorkflow"
+)
+
+var (
+	signalExternalWorkflowType        = reflect.TypeOf((func(namespace, workflowID, runID, signalName string, arg any) error)(nil))
+	requestCancelExternalWorkflowType = reflect.TypeOf((func(namespace, workflowID, runID string) error)(nil))
+)
+
+// OnSignalExternalWorkflow sets up a mock of the signals the workflow sends
+// (workflow.SignalExternalWorkflow) to workflows that are not in the
+// environment, for calls whose arguments match (mock.Anything matches any;
+// arg is the value the workflow passed). Signals to the workflow under test
+// and to its children are delivered to them and never reach the mock.
+//
+// Return takes the error the workflow's future gets (nil for a signal
+// delivered), or a function
+// func(namespace, workflowID, runID, signalName string, arg interface{}) error
+// that decides it; a returned error reaches the workflow as an
+// UnknownExternalWorkflowExecution ApplicationError carrying its message.
+// After delays the outcome on the virtual clock. The mock runs on the
+// environment's goroutine, so a function given to Return must not block.
+//
+// Without a mock, or to a workflow of the environment that has closed, the
+// signal fails as it does on a node (and on a Temporal server): the future
+// gets an UnknownExternalWorkflowExecution ApplicationError naming the
+// workflow. (Temporal's test environment panics instead.)
+func (e *TestWorkflowEnvironment) OnSignalExternalWorkflow(namespace, workflowID, runID, signalName, arg any) *MockCallWrapper {
+	return e.newMockCall(&e.workflowMock, mockSignalExternalWorkflow, []any{namespace, workflowID, runID, signalName, arg})
+}
+
+// OnRequestCancelExternalWorkflow sets up a mock of the cancel requests the
+// workflow sends (workflow.RequestCancelExternalWorkflow) to workflows that
+// are not in the environment, as OnSignalExternalWorkflow does for signals;
+// pass mock.Anything to match any value. Return takes an error or a function
+// func(namespace, workflowID, runID string) error. Without a mock, the
+// request fails with an UnknownExternalWorkflowExecution ApplicationError.
+func (e *TestWorkflowEnvironment) OnRequestCancelExternalWorkflow(namespace, workflowID, runID string) *MockCallWrapper {
+	return e.newMockCall(&e.workflowMock, mockRequestCancelExternalWorkflow, []any{namespace, workflowID, runID})
 }
 
 func (e *TestWorkflowEnvironment) newMockCall(m *mock.Mock, name string, args []any) *MockCallWrapper {
@@ -176,8 +222,9 @@ func (c *MockCallWrapper) NotBefore(calls ...*MockCallWrapper) *MockCallWrapper 
 	return c
 }
 
-// AssertExpectations checks that every activity mock that is not optional
-// was called as often as it said, and that none marked Never was called.
+// AssertExpectations checks that every mock (of activities, child
+// workflows, external signals and cancel requests) that is not optional was
+// called as often as it said, and that none marked Never was called.
 func (e *TestWorkflowEnvironment) AssertExpectations(t mock.TestingT) bool {
 	ok := e.activityMock.AssertExpectations(t)
 	ok = e.workflowMock.AssertExpectations(t) && ok
@@ -242,8 +289,8 @@ func (e *TestWorkflowEnvironment) invokeActivity(ctx context.Context, env *Activ
 			"UnknownActivityType", true, nil)
 		return activityOutcome{err: err}
 	}
-	if e.listeners.activityStarted != nil {
-		e.listeners.activityStarted(&env.Info, context.WithValue(ctx, activityEnvKey{}, env), NewEncodedValues(input, e.dc))
+	if l := e.listeners.activityStarted; l != nil {
+		e.runOnLoop(ctx, func() { l(&env.Info, context.WithValue(ctx, activityEnvKey{}, env), NewEncodedValues(input, e.dc)) })
 	}
 	if !e.isMocked(&e.activityMock, name) {
 		result, err := RunActivity(ctx, fn, env, input)

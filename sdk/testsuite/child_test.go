@@ -138,3 +138,174 @@ func TestChildClosingWithACanceledActivity(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	require.Equal(t, start.Add(2*time.Minute), env.Now())
 }
+
+// CountdownReport is what the last run of a Countdown chain returns.
+type CountdownReport struct {
+	WorkflowID, RunID string
+	Notes             []string
+	HistoryLength     int
+	// FirstRunID is the run ID the parent saw the child start with.
+	FirstRunID string
+}
+
+// Countdown sleeps an hour per run and continues as new until n is zero.
+// Its last run reports its IDs, the "note" signals that reached the chain
+// (unconsumed ones are carried from run to run) and its history length.
+func Countdown(ctx workflow.Context, n int) (CountdownReport, error) {
+	if err := workflow.Sleep(ctx, time.Hour); err != nil {
+		return CountdownReport{}, err
+	}
+	if n > 0 {
+		return CountdownReport{}, workflow.NewContinueAsNewError(ctx, Countdown, n-1)
+	}
+	info := workflow.GetInfo(ctx)
+	report := CountdownReport{WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID}
+	var note string
+	for workflow.GetSignalChannel(ctx, "note").ReceiveAsync(&note) {
+		report.Notes = append(report.Notes, note)
+	}
+	report.HistoryLength = info.GetCurrentHistoryLength()
+	return report, nil
+}
+
+// CountdownParent runs a Countdown child of n, signals it a note while its
+// first run sleeps, and returns the child's report.
+func CountdownParent(ctx workflow.Context, n int) (CountdownReport, error) {
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "countdown"}), Countdown, n)
+	var first workflow.Execution
+	if err := child.GetChildWorkflowExecution().Get(ctx, &first); err != nil {
+		return CountdownReport{}, err
+	}
+	if err := workflow.SignalExternalWorkflow(ctx, "countdown", "", "note", "hi").Get(ctx, nil); err != nil {
+		return CountdownReport{}, err
+	}
+	var report CountdownReport
+	err := child.Get(ctx, &report)
+	report.FirstRunID = first.RunID
+	return report, err
+}
+
+// runCountdownParent runs CountdownParent(n) in a new environment and
+// returns its report and how much virtual time it took.
+func runCountdownParent(t *testing.T, n int) (CountdownReport, time.Duration) {
+	t.Helper()
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Countdown)
+	start := env.Now()
+	env.ExecuteWorkflow(CountdownParent, n)
+	require.True(t, env.IsWorkflowCompleted(), "%v", env.GetWorkflowError())
+	var report CountdownReport
+	require.NoError(t, env.GetWorkflowResult(&report))
+	return report, env.Now().Sub(start)
+}
+
+// A child that continues as new is followed to its last run, whose result
+// the parent gets, as on a node and in Temporal.
+func TestChildContinueAsNewIsFollowed(t *testing.T) {
+	report, took := runCountdownParent(t, 2)
+	require.Equal(t, 3*time.Hour, took, "three runs of an hour each")
+	require.Equal(t, "countdown", report.WorkflowID, "every run keeps the child's workflow ID")
+	require.NotEqual(t, report.FirstRunID, report.RunID, "the last run is a new run")
+	require.Equal(t, []string{"hi"}, report.Notes, "a signal the first run did not consume reaches the last one")
+
+	single, _ := runCountdownParent(t, 0)
+	require.Equal(t, single.HistoryLength, report.HistoryLength, "each run starts a fresh history")
+}
+
+// Hopper continues as new into Reminder.
+func Hopper(ctx workflow.Context, who string) (string, error) {
+	return "", workflow.NewContinueAsNewError(ctx, Reminder, who)
+}
+
+// A child continuing as new into a workflow mocked with OnWorkflow is
+// answered by the mock.
+func TestChildContinueAsNewIntoAMockedWorkflow(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Hopper)
+	env.OnWorkflow(Reminder, mock.Anything, "hop").Return("mocked hop", nil).Once()
+	env.ExecuteWorkflow(func(ctx workflow.Context) (string, error) {
+		var out string
+		err := workflow.ExecuteChildWorkflow(ctx, Hopper, "hop").Get(ctx, &out)
+		return out, err
+	})
+	var out string
+	require.NoError(t, env.GetWorkflowResult(&out))
+	require.Equal(t, "mocked hop", out)
+	env.AssertExpectations(t)
+}
+
+// Collector sums the ints signaled on "add" until "done" is signaled.
+func Collector(ctx workflow.Context) (int, error) {
+	sum, done := 0, false
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(workflow.GetSignalChannel(ctx, "add"), func(c workflow.ReceiveChannel, _ bool) {
+		var n int
+		c.Receive(ctx, &n)
+		sum += n
+	})
+	sel.AddReceive(workflow.GetSignalChannel(ctx, "done"), func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, nil)
+		done = true
+	})
+	for !done {
+		sel.Select(ctx)
+	}
+	return sum, nil
+}
+
+// CollectorParent runs a Collector child and then waits a day.
+func CollectorParent(ctx workflow.Context) (int, error) {
+	var sum int
+	err := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "collector"}), Collector).Get(ctx, &sum)
+	if err != nil {
+		return 0, err
+	}
+	return sum, workflow.Sleep(ctx, 24*time.Hour)
+}
+
+// SignalWorkflowByID reaches a running child by its ID, and fails for an
+// ID that is unknown or whose workflow has closed.
+func TestSignalWorkflowByIDReachesAChild(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Collector)
+	var sendErrs []error
+	send := func(id, name string, arg any) { sendErrs = append(sendErrs, env.SignalWorkflowByID(id, name, arg)) }
+	env.RegisterDelayedCallback(func() {
+		send("collector", "add", 2)
+		send("collector", "add", 3)
+		send("collector", "done", nil)
+	}, time.Minute)
+	var unknownErr, closedErr error
+	env.RegisterDelayedCallback(func() {
+		unknownErr = env.SignalWorkflowByID("nobody", "add", 1)
+		closedErr = env.SignalWorkflowByID("collector", "add", 1)
+	}, time.Hour)
+
+	env.ExecuteWorkflow(CollectorParent)
+
+	var sum int
+	require.NoError(t, env.GetWorkflowResult(&sum))
+	require.Equal(t, 5, sum)
+	require.Equal(t, []error{nil, nil, nil}, sendErrs)
+	require.ErrorContains(t, unknownErr, `no workflow "nobody"`)
+	require.ErrorContains(t, closedErr, `workflow "collector" already closed`)
+}
+
+// A child that continued as new is signaled by its ID in its current run.
+func TestSignalWorkflowByIDReachesAContinuedChild(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Countdown)
+	var sendErr error
+	env.RegisterDelayedCallback(func() { sendErr = env.SignalWorkflowByID("countdown", "note", "late") }, 90*time.Minute)
+
+	env.ExecuteWorkflow(CountdownParent, 2)
+
+	var report CountdownReport
+	require.NoError(t, env.GetWorkflowResult(&report))
+	require.NoError(t, sendErr)
+	require.Equal(t, []string{"hi", "late"}, report.Notes)
+}

@@ -18,6 +18,13 @@
 //		require.NoError(t, env.GetWorkflowError())
 //		env.AssertExpectations(t)
 //	}
+//
+// Delayed callbacks, listeners (SetOnActivityStartedListener and the
+// others) and mocks of child workflows and external signals run on the
+// goroutine that calls ExecuteWorkflow, one at a time and never while the
+// workflow code runs, so they can share the test's variables freely.
+// Activities, and the mocks that stand for them, run on goroutines of their
+// own: what they share with the rest of the test needs synchronization.
 package testsuite
 
 import "github.com/grainflow/grainflow/sdk/internal"
@@ -30,7 +37,8 @@ type (
 	TestWorkflowEnvironment = internal.TestWorkflowEnvironment
 	// TestActivityEnvironment runs activities directly, as a worker would.
 	TestActivityEnvironment = internal.TestActivityEnvironment
-	// MockCallWrapper is one mock expectation set with OnActivity.
+	// MockCallWrapper is one mock expectation set with OnActivity,
+	// OnWorkflow, OnSignalExternalWorkflow or OnRequestCancelExternalWorkflow.
 	MockCallWrapper = internal.MockCallWrapper
 	// TestUpdateCallback receives the stages of an update sent with
 	// TestWorkflowEnvironment.UpdateWorkflow through optional functions.
