@@ -44,39 +44,51 @@ func decodeTime(b []byte) time.Time {
 	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
 }
 
+// newKey returns an empty key buffer starting with tag, with room for n
+// more bytes, so that building a key allocates once.
+func newKey(tag byte, n int) []byte { return append(make([]byte, 0, 1+n), tag) }
+
+// runLen is how many bytes appendRun adds for run.
+func runLen(run RunKey) int { return len(run.Namespace) + len(run.WorkflowID) + len(run.RunID) + 3 }
+
 func appendRun(b []byte, run RunKey) []byte {
 	return appendString(appendString(appendString(b, run.Namespace), run.WorkflowID), run.RunID)
 }
 
 // runPrefix is the prefix of every event key of run in partition p.
 func eventPrefix(p int, run RunKey) []byte {
-	return appendRun(appendPartition([]byte{tagEvent}, p), run)
+	return appendRun(appendPartition(newKey(tagEvent, 2+runLen(run)+8), p), run)
 }
 
 func eventKey(p int, run RunKey, eventID int64) []byte {
 	return binary.BigEndian.AppendUint64(eventPrefix(p, run), uint64(eventID))
 }
 
-func runKey(p int, run RunKey) []byte { return appendRun(appendPartition([]byte{tagRun}, p), run) }
+func runKey(p int, run RunKey) []byte {
+	return appendRun(appendPartition(newKey(tagRun, 2+runLen(run)), p), run)
+}
 
 func currentPrefix(namespace string) []byte { return appendString([]byte{tagCurrent}, namespace) }
 
 func currentKey(namespace, workflowID string) []byte {
-	return appendString(currentPrefix(namespace), workflowID)
+	return appendString(appendString(newKey(tagCurrent, len(namespace)+len(workflowID)+2), namespace), workflowID)
 }
 
 func timerPrefix(p int) []byte { return appendPartition([]byte{tagTimer}, p) }
 
 func timerKey(p int, t Timer) []byte {
-	return appendString(appendRun(appendTime(timerPrefix(p), t.FireAt), t.Run), t.ID)
+	b := appendPartition(newKey(tagTimer, 2+8+runLen(t.Run)+len(t.ID)+1), p)
+	return appendString(appendRun(appendTime(b, t.FireAt), t.Run), t.ID)
 }
 
 func wakePrefix(p int) []byte { return appendPartition([]byte{tagWake}, p) }
 
-func wakeKey(p int, run RunKey) []byte { return appendRun(wakePrefix(p), run) }
+func wakeKey(p int, run RunKey) []byte {
+	return appendRun(appendPartition(newKey(tagWake, 2+runLen(run)), p), run)
+}
 
 func retentionKey(closeTime time.Time, p int, run RunKey) []byte {
-	return appendRun(appendPartition(appendTime([]byte{tagRetention}, closeTime), p), run)
+	return appendRun(appendPartition(appendTime(newKey(tagRetention, 8+2+runLen(run)), closeTime), p), run)
 }
 
 // prefixEnd returns the smallest key greater than every key with the prefix.

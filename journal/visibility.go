@@ -62,8 +62,23 @@ func hasSystemKeywordIndex(attr string) bool {
 }
 
 func keywordIndexPrefix(ns, attr string, value string) []byte {
-	b := appendString(appendString([]byte{tagKeywordIndex}, ns), attr)
-	return append(b, visibility.EncodeKey(visibility.KeywordValue(value))...)
+	return appendKeywordIndexPrefix(newKey(tagKeywordIndex, len(ns)+len(attr)+len(value)+4), ns, attr, value)
+}
+
+func appendKeywordIndexPrefix(b []byte, ns, attr, value string) []byte {
+	return visibility.AppendKeywordKey(appendString(appendString(b, ns), attr), value)
+}
+
+// keywordIndexKey is the index entry of run for attr = value.
+func keywordIndexKey(run RunKey, attr, value string) []byte {
+	b := newKey(tagKeywordIndex, len(attr)+len(value)+runLen(run)+3)
+	return runSuffix(appendKeywordIndexPrefix(b, run.Namespace, attr, value), run)
+}
+
+// startIndexKey is the start-time index entry of run.
+func startIndexKey(run RunKey, start time.Time) []byte {
+	b := appendString(newKey(tagStartIndex, 8+runLen(run)), run.Namespace)
+	return runSuffix(appendTime(b, start), run)
 }
 
 func startIndexPrefix(ns string) []byte { return appendString([]byte{tagStartIndex}, ns) }
@@ -92,9 +107,9 @@ func decodeIndexRun(ns string, key []byte, n int) (RunKey, error) {
 func indexKeys(meta *journalpb.WorkflowMeta) [][]byte {
 	run := RunKey{Namespace: meta.GetNamespace(), WorkflowID: meta.GetWorkflowId(), RunID: meta.GetRunId()}
 	keys := make([][]byte, 0, 1+len(indexedSystemKeywords)+len(meta.GetSearchAttributes()))
-	keys = append(keys, runSuffix(appendTime(startIndexPrefix(run.Namespace), meta.GetStartTime().AsTime()), run))
+	keys = append(keys, startIndexKey(run, meta.GetStartTime().AsTime()))
 	for _, k := range indexedSystemKeywords {
-		keys = append(keys, runSuffix(keywordIndexPrefix(run.Namespace, k.name, k.value(meta)), run))
+		keys = append(keys, keywordIndexKey(run, k.name, k.value(meta)))
 	}
 	for name, p := range meta.GetSearchAttributes() {
 		if isSystemAttribute(name) {
@@ -104,7 +119,7 @@ func indexKeys(meta *journalpb.WorkflowMeta) [][]byte {
 		if err != nil || v.Type() != visibility.Keyword {
 			continue // attributes that do not decode are not indexed
 		}
-		keys = append(keys, runSuffix(keywordIndexPrefix(run.Namespace, name, v.Interface().(string)), run))
+		keys = append(keys, keywordIndexKey(run, name, v.Interface().(string)))
 	}
 	return keys
 }

@@ -3,6 +3,7 @@ package visibility
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -67,6 +68,10 @@ func EncodeKey(v Value) []byte {
 	return nil
 }
 
+// AppendKeywordKey appends the encoding of the Keyword s, EncodeKey's for
+// KeywordValue(s), to b: for callers that build a longer key in one buffer.
+func AppendKeywordKey(b []byte, s string) []byte { return appendString(b, s) }
+
 // appendInt appends the order-preserving encoding of n to b.
 func appendInt(b []byte, n int64) []byte {
 	return binary.BigEndian.AppendUint64(b, uint64(n)^(1<<63))
@@ -74,6 +79,7 @@ func appendInt(b []byte, n int64) []byte {
 
 // appendString appends the order-preserving, prefix-free encoding of s to b.
 func appendString(b []byte, s string) []byte {
+	b = slices.Grow(b, len(s)+2)
 	for i := 0; i < len(s); i++ {
 		b = append(b, s[i])
 		if s[i] == 0 {
