@@ -81,6 +81,10 @@ type workflowActor struct {
 	// codeRan is set once the run's code has run (a WorkflowTaskCompleted
 	// is recorded); a retried run's code waits for its backoff until then.
 	codeRan bool
+	// recordedWake is the run's wake flag as this activation's last append
+	// wrote it; nil until it wrote one. Only these appends change the flag
+	// of an open run, so an append that would write the same value skips it.
+	recordedWake *bool
 	// backoffFired is set when the workflow/backoff timer fires: from then
 	// on the code may run, whatever the clock says (the timer's time is
 	// taken a moment before the start event's).
@@ -617,8 +621,8 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 			wake := true
 			req.Wake = &wake
 		}
-	} else {
-		wake := a.needsWake(events)
+	} else if wake := a.needsWake(events); a.recordedWake == nil || *a.recordedWake != wake {
+		// Written only when it changes: most appends leave it as it is.
 		req.Wake = &wake
 	}
 
@@ -634,6 +638,9 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 	}
 
 	// Durable: now act.
+	if req.Wake != nil {
+		a.recordedWake = req.Wake
+	}
 	a.meta.NextEventId = next + int64(len(events))
 	for _, ev := range events {
 		a.apply(ev)
