@@ -368,3 +368,26 @@ func TestStartToCloseTimeoutRetriesThenFails(t *testing.T) {
 		t.Fatalf("history %s", k)
 	}
 }
+
+// TestClosedWorkflowLeavesMemoryAtOnce: a run that closed passivates
+// without waiting for the idle timeout (an hour here), and once reloaded
+// from the journal it reports nothing pending: its close deleted the timer
+// it was waiting on.
+func TestClosedWorkflowLeavesMemoryAtOnce(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: time.Hour})
+	n.startWorker(waitRegistry())
+	n.start("w", WaitWorkflow, time.Hour)
+	ctx := context.Background()
+	if err := n.engine.TerminateWorkflow(ctx, "", "w", "", "done with it", nil); err != nil {
+		t.Fatal(err)
+	}
+	n.waitPassivated()
+	desc, err := n.engine.DescribeWorkflow(ctx, "", "w", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desc.Meta.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_TERMINATED || len(desc.PendingTimers) != 0 || len(desc.PendingActivities) != 0 {
+		t.Fatalf("describe after reload: status %s, timers %v, activities %v; want terminated with nothing pending",
+			desc.Meta.GetStatus(), desc.PendingTimers, desc.PendingActivities)
+	}
+}

@@ -130,6 +130,11 @@ func (a *workflowActor) Receive(ctx protoactor.Context) {
 			return
 		}
 		a.handleSafely(msg)
+		if a.meta != nil && !a.isOpen() {
+			// A closed run takes no more work: leave memory now rather
+			// than after the idle timeout (a later message reloads it).
+			a.maybePassivate(ctx)
+		}
 	}
 }
 
@@ -267,6 +272,10 @@ func (a *workflowActor) load() error {
 	}
 	a.loaded = true
 	if !a.isOpen() {
+		// Nothing of a closed run is pending: its close deleted its
+		// timers and ended its activities.
+		clear(a.activities)
+		clear(a.timers)
 		// A run that another run follows, closed just before a crash: apply
 		// its children's close policies and start the follower now.
 		if next := a.recordedNextRun(); next != nil {
