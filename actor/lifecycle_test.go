@@ -369,11 +369,12 @@ func TestStartToCloseTimeoutRetriesThenFails(t *testing.T) {
 	}
 }
 
-// TestClosedWorkflowLeavesMemoryAtOnce: a run that closed passivates
-// without waiting for the idle timeout (an hour here), and once reloaded
+// TestClosedWorkflowLeavesMemorySoon: a run that closed passivates a
+// second after its last message instead of after the idle timeout (an hour
+// here), and once reloaded
 // from the journal it reports nothing pending: its close deleted the timer
 // it was waiting on.
-func TestClosedWorkflowLeavesMemoryAtOnce(t *testing.T) {
+func TestClosedWorkflowLeavesMemorySoon(t *testing.T) {
 	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: time.Hour})
 	n.startWorker(waitRegistry())
 	n.start("w", WaitWorkflow, time.Hour)

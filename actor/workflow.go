@@ -131,12 +131,17 @@ func (a *workflowActor) Receive(ctx protoactor.Context) {
 		}
 		a.handleSafely(msg)
 		if a.meta != nil && !a.isOpen() {
-			// A closed run takes no more work: leave memory now rather
-			// than after the idle timeout (a later message reloads it).
-			a.maybePassivate(ctx)
+			// A closed run takes no more work: leave memory soon rather
+			// than after the idle timeout, yet not at once, for the
+			// result or describe that often follows the close.
+			ctx.SetReceiveTimeout(min(closedIdleTimeout, a.engine.opts.IdleTimeout))
 		}
 	}
 }
+
+// closedIdleTimeout is how long the actor of a closed run stays in memory
+// after its last message.
+const closedIdleTimeout = time.Second
 
 // handleSafely handles msg; a panic inside the engine fails the request and
 // drops the in-memory state instead of crashing the node.
