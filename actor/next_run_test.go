@@ -28,17 +28,12 @@ func Echoing(ctx workflow.Context, s string) (string, error) {
 // appends) gets its follower, with the carried signal, when the node
 // comes back.
 func TestFollowerStartsAfterACrashBetweenRuns(t *testing.T) {
-	dir := t.TempDir()
 	dc := converter.GetDefaultDataConverter()
 	input, _ := dc.ToPayloads("next")
 	signal, _ := dc.ToPayloads("!")
-	j, err := journal.Open(dir, journal.Options{Partitions: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := timestamppb.New(time.Now())
 	wake := true
-	err = j.Append(context.Background(), &journal.AppendRequest{
+	n := nodeOnJournal(t, &journal.AppendRequest{
 		Run: journal.RunKey{Namespace: "default", WorkflowID: "echo", RunID: "old"},
 		Events: []*journalpb.Event{
 			{EventId: 1, Time: now, Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: &journalpb.WorkflowExecutionStarted{
@@ -51,12 +46,6 @@ func TestFollowerStartsAfterACrashBetweenRuns(t *testing.T) {
 		Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_CONTINUED_AS_NEW,
 		Wake:   &wake,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = j.Close()
-
-	n := newNode(t, dir, actor.EngineOptions{})
 	reg := internal.NewRegistry()
 	reg.RegisterWorkflow(Echoing)
 	n.startWorker(reg)
@@ -64,6 +53,7 @@ func TestFollowerStartsAfterACrashBetweenRuns(t *testing.T) {
 	defer cancel()
 	var closeEvent *journalpb.Event
 	eventually(t, "the follower to complete", func() bool {
+		var err error
 		closeEvent, err = n.engine.WaitForClose(ctx, "", "echo", "new")
 		return err == nil
 	})
@@ -84,15 +74,10 @@ func Greeting(ctx workflow.Context, name string) (string, error) { return "hello
 // deleted and never ran. Here the gap is an hour, so the test does not
 // depend on hitting that moment.
 func TestBackoffTimerRunsTheCodeWhenItFires(t *testing.T) {
-	dir := t.TempDir()
 	dc := converter.GetDefaultDataConverter()
 	input, _ := dc.ToPayloads("world")
-	j, err := journal.Open(dir, journal.Options{Partitions: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
 	run := journal.RunKey{Namespace: "default", WorkflowID: "greet", RunID: "retry"}
-	err = j.Append(context.Background(), &journal.AppendRequest{
+	n := nodeOnJournal(t, &journal.AppendRequest{
 		Run: run,
 		Events: []*journalpb.Event{{EventId: 1, Time: timestamppb.New(time.Now()), Attributes: &journalpb.Event_WorkflowExecutionStarted{
 			WorkflowExecutionStarted: &journalpb.WorkflowExecutionStarted{
@@ -101,12 +86,6 @@ func TestBackoffTimerRunsTheCodeWhenItFires(t *testing.T) {
 		AddTimers: []journal.Timer{{Run: run, ID: "workflow/backoff", FireAt: time.Now()}},
 		Status:    journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = j.Close()
-
-	n := newNode(t, dir, actor.EngineOptions{})
 	reg := internal.NewRegistry()
 	reg.RegisterWorkflow(Greeting)
 	n.startWorker(reg)
@@ -120,4 +99,22 @@ func TestBackoffTimerRunsTheCodeWhenItFires(t *testing.T) {
 	if err := dc.FromPayloads(closeEvent.GetWorkflowExecutionCompleted().GetResult(), &got); err != nil || got != "hello world" {
 		t.Fatalf("result %q, %v; want hello world", got, err)
 	}
+}
+
+// nodeOnJournal writes req to a new journal, as a node that crashed would
+// have left it, and opens a node on it.
+func nodeOnJournal(t *testing.T, req *journal.AppendRequest) *testNode {
+	t.Helper()
+	dir := t.TempDir()
+	j, err := journal.Open(dir, journal.Options{Partitions: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return newNode(t, dir, actor.EngineOptions{})
 }
