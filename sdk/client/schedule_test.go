@@ -196,6 +196,17 @@ func TestScheduleFiresEveryIntervalDescribeListDelete(t *testing.T) {
 		require.Equal(t, "hello", got)
 		requireSingleRun(t, c, "every-second", a.StartWorkflowResult.WorkflowID)
 	}
+	// The actions' runs carry Temporal's scheduler attributes, which
+	// visibility queries select them by.
+	listed, err := c.ListWorkflow(ctx, &client.ListWorkflowExecutionsRequest{Query: "TemporalScheduledById = 'every-second'"})
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(listed.Executions), len(recent))
+	scheduledAt := temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
+	for _, info := range listed.Executions {
+		due, ok := info.SearchAttributes.GetTime(scheduledAt)
+		require.True(t, ok, "%s has no TemporalScheduledStartTime", info.Execution.ID)
+		require.Equal(t, actionID("tick", due), info.Execution.ID)
+	}
 	require.Zero(t, d.Info.NumActionsSkippedOverlap)
 	require.Zero(t, d.Info.NumActionsMissedCatchupWindow)
 	require.False(t, d.Info.CreatedAt.IsZero())

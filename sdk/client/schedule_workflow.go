@@ -52,6 +52,13 @@ const (
 	terminateActivityName = "__grainflow_schedule_terminate"
 )
 
+// The search attributes of every workflow a schedule starts: the
+// schedule's ID and the due time the workflow was started for.
+var (
+	scheduledByIDKey      = temporal.NewSearchAttributeKeyKeyword("TemporalScheduledById")
+	scheduledStartTimeKey = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
+)
+
 // Limits of the schedule workflow. Variables so that tests can lower them.
 var (
 	// scheduleContinueAsNewAfter is how many passes of its loop a run
@@ -501,6 +508,12 @@ func (s *scheduler) start(now, nominal, at time.Time) {
 		ParentClosePolicy:        enums.PARENT_CLOSE_POLICY_ABANDON,
 		// A canceled action counts as running until it has closed.
 		WaitForCancellation: true,
+		// The attributes Temporal's scheduler sets, so that queries such
+		// as TemporalScheduledById = 'nightly' find a schedule's runs.
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			scheduledByIDKey.ValueSet(st.ScheduleID),
+			scheduledStartTimeKey.ValueSet(nominal.UTC()),
+		),
 	}
 	if len(a.Memo) > 0 {
 		opts.Memo = make(map[string]any, len(a.Memo))
