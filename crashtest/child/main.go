@@ -15,6 +15,7 @@ import (
 	"github.com/grainflow/grainflow/cluster"
 	"github.com/grainflow/grainflow/crashtest"
 	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/enums"
 	"github.com/grainflow/grainflow/sdk/worker"
 )
 
@@ -130,8 +131,8 @@ func run(dataDir, auditPath string, n int) error {
 func startOnce(ctx context.Context, c client.Client, id string, wf any, args ...any) error {
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: crashtest.TaskQueue,
-		WorkflowIDReusePolicy:                    client.WorkflowIDReusePolicyRejectDuplicate,
-		WorkflowIDConflictPolicy:                 client.WorkflowIDConflictPolicyUseExisting,
+		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, wf, args...)
 	var started *client.WorkflowExecutionAlreadyStartedError
