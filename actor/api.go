@@ -60,7 +60,8 @@ type WorkerOptions struct {
 
 // WorkflowDescription is what DescribeWorkflow returns.
 type WorkflowDescription struct {
-	// Meta is the run's journal metadata: type, task queue, status, times.
+	// Meta is the run's journal metadata: type, task queue, status, times,
+	// and current memo and search attributes.
 	Meta *journalpb.WorkflowMeta
 	// HistoryLength is the number of events in the run's history.
 	HistoryLength int64

@@ -3,6 +3,7 @@ package actor
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,7 +12,6 @@ import (
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -211,19 +211,31 @@ func (a *workflowActor) query(m *queryRequest) (*journalpb.Payloads, error) {
 	return result, nil
 }
 
+// describe reports on run runID (the latest run if empty). The metadata
+// comes from the journal, which keeps the run's memo, search attributes
+// and execution time up to date; the actor's own copy has only what it
+// needs to run the workflow. The latest run's pending work and task
+// failure come from the actor.
 func (a *workflowActor) describe(runID string) (*WorkflowDescription, error) {
 	if a.meta == nil {
 		return nil, &NotFoundError{WorkflowID: a.key.workflowID, Reason: "no such workflow"}
 	}
-	if runID != "" && runID != a.meta.GetRunId() {
-		meta, err := a.engine.journal.Run(context.Background(), journal.RunKey{Namespace: a.key.namespace, WorkflowID: a.key.workflowID, RunID: runID})
-		if err != nil {
-			return nil, &NotFoundError{WorkflowID: a.key.workflowID, RunID: runID, Reason: "no such run"}
-		}
-		return &WorkflowDescription{Meta: meta, HistoryLength: meta.GetNextEventId() - 1}, nil
+	latest := runID == "" || runID == a.meta.GetRunId()
+	if latest {
+		runID = a.meta.GetRunId()
 	}
-	desc := &WorkflowDescription{Meta: proto.Clone(a.meta).(*journalpb.WorkflowMeta),
-		HistoryLength: a.meta.GetNextEventId() - 1, TaskFailure: a.taskFailure}
+	meta, err := a.engine.journal.Run(context.Background(), journal.RunKey{Namespace: a.key.namespace, WorkflowID: a.key.workflowID, RunID: runID})
+	switch {
+	case errors.Is(err, journal.ErrNotFound):
+		return nil, &NotFoundError{WorkflowID: a.key.workflowID, RunID: runID, Reason: "no such run"}
+	case err != nil:
+		return nil, fmt.Errorf("actor: describe workflow %s run %s: %w", a.key.workflowID, runID, err)
+	}
+	desc := &WorkflowDescription{Meta: meta, HistoryLength: meta.GetNextEventId() - 1}
+	if !latest {
+		return desc, nil
+	}
+	desc.TaskFailure = a.taskFailure
 	for _, act := range a.activities {
 		pa := PendingActivity{
 			ScheduledEventID: act.eventID, ActivityID: act.scheduled.GetActivityId(), ActivityType: act.scheduled.GetActivityType(),

@@ -61,8 +61,9 @@ type Client interface {
 	CancelWorkflow(ctx context.Context, workflowID string, runID string) error
 	// TerminateWorkflow closes the run at once without running workflow code.
 	TerminateWorkflow(ctx context.Context, workflowID string, runID string, reason string, details ...any) error
-	// DescribeWorkflowExecution returns the run's status, pending work and
-	// the last workflow task failure, if any.
+	// DescribeWorkflowExecution returns the run's status, times, memo and
+	// search attributes (as they stand after upserts), its pending work
+	// and the last workflow task failure, if any.
 	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*WorkflowExecutionDescription, error)
 	// GetWorkflowHistory iterates over the run's events. With isLongPoll the
 	// iterator waits for the run to close before it ends.
