@@ -8,33 +8,6 @@ import (
 	internal "github.com/grainflow/grainflow/sdk/internalbindings"
 )
 
-// IDReusePolicy decides whether a workflow ID whose last run is closed may
-// start a new run. The zero value is AllowDuplicate, Temporal's default.
-type IDReusePolicy int
-
-const (
-	// IDReuseAllowDuplicate allows a new run whatever the last run's outcome.
-	IDReuseAllowDuplicate IDReusePolicy = iota
-	// IDReuseAllowDuplicateFailedOnly allows a new run only if the last run
-	// failed, was canceled, terminated or timed out.
-	IDReuseAllowDuplicateFailedOnly
-	// IDReuseRejectDuplicate never reuses an ID.
-	IDReuseRejectDuplicate
-)
-
-// IDConflictPolicy decides what a start does when a run with the workflow ID
-// is still open. The zero value is Fail, Temporal's default.
-type IDConflictPolicy int
-
-const (
-	// IDConflictFail returns WorkflowExecutionAlreadyStartedError.
-	IDConflictFail IDConflictPolicy = iota
-	// IDConflictUseExisting returns the open run instead of starting one.
-	IDConflictUseExisting
-	// IDConflictTerminateExisting terminates the open run and starts a new one.
-	IDConflictTerminateExisting
-)
-
 // StartWorkflowRequest is a request to start a workflow run.
 type StartWorkflowRequest struct {
 	Namespace                string
@@ -46,9 +19,13 @@ type StartWorkflowRequest struct {
 	WorkflowRunTimeout       time.Duration
 	WorkflowTaskTimeout      time.Duration
 	RetryPolicy              *journalpb.RetryPolicy
-	IDReusePolicy            IDReusePolicy
-	IDConflictPolicy         IDConflictPolicy
 	Memo                     map[string]*journalpb.Payload
+	// IDReusePolicy decides whether the ID of a closed workflow may start
+	// a new run (unspecified: allow duplicate).
+	IDReusePolicy journalpb.WorkflowIdReusePolicy
+	// IDConflictPolicy decides what the start does when a run with the ID
+	// is open (unspecified: fail).
+	IDConflictPolicy journalpb.WorkflowIdConflictPolicy
 	// SearchAttributes are the run's indexed attributes at its start.
 	SearchAttributes map[string]*journalpb.Payload
 	Identity         string
@@ -83,7 +60,8 @@ type WorkerOptions struct {
 
 // WorkflowDescription is what DescribeWorkflow returns.
 type WorkflowDescription struct {
-	// Meta is the run's journal metadata: type, task queue, status, times.
+	// Meta is the run's journal metadata: type, task queue, status, times,
+	// and current memo and search attributes.
 	Meta *journalpb.WorkflowMeta
 	// HistoryLength is the number of events in the run's history.
 	HistoryLength int64

@@ -151,7 +151,7 @@ func (a *workflowActor) startChild(m *startChild) {
 		WorkflowExecutionTimeout: in.GetWorkflowExecutionTimeout().AsDuration(),
 		WorkflowRunTimeout:       in.GetWorkflowRunTimeout().AsDuration(),
 		WorkflowTaskTimeout:      in.GetWorkflowTaskTimeout().AsDuration(),
-		RetryPolicy:              in.GetRetryPolicy(), IDReusePolicy: IDReusePolicy(in.GetWorkflowIdReusePolicy()),
+		RetryPolicy:              in.GetRetryPolicy(), IDReusePolicy: in.GetWorkflowIdReusePolicy(),
 		Memo: in.GetMemo(), SearchAttributes: in.GetSearchAttributes(), CronSchedule: in.GetCronSchedule(), Identity: "parent " + m.parent.GetWorkflowId(),
 		parent: m.parent,
 	}

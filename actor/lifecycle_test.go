@@ -205,26 +205,42 @@ func TestSignalQueryCancelTerminate(t *testing.T) {
 	}
 }
 
+// The policies, shortened for the tests below.
+const (
+	reuseAny        = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	reuseFailedOnly = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
+	reuseNever      = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	reuseTerminate  = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING
+	conflictFail    = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	conflictUse     = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	conflictReplace = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
+)
+
+// idRequest starts WaitWorkflow (waiting an hour for its "go" signal) as
+// workflow "id" with the given policies.
+func idRequest(t *testing.T, reuse journalpb.WorkflowIdReusePolicy, conflict journalpb.WorkflowIdConflictPolicy) *actor.StartWorkflowRequest {
+	return &actor.StartWorkflowRequest{WorkflowID: "id", WorkflowType: "WaitWorkflow", TaskQueue: "q",
+		Input: payload(t, time.Hour), IDReusePolicy: reuse, IDConflictPolicy: conflict}
+}
+
 func TestIDReuseAndConflictPolicies(t *testing.T) {
 	n := newNode(t, t.TempDir(), actor.EngineOptions{})
 	n.startWorker(waitRegistry())
 	ctx := context.Background()
-	req := func(reuse actor.IDReusePolicy, conflict actor.IDConflictPolicy) *actor.StartWorkflowRequest {
-		return &actor.StartWorkflowRequest{WorkflowID: "id", WorkflowType: "WaitWorkflow", TaskQueue: "q",
-			Input: payload(t, time.Hour), IDReusePolicy: reuse, IDConflictPolicy: conflict}
-	}
-	first, err := n.engine.StartWorkflow(ctx, req(0, 0))
+	first, err := n.engine.StartWorkflow(ctx, idRequest(t, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var started *actor.WorkflowExecutionAlreadyStartedError
-	if _, err := n.engine.StartWorkflow(ctx, req(0, actor.IDConflictFail)); !errors.As(err, &started) || started.RunID != first {
-		t.Fatalf("second start while open: %v", err)
+	for _, conflict := range []journalpb.WorkflowIdConflictPolicy{0, conflictFail} {
+		if _, err := n.engine.StartWorkflow(ctx, idRequest(t, 0, conflict)); !errors.As(err, &started) || started.RunID != first {
+			t.Fatalf("second start while open, conflict policy %v: %v", conflict, err)
+		}
 	}
-	if run, err := n.engine.StartWorkflow(ctx, req(0, actor.IDConflictUseExisting)); err != nil || run != first {
+	if run, err := n.engine.StartWorkflow(ctx, idRequest(t, 0, conflictUse)); err != nil || run != first {
 		t.Fatalf("UseExisting gave %s, %v", run, err)
 	}
-	replaced, err := n.engine.StartWorkflow(ctx, req(0, actor.IDConflictTerminateExisting))
+	replaced, err := n.engine.StartWorkflow(ctx, idRequest(t, 0, conflictReplace))
 	if err != nil || replaced == first {
 		t.Fatalf("TerminateExisting gave %s, %v", replaced, err)
 	}
@@ -235,14 +251,56 @@ func TestIDReuseAndConflictPolicies(t *testing.T) {
 	if _, err := n.engine.WaitForClose(ctx, "", "id", replaced); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.engine.StartWorkflow(ctx, req(actor.IDReuseRejectDuplicate, 0)); !errors.As(err, &started) {
+	if _, err := n.engine.StartWorkflow(ctx, idRequest(t, reuseNever, 0)); !errors.As(err, &started) || started.RunID != replaced {
 		t.Fatalf("RejectDuplicate: %v", err)
 	}
-	if _, err := n.engine.StartWorkflow(ctx, req(actor.IDReuseAllowDuplicateFailedOnly, 0)); !errors.As(err, &started) {
+	if _, err := n.engine.StartWorkflow(ctx, idRequest(t, reuseFailedOnly, 0)); !errors.As(err, &started) {
 		t.Fatalf("AllowDuplicateFailedOnly after a completed run: %v", err)
 	}
-	if _, err := n.engine.StartWorkflow(ctx, req(actor.IDReuseAllowDuplicate, 0)); err != nil {
+	third, err := n.engine.StartWorkflow(ctx, idRequest(t, reuseAny, 0))
+	if err != nil {
 		t.Fatalf("AllowDuplicate: %v", err)
+	}
+	if err := n.engine.TerminateWorkflow(ctx, "", "id", "", "make it a failed run", nil); err != nil {
+		t.Fatal(err)
+	}
+	if fourth, err := n.engine.StartWorkflow(ctx, idRequest(t, reuseFailedOnly, 0)); err != nil || fourth == third {
+		t.Fatalf("AllowDuplicateFailedOnly after a terminated run gave %s, %v", fourth, err)
+	}
+}
+
+func TestTerminateIfRunningReusePolicy(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	n.startWorker(waitRegistry())
+	ctx := context.Background()
+	first, err := n.engine.StartWorkflow(ctx, idRequest(t, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Combined with a conflict policy it is refused, and the open run stays.
+	if _, err := n.engine.StartWorkflow(ctx, idRequest(t, reuseTerminate, conflictUse)); err == nil ||
+		!strings.Contains(err.Error(), "WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be combined") {
+		t.Fatalf("TerminateIfRunning with UseExisting: %v", err)
+	}
+	if desc, err := n.engine.DescribeWorkflow(ctx, "", "id", ""); err != nil || desc.Meta.GetRunId() != first ||
+		desc.Meta.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING {
+		t.Fatalf("refused start changed the workflow: %+v, %v", desc, err)
+	}
+	// Alone it terminates the open run and starts another...
+	second, err := n.engine.StartWorkflow(ctx, idRequest(t, reuseTerminate, 0))
+	if err != nil || second == first {
+		t.Fatalf("TerminateIfRunning over an open run gave %s, %v", second, err)
+	}
+	if ev, _ := n.engine.WaitForClose(ctx, "", "id", first); ev.GetWorkflowExecutionTerminated() == nil {
+		t.Fatalf("first run closed with %v, want terminated", ev)
+	}
+	// ...and with no open run it allows the ID's reuse.
+	_ = n.engine.SignalWorkflow(ctx, "", "id", "", "go", payload(t, "x"))
+	if ev, _ := n.engine.WaitForClose(ctx, "", "id", second); ev.GetWorkflowExecutionCompleted() == nil {
+		t.Fatalf("second run closed with %v, want completed", ev)
+	}
+	if third, err := n.engine.StartWorkflow(ctx, idRequest(t, reuseTerminate, 0)); err != nil || third == second {
+		t.Fatalf("TerminateIfRunning after a completed run gave %s, %v", third, err)
 	}
 }
 
@@ -260,6 +318,11 @@ func TestBadStartsWriteNothing(t *testing.T) {
 		Input: payload(t, strings.Repeat("x", 2048))})
 	if !errors.As(err, &tooLarge) {
 		t.Fatalf("oversize input: %v", err)
+	}
+	for _, req := range []*actor.StartWorkflowRequest{idRequest(t, 9, 0), idRequest(t, 0, 9)} {
+		if _, err := n.engine.StartWorkflow(ctx, req); err == nil || !strings.Contains(err.Error(), "unknown workflow ID") {
+			t.Fatalf("policies %v and %v: %v", req.IDReusePolicy, req.IDConflictPolicy, err)
+		}
 	}
 	list, err := n.engine.ListWorkflows(ctx, "", "", 0)
 	if err != nil || len(list) != 0 {

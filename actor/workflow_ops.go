@@ -3,6 +3,8 @@ package actor
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,7 +12,6 @@ import (
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -22,14 +23,17 @@ import (
 // start begins a new run, applying the ID reuse and conflict policies.
 func (a *workflowActor) start(m *startRequest) (string, error) {
 	req := m.req
+	if err := normalizeIDPolicies(req); err != nil {
+		return "", err
+	}
 	if a.isOpen() {
 		switch {
 		case m.signal != nil:
 			// SignalWithStart on an open run only signals it.
 			return a.meta.GetRunId(), a.commit([]*journalpb.Event{signalEvent(*m.signal)}, appendExtras{})
-		case req.IDConflictPolicy == IDConflictUseExisting:
+		case req.IDConflictPolicy == journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING:
 			return a.meta.GetRunId(), nil
-		case req.IDConflictPolicy == IDConflictTerminateExisting:
+		case req.IDConflictPolicy == journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING:
 			if err := a.terminate(a.meta.GetRunId(), "terminated by a start with the TerminateExisting conflict policy", nil); err != nil {
 				return "", err
 			}
@@ -39,9 +43,10 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 	} else if a.meta != nil {
 		last := a.meta.GetStatus()
 		switch {
-		case req.IDReusePolicy == IDReuseRejectDuplicate:
+		case req.IDReusePolicy == journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE:
 			return "", &WorkflowExecutionAlreadyStartedError{WorkflowID: a.key.workflowID, RunID: a.meta.GetRunId(), Reason: "the ID reuse policy rejects duplicates"}
-		case req.IDReusePolicy == IDReuseAllowDuplicateFailedOnly && last == journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED:
+		case req.IDReusePolicy == journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
+			last == journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED:
 			return "", &WorkflowExecutionAlreadyStartedError{WorkflowID: a.key.workflowID, RunID: a.meta.GetRunId(), Reason: "the last run completed and the ID reuse policy allows only failed runs to be reused"}
 		}
 	}
@@ -88,6 +93,32 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 		return "", err
 	}
 	return runID, nil
+}
+
+// normalizeIDPolicies checks req's ID reuse and conflict policies and
+// rewrites the deprecated reuse policy TERMINATE_IF_RUNNING as what it
+// means: ALLOW_DUPLICATE with the conflict policy TERMINATE_EXISTING. As
+// in Temporal, TERMINATE_IF_RUNNING cannot be combined with a conflict
+// policy.
+func normalizeIDPolicies(req *StartWorkflowRequest) error {
+	if _, ok := journalpb.WorkflowIdReusePolicy_name[int32(req.IDReusePolicy)]; !ok {
+		return fmt.Errorf("actor: workflow %s: unknown workflow ID reuse policy %d", req.WorkflowID, req.IDReusePolicy)
+	}
+	if _, ok := journalpb.WorkflowIdConflictPolicy_name[int32(req.IDConflictPolicy)]; !ok {
+		return fmt.Errorf("actor: workflow %s: unknown workflow ID conflict policy %d", req.WorkflowID, req.IDConflictPolicy)
+	}
+	if req.IDReusePolicy != journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING {
+		return nil
+	}
+	if req.IDConflictPolicy != journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED {
+		return fmt.Errorf("actor: workflow %s: the ID reuse policy %v cannot be combined with the ID conflict policy %v; "+
+			"use %v with %v instead", req.WorkflowID, req.IDReusePolicy, req.IDConflictPolicy,
+			journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING)
+	}
+	req.IDReusePolicy = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	req.IDConflictPolicy = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
+	return nil
 }
 
 func optionalDuration(d time.Duration) *durationpb.Duration {
@@ -180,19 +211,31 @@ func (a *workflowActor) query(m *queryRequest) (*journalpb.Payloads, error) {
 	return result, nil
 }
 
+// describe reports on run runID (the latest run if empty). The metadata
+// comes from the journal, which keeps the run's memo, search attributes
+// and execution time up to date; the actor's own copy has only what it
+// needs to run the workflow. The latest run's pending work and task
+// failure come from the actor.
 func (a *workflowActor) describe(runID string) (*WorkflowDescription, error) {
 	if a.meta == nil {
 		return nil, &NotFoundError{WorkflowID: a.key.workflowID, Reason: "no such workflow"}
 	}
-	if runID != "" && runID != a.meta.GetRunId() {
-		meta, err := a.engine.journal.Run(context.Background(), journal.RunKey{Namespace: a.key.namespace, WorkflowID: a.key.workflowID, RunID: runID})
-		if err != nil {
-			return nil, &NotFoundError{WorkflowID: a.key.workflowID, RunID: runID, Reason: "no such run"}
-		}
-		return &WorkflowDescription{Meta: meta, HistoryLength: meta.GetNextEventId() - 1}, nil
+	latest := runID == "" || runID == a.meta.GetRunId()
+	if latest {
+		runID = a.meta.GetRunId()
 	}
-	desc := &WorkflowDescription{Meta: proto.Clone(a.meta).(*journalpb.WorkflowMeta),
-		HistoryLength: a.meta.GetNextEventId() - 1, TaskFailure: a.taskFailure}
+	meta, err := a.engine.journal.Run(context.Background(), journal.RunKey{Namespace: a.key.namespace, WorkflowID: a.key.workflowID, RunID: runID})
+	switch {
+	case errors.Is(err, journal.ErrNotFound):
+		return nil, &NotFoundError{WorkflowID: a.key.workflowID, RunID: runID, Reason: "no such run"}
+	case err != nil:
+		return nil, fmt.Errorf("actor: describe workflow %s run %s: %w", a.key.workflowID, runID, err)
+	}
+	desc := &WorkflowDescription{Meta: meta, HistoryLength: meta.GetNextEventId() - 1}
+	if !latest {
+		return desc, nil
+	}
+	desc.TaskFailure = a.taskFailure
 	for _, act := range a.activities {
 		pa := PendingActivity{
 			ScheduledEventID: act.eventID, ActivityID: act.scheduled.GetActivityId(), ActivityType: act.scheduled.GetActivityType(),

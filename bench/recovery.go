@@ -15,6 +15,7 @@ import (
 	"github.com/grainflow/grainflow/journal"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/enums"
 	"github.com/grainflow/grainflow/sdk/workflow"
 )
 
@@ -67,7 +68,7 @@ func RunChild(ctx context.Context, args []string, out io.Writer) error {
 		id := fmt.Sprintf("slow-%d", i)
 		runs[i] = n.client.GetWorkflow(ctx, id, "")
 		_, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue,
-			WorkflowIDReusePolicy: client.WorkflowIDReusePolicyRejectDuplicate, WorkflowIDConflictPolicy: client.WorkflowIDConflictPolicyUseExisting,
+			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 			WorkflowExecutionErrorWhenAlreadyStarted: true}, SlowSeq, id)
 		var started *client.WorkflowExecutionAlreadyStartedError
 		if err != nil && !errors.As(err, &started) {

@@ -17,6 +17,7 @@ import (
 	"github.com/grainflow/grainflow/examples/orders"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/enums"
 	"github.com/grainflow/grainflow/sdk/temporal"
 	"github.com/grainflow/grainflow/sdk/worker"
 )
@@ -94,7 +95,7 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, numOrders int) 
 	}
 	// The long-waiting request: started once, kept across runs.
 	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: waitingApprovalID, TaskQueue: approval.TaskQueue,
-		WorkflowIDConflictPolicy: client.WorkflowIDConflictPolicyUseExisting}, approval.ApproveExpense,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}, approval.ApproveExpense,
 		approval.Request{Employee: "bob", AmountCents: 99900, Purpose: "conference"}); err != nil {
 		return fmt.Errorf("start %s: %w", waitingApprovalID, err)
 	}

@@ -177,8 +177,8 @@ func waitForSchedule(ctx context.Context, c client.Client) error {
 func startOnce(ctx context.Context, c client.Client, id string, wf any, args ...any) error {
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: crashtest.TaskQueue,
-		WorkflowIDReusePolicy:                    client.WorkflowIDReusePolicyRejectDuplicate,
-		WorkflowIDConflictPolicy:                 client.WorkflowIDConflictPolicyUseExisting,
+		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, wf, args...)
 	var started *client.WorkflowExecutionAlreadyStartedError

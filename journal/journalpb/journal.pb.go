@@ -329,6 +329,129 @@ func (ParentClosePolicy) EnumDescriptor() ([]byte, []int) {
 	return file_journal_proto_rawDescGZIP(), []int{4}
 }
 
+// WorkflowIdReusePolicy decides whether a workflow ID whose last run is
+// closed may start a new run. Names and numbers are those of Temporal's API.
+type WorkflowIdReusePolicy int32
+
+const (
+	WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED WorkflowIdReusePolicy = 0 // as ALLOW_DUPLICATE
+	// ALLOW_DUPLICATE starts a new run whatever the last run's outcome.
+	WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE WorkflowIdReusePolicy = 1
+	// ALLOW_DUPLICATE_FAILED_ONLY starts a new run only if the last run
+	// failed, was canceled or terminated, or timed out.
+	WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY WorkflowIdReusePolicy = 2
+	// REJECT_DUPLICATE never starts a second run with the ID.
+	WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE WorkflowIdReusePolicy = 3
+	// TERMINATE_IF_RUNNING terminates an open run with the ID and starts a
+	// new one; with no open run it is ALLOW_DUPLICATE. Deprecated in
+	// Temporal in favour of ALLOW_DUPLICATE with the conflict policy
+	// TERMINATE_EXISTING, and like there it cannot be combined with a
+	// conflict policy.
+	WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING WorkflowIdReusePolicy = 4
+)
+
+// Enum value maps for WorkflowIdReusePolicy.
+var (
+	WorkflowIdReusePolicy_name = map[int32]string{
+		0: "WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED",
+		1: "WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE",
+		2: "WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY",
+		3: "WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE",
+		4: "WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING",
+	}
+	WorkflowIdReusePolicy_value = map[string]int32{
+		"WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED":                 0,
+		"WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE":             1,
+		"WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY": 2,
+		"WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE":            3,
+		"WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING":        4,
+	}
+)
+
+func (x WorkflowIdReusePolicy) Enum() *WorkflowIdReusePolicy {
+	p := new(WorkflowIdReusePolicy)
+	*p = x
+	return p
+}
+
+func (x WorkflowIdReusePolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WorkflowIdReusePolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_journal_proto_enumTypes[5].Descriptor()
+}
+
+func (WorkflowIdReusePolicy) Type() protoreflect.EnumType {
+	return &file_journal_proto_enumTypes[5]
+}
+
+func (x WorkflowIdReusePolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WorkflowIdReusePolicy.Descriptor instead.
+func (WorkflowIdReusePolicy) EnumDescriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{5}
+}
+
+// WorkflowIdConflictPolicy decides what a start does when a run with the
+// workflow ID is still open. Names and numbers are those of Temporal's API.
+type WorkflowIdConflictPolicy int32
+
+const (
+	WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED WorkflowIdConflictPolicy = 0 // as FAIL
+	// FAIL refuses the start with a WorkflowExecutionAlreadyStarted error.
+	WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_FAIL WorkflowIdConflictPolicy = 1
+	// USE_EXISTING returns the open run instead of starting one.
+	WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING WorkflowIdConflictPolicy = 2
+	// TERMINATE_EXISTING terminates the open run and starts a new one.
+	WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING WorkflowIdConflictPolicy = 3
+)
+
+// Enum value maps for WorkflowIdConflictPolicy.
+var (
+	WorkflowIdConflictPolicy_name = map[int32]string{
+		0: "WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED",
+		1: "WORKFLOW_ID_CONFLICT_POLICY_FAIL",
+		2: "WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING",
+		3: "WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING",
+	}
+	WorkflowIdConflictPolicy_value = map[string]int32{
+		"WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED":        0,
+		"WORKFLOW_ID_CONFLICT_POLICY_FAIL":               1,
+		"WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING":       2,
+		"WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING": 3,
+	}
+)
+
+func (x WorkflowIdConflictPolicy) Enum() *WorkflowIdConflictPolicy {
+	p := new(WorkflowIdConflictPolicy)
+	*p = x
+	return p
+}
+
+func (x WorkflowIdConflictPolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WorkflowIdConflictPolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_journal_proto_enumTypes[6].Descriptor()
+}
+
+func (WorkflowIdConflictPolicy) Type() protoreflect.EnumType {
+	return &file_journal_proto_enumTypes[6]
+}
+
+func (x WorkflowIdConflictPolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WorkflowIdConflictPolicy.Descriptor instead.
+func (WorkflowIdConflictPolicy) EnumDescriptor() ([]byte, []int) {
+	return file_journal_proto_rawDescGZIP(), []int{6}
+}
+
 // Payload is one encoded value: converter metadata (such as "encoding") and
 // the encoded bytes.
 type Payload struct {
@@ -3562,12 +3685,13 @@ type StartChildWorkflowExecutionInitiated struct {
 	WorkflowTaskTimeout      *durationpb.Duration   `protobuf:"bytes,9,opt,name=workflow_task_timeout,json=workflowTaskTimeout,proto3" json:"workflow_task_timeout,omitempty"`
 	RetryPolicy              *RetryPolicy           `protobuf:"bytes,10,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
 	ParentClosePolicy        ParentClosePolicy      `protobuf:"varint,11,opt,name=parent_close_policy,json=parentClosePolicy,proto3,enum=grainflow.journal.v1.ParentClosePolicy" json:"parent_close_policy,omitempty"`
-	// workflow_id_reuse_policy is the engine's IDReusePolicy value.
-	WorkflowIdReusePolicy int32               `protobuf:"varint,12,opt,name=workflow_id_reuse_policy,json=workflowIdReusePolicy,proto3" json:"workflow_id_reuse_policy,omitempty"`
-	CronSchedule          string              `protobuf:"bytes,13,opt,name=cron_schedule,json=cronSchedule,proto3" json:"cron_schedule,omitempty"`
-	Memo                  map[string]*Payload `protobuf:"bytes,14,rep,name=memo,proto3" json:"memo,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	WaitForCancellation   bool                `protobuf:"varint,15,opt,name=wait_for_cancellation,json=waitForCancellation,proto3" json:"wait_for_cancellation,omitempty"`
-	SearchAttributes      map[string]*Payload `protobuf:"bytes,16,rep,name=search_attributes,json=searchAttributes,proto3" json:"search_attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// workflow_id_reuse_policy was an int32 that was always 0 before it
+	// became the enum; the encoding of both is the same varint.
+	WorkflowIdReusePolicy WorkflowIdReusePolicy `protobuf:"varint,12,opt,name=workflow_id_reuse_policy,json=workflowIdReusePolicy,proto3,enum=grainflow.journal.v1.WorkflowIdReusePolicy" json:"workflow_id_reuse_policy,omitempty"`
+	CronSchedule          string                `protobuf:"bytes,13,opt,name=cron_schedule,json=cronSchedule,proto3" json:"cron_schedule,omitempty"`
+	Memo                  map[string]*Payload   `protobuf:"bytes,14,rep,name=memo,proto3" json:"memo,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	WaitForCancellation   bool                  `protobuf:"varint,15,opt,name=wait_for_cancellation,json=waitForCancellation,proto3" json:"wait_for_cancellation,omitempty"`
+	SearchAttributes      map[string]*Payload   `protobuf:"bytes,16,rep,name=search_attributes,json=searchAttributes,proto3" json:"search_attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -3679,11 +3803,11 @@ func (x *StartChildWorkflowExecutionInitiated) GetParentClosePolicy() ParentClos
 	return ParentClosePolicy_PARENT_CLOSE_POLICY_UNSPECIFIED
 }
 
-func (x *StartChildWorkflowExecutionInitiated) GetWorkflowIdReusePolicy() int32 {
+func (x *StartChildWorkflowExecutionInitiated) GetWorkflowIdReusePolicy() WorkflowIdReusePolicy {
 	if x != nil {
 		return x.WorkflowIdReusePolicy
 	}
-	return 0
+	return WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED
 }
 
 func (x *StartChildWorkflowExecutionInitiated) GetCronSchedule() string {
@@ -4830,7 +4954,7 @@ const file_journal_proto_rawDesc = "" +
 	"\afailure\x18\x04 \x01(\v2\x1d.grainflow.journal.v1.FailureR\afailure\x1aZ\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
-	"\x05value\x18\x02 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05value:\x028\x01\"\xac\t\n" +
+	"\x05value\x18\x02 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x05value:\x028\x01\"\xd9\t\n" +
 	"$StartChildWorkflowExecutionInitiated\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x1f\n" +
@@ -4845,8 +4969,8 @@ const file_journal_proto_rawDesc = "" +
 	"\x15workflow_task_timeout\x18\t \x01(\v2\x19.google.protobuf.DurationR\x13workflowTaskTimeout\x12D\n" +
 	"\fretry_policy\x18\n" +
 	" \x01(\v2!.grainflow.journal.v1.RetryPolicyR\vretryPolicy\x12W\n" +
-	"\x13parent_close_policy\x18\v \x01(\x0e2'.grainflow.journal.v1.ParentClosePolicyR\x11parentClosePolicy\x127\n" +
-	"\x18workflow_id_reuse_policy\x18\f \x01(\x05R\x15workflowIdReusePolicy\x12#\n" +
+	"\x13parent_close_policy\x18\v \x01(\x0e2'.grainflow.journal.v1.ParentClosePolicyR\x11parentClosePolicy\x12d\n" +
+	"\x18workflow_id_reuse_policy\x18\f \x01(\x0e2+.grainflow.journal.v1.WorkflowIdReusePolicyR\x15workflowIdReusePolicy\x12#\n" +
 	"\rcron_schedule\x18\r \x01(\tR\fcronSchedule\x12X\n" +
 	"\x04memo\x18\x0e \x03(\v2D.grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntryR\x04memo\x122\n" +
 	"\x15wait_for_cancellation\x18\x0f \x01(\bR\x13waitForCancellation\x12}\n" +
@@ -4963,7 +5087,18 @@ const file_journal_proto_rawDesc = "" +
 	"\x1fPARENT_CLOSE_POLICY_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPARENT_CLOSE_POLICY_TERMINATE\x10\x01\x12\x1f\n" +
 	"\x1bPARENT_CLOSE_POLICY_ABANDON\x10\x02\x12&\n" +
-	"\"PARENT_CLOSE_POLICY_REQUEST_CANCEL\x10\x03B2Z0github.com/grainflow/grainflow/journal/journalpbb\x06proto3"
+	"\"PARENT_CLOSE_POLICY_REQUEST_CANCEL\x10\x03*\x8b\x02\n" +
+	"\x15WorkflowIdReusePolicy\x12(\n" +
+	"$WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED\x10\x00\x12,\n" +
+	"(WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE\x10\x01\x128\n" +
+	"4WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY\x10\x02\x12-\n" +
+	")WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE\x10\x03\x121\n" +
+	"-WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING\x10\x04*\xcf\x01\n" +
+	"\x18WorkflowIdConflictPolicy\x12+\n" +
+	"'WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED\x10\x00\x12$\n" +
+	" WORKFLOW_ID_CONFLICT_POLICY_FAIL\x10\x01\x12,\n" +
+	"(WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING\x10\x02\x122\n" +
+	".WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING\x10\x03B2Z0github.com/grainflow/grainflow/journal/journalpbb\x06proto3"
 
 var (
 	file_journal_proto_rawDescOnce sync.Once
@@ -4977,7 +5112,7 @@ func file_journal_proto_rawDescGZIP() []byte {
 	return file_journal_proto_rawDescData
 }
 
-var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_journal_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
 var file_journal_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_journal_proto_goTypes = []any{
 	(TimeoutType)(0),                                        // 0: grainflow.journal.v1.TimeoutType
@@ -4985,216 +5120,219 @@ var file_journal_proto_goTypes = []any{
 	(WorkflowStatus)(0),                                     // 2: grainflow.journal.v1.WorkflowStatus
 	(IndexedValueType)(0),                                   // 3: grainflow.journal.v1.IndexedValueType
 	(ParentClosePolicy)(0),                                  // 4: grainflow.journal.v1.ParentClosePolicy
-	(*Payload)(nil),                                         // 5: grainflow.journal.v1.Payload
-	(*Payloads)(nil),                                        // 6: grainflow.journal.v1.Payloads
-	(*RetryPolicy)(nil),                                     // 7: grainflow.journal.v1.RetryPolicy
-	(*Failure)(nil),                                         // 8: grainflow.journal.v1.Failure
-	(*ApplicationFailureInfo)(nil),                          // 9: grainflow.journal.v1.ApplicationFailureInfo
-	(*CanceledFailureInfo)(nil),                             // 10: grainflow.journal.v1.CanceledFailureInfo
-	(*TimeoutFailureInfo)(nil),                              // 11: grainflow.journal.v1.TimeoutFailureInfo
-	(*ActivityFailureInfo)(nil),                             // 12: grainflow.journal.v1.ActivityFailureInfo
-	(*TerminatedFailureInfo)(nil),                           // 13: grainflow.journal.v1.TerminatedFailureInfo
-	(*ChildWorkflowExecutionFailureInfo)(nil),               // 14: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
-	(*ServerFailureInfo)(nil),                               // 15: grainflow.journal.v1.ServerFailureInfo
-	(*WorkflowMeta)(nil),                                    // 16: grainflow.journal.v1.WorkflowMeta
-	(*History)(nil),                                         // 17: grainflow.journal.v1.History
-	(*Event)(nil),                                           // 18: grainflow.journal.v1.Event
-	(*WorkflowExecutionStarted)(nil),                        // 19: grainflow.journal.v1.WorkflowExecutionStarted
-	(*ParentExecution)(nil),                                 // 20: grainflow.journal.v1.ParentExecution
-	(*WorkflowExecutionCompleted)(nil),                      // 21: grainflow.journal.v1.WorkflowExecutionCompleted
-	(*WorkflowExecutionFailed)(nil),                         // 22: grainflow.journal.v1.WorkflowExecutionFailed
-	(*WorkflowExecutionCanceled)(nil),                       // 23: grainflow.journal.v1.WorkflowExecutionCanceled
-	(*WorkflowExecutionTerminated)(nil),                     // 24: grainflow.journal.v1.WorkflowExecutionTerminated
-	(*WorkflowExecutionTimedOut)(nil),                       // 25: grainflow.journal.v1.WorkflowExecutionTimedOut
-	(*WorkflowExecutionContinuedAsNew)(nil),                 // 26: grainflow.journal.v1.WorkflowExecutionContinuedAsNew
-	(*WorkflowExecutionSignaled)(nil),                       // 27: grainflow.journal.v1.WorkflowExecutionSignaled
-	(*WorkflowExecutionCancelRequested)(nil),                // 28: grainflow.journal.v1.WorkflowExecutionCancelRequested
-	(*WorkflowTaskCompleted)(nil),                           // 29: grainflow.journal.v1.WorkflowTaskCompleted
-	(*ActivityTaskScheduled)(nil),                           // 30: grainflow.journal.v1.ActivityTaskScheduled
-	(*ActivityTaskCompleted)(nil),                           // 31: grainflow.journal.v1.ActivityTaskCompleted
-	(*ActivityTaskFailed)(nil),                              // 32: grainflow.journal.v1.ActivityTaskFailed
-	(*ActivityTaskTimedOut)(nil),                            // 33: grainflow.journal.v1.ActivityTaskTimedOut
-	(*ActivityTaskCancelRequested)(nil),                     // 34: grainflow.journal.v1.ActivityTaskCancelRequested
-	(*ActivityTaskCanceled)(nil),                            // 35: grainflow.journal.v1.ActivityTaskCanceled
-	(*ActivityTaskAttemptFailed)(nil),                       // 36: grainflow.journal.v1.ActivityTaskAttemptFailed
-	(*TimerStarted)(nil),                                    // 37: grainflow.journal.v1.TimerStarted
-	(*TimerFired)(nil),                                      // 38: grainflow.journal.v1.TimerFired
-	(*TimerCanceled)(nil),                                   // 39: grainflow.journal.v1.TimerCanceled
-	(*MarkerRecorded)(nil),                                  // 40: grainflow.journal.v1.MarkerRecorded
-	(*StartChildWorkflowExecutionInitiated)(nil),            // 41: grainflow.journal.v1.StartChildWorkflowExecutionInitiated
-	(*StartChildWorkflowExecutionFailed)(nil),               // 42: grainflow.journal.v1.StartChildWorkflowExecutionFailed
-	(*ChildWorkflowExecutionStarted)(nil),                   // 43: grainflow.journal.v1.ChildWorkflowExecutionStarted
-	(*ChildWorkflowExecutionClosed)(nil),                    // 44: grainflow.journal.v1.ChildWorkflowExecutionClosed
-	(*SignalExternalWorkflowExecutionInitiated)(nil),        // 45: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
-	(*SignalExternalWorkflowExecutionFailed)(nil),           // 46: grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
-	(*ExternalWorkflowExecutionSignaled)(nil),               // 47: grainflow.journal.v1.ExternalWorkflowExecutionSignaled
-	(*RequestCancelExternalWorkflowExecutionInitiated)(nil), // 48: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
-	(*RequestCancelExternalWorkflowExecutionFailed)(nil),    // 49: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
-	(*ExternalWorkflowExecutionCancelRequested)(nil),        // 50: grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
-	(*UpsertWorkflowSearchAttributes)(nil),                  // 51: grainflow.journal.v1.UpsertWorkflowSearchAttributes
-	(*WorkflowPropertiesModified)(nil),                      // 52: grainflow.journal.v1.WorkflowPropertiesModified
-	(*WorkflowExecutionUpdateAccepted)(nil),                 // 53: grainflow.journal.v1.WorkflowExecutionUpdateAccepted
-	(*WorkflowExecutionUpdateCompleted)(nil),                // 54: grainflow.journal.v1.WorkflowExecutionUpdateCompleted
-	nil,                                                     // 55: grainflow.journal.v1.Payload.MetadataEntry
-	nil,                                                     // 56: grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry
-	nil,                                                     // 57: grainflow.journal.v1.WorkflowMeta.MemoEntry
-	nil,                                                     // 58: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	nil,                                                     // 59: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	nil,                                                     // 60: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
-	nil,                                                     // 61: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntry
-	nil,                                                     // 62: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntry
-	nil,                                                     // 63: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	nil,                                                     // 64: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	nil,                                                     // 65: grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	nil,                                                     // 66: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
-	nil,                                                     // 67: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
-	nil,                                                     // 68: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	nil,                                                     // 69: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
-	(*durationpb.Duration)(nil),                             // 70: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),                           // 71: google.protobuf.Timestamp
+	(WorkflowIdReusePolicy)(0),                              // 5: grainflow.journal.v1.WorkflowIdReusePolicy
+	(WorkflowIdConflictPolicy)(0),                           // 6: grainflow.journal.v1.WorkflowIdConflictPolicy
+	(*Payload)(nil),                                         // 7: grainflow.journal.v1.Payload
+	(*Payloads)(nil),                                        // 8: grainflow.journal.v1.Payloads
+	(*RetryPolicy)(nil),                                     // 9: grainflow.journal.v1.RetryPolicy
+	(*Failure)(nil),                                         // 10: grainflow.journal.v1.Failure
+	(*ApplicationFailureInfo)(nil),                          // 11: grainflow.journal.v1.ApplicationFailureInfo
+	(*CanceledFailureInfo)(nil),                             // 12: grainflow.journal.v1.CanceledFailureInfo
+	(*TimeoutFailureInfo)(nil),                              // 13: grainflow.journal.v1.TimeoutFailureInfo
+	(*ActivityFailureInfo)(nil),                             // 14: grainflow.journal.v1.ActivityFailureInfo
+	(*TerminatedFailureInfo)(nil),                           // 15: grainflow.journal.v1.TerminatedFailureInfo
+	(*ChildWorkflowExecutionFailureInfo)(nil),               // 16: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
+	(*ServerFailureInfo)(nil),                               // 17: grainflow.journal.v1.ServerFailureInfo
+	(*WorkflowMeta)(nil),                                    // 18: grainflow.journal.v1.WorkflowMeta
+	(*History)(nil),                                         // 19: grainflow.journal.v1.History
+	(*Event)(nil),                                           // 20: grainflow.journal.v1.Event
+	(*WorkflowExecutionStarted)(nil),                        // 21: grainflow.journal.v1.WorkflowExecutionStarted
+	(*ParentExecution)(nil),                                 // 22: grainflow.journal.v1.ParentExecution
+	(*WorkflowExecutionCompleted)(nil),                      // 23: grainflow.journal.v1.WorkflowExecutionCompleted
+	(*WorkflowExecutionFailed)(nil),                         // 24: grainflow.journal.v1.WorkflowExecutionFailed
+	(*WorkflowExecutionCanceled)(nil),                       // 25: grainflow.journal.v1.WorkflowExecutionCanceled
+	(*WorkflowExecutionTerminated)(nil),                     // 26: grainflow.journal.v1.WorkflowExecutionTerminated
+	(*WorkflowExecutionTimedOut)(nil),                       // 27: grainflow.journal.v1.WorkflowExecutionTimedOut
+	(*WorkflowExecutionContinuedAsNew)(nil),                 // 28: grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	(*WorkflowExecutionSignaled)(nil),                       // 29: grainflow.journal.v1.WorkflowExecutionSignaled
+	(*WorkflowExecutionCancelRequested)(nil),                // 30: grainflow.journal.v1.WorkflowExecutionCancelRequested
+	(*WorkflowTaskCompleted)(nil),                           // 31: grainflow.journal.v1.WorkflowTaskCompleted
+	(*ActivityTaskScheduled)(nil),                           // 32: grainflow.journal.v1.ActivityTaskScheduled
+	(*ActivityTaskCompleted)(nil),                           // 33: grainflow.journal.v1.ActivityTaskCompleted
+	(*ActivityTaskFailed)(nil),                              // 34: grainflow.journal.v1.ActivityTaskFailed
+	(*ActivityTaskTimedOut)(nil),                            // 35: grainflow.journal.v1.ActivityTaskTimedOut
+	(*ActivityTaskCancelRequested)(nil),                     // 36: grainflow.journal.v1.ActivityTaskCancelRequested
+	(*ActivityTaskCanceled)(nil),                            // 37: grainflow.journal.v1.ActivityTaskCanceled
+	(*ActivityTaskAttemptFailed)(nil),                       // 38: grainflow.journal.v1.ActivityTaskAttemptFailed
+	(*TimerStarted)(nil),                                    // 39: grainflow.journal.v1.TimerStarted
+	(*TimerFired)(nil),                                      // 40: grainflow.journal.v1.TimerFired
+	(*TimerCanceled)(nil),                                   // 41: grainflow.journal.v1.TimerCanceled
+	(*MarkerRecorded)(nil),                                  // 42: grainflow.journal.v1.MarkerRecorded
+	(*StartChildWorkflowExecutionInitiated)(nil),            // 43: grainflow.journal.v1.StartChildWorkflowExecutionInitiated
+	(*StartChildWorkflowExecutionFailed)(nil),               // 44: grainflow.journal.v1.StartChildWorkflowExecutionFailed
+	(*ChildWorkflowExecutionStarted)(nil),                   // 45: grainflow.journal.v1.ChildWorkflowExecutionStarted
+	(*ChildWorkflowExecutionClosed)(nil),                    // 46: grainflow.journal.v1.ChildWorkflowExecutionClosed
+	(*SignalExternalWorkflowExecutionInitiated)(nil),        // 47: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
+	(*SignalExternalWorkflowExecutionFailed)(nil),           // 48: grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
+	(*ExternalWorkflowExecutionSignaled)(nil),               // 49: grainflow.journal.v1.ExternalWorkflowExecutionSignaled
+	(*RequestCancelExternalWorkflowExecutionInitiated)(nil), // 50: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
+	(*RequestCancelExternalWorkflowExecutionFailed)(nil),    // 51: grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
+	(*ExternalWorkflowExecutionCancelRequested)(nil),        // 52: grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
+	(*UpsertWorkflowSearchAttributes)(nil),                  // 53: grainflow.journal.v1.UpsertWorkflowSearchAttributes
+	(*WorkflowPropertiesModified)(nil),                      // 54: grainflow.journal.v1.WorkflowPropertiesModified
+	(*WorkflowExecutionUpdateAccepted)(nil),                 // 55: grainflow.journal.v1.WorkflowExecutionUpdateAccepted
+	(*WorkflowExecutionUpdateCompleted)(nil),                // 56: grainflow.journal.v1.WorkflowExecutionUpdateCompleted
+	nil,                                                     // 57: grainflow.journal.v1.Payload.MetadataEntry
+	nil,                                                     // 58: grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry
+	nil,                                                     // 59: grainflow.journal.v1.WorkflowMeta.MemoEntry
+	nil,                                                     // 60: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	nil,                                                     // 61: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	nil,                                                     // 62: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
+	nil,                                                     // 63: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntry
+	nil,                                                     // 64: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntry
+	nil,                                                     // 65: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	nil,                                                     // 66: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	nil,                                                     // 67: grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	nil,                                                     // 68: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	nil,                                                     // 69: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
+	nil,                                                     // 70: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	nil,                                                     // 71: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
+	(*durationpb.Duration)(nil),                             // 72: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),                           // 73: google.protobuf.Timestamp
 }
 var file_journal_proto_depIdxs = []int32{
-	55,  // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
-	5,   // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
-	70,  // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
-	70,  // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
-	8,   // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
-	9,   // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
-	10,  // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
-	11,  // 7: grainflow.journal.v1.Failure.timeout:type_name -> grainflow.journal.v1.TimeoutFailureInfo
-	12,  // 8: grainflow.journal.v1.Failure.activity:type_name -> grainflow.journal.v1.ActivityFailureInfo
-	13,  // 9: grainflow.journal.v1.Failure.terminated:type_name -> grainflow.journal.v1.TerminatedFailureInfo
-	15,  // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
-	14,  // 11: grainflow.journal.v1.Failure.child_workflow_execution:type_name -> grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
-	6,   // 12: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
-	70,  // 13: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
-	6,   // 14: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
+	57,  // 0: grainflow.journal.v1.Payload.metadata:type_name -> grainflow.journal.v1.Payload.MetadataEntry
+	7,   // 1: grainflow.journal.v1.Payloads.payloads:type_name -> grainflow.journal.v1.Payload
+	72,  // 2: grainflow.journal.v1.RetryPolicy.initial_interval:type_name -> google.protobuf.Duration
+	72,  // 3: grainflow.journal.v1.RetryPolicy.maximum_interval:type_name -> google.protobuf.Duration
+	10,  // 4: grainflow.journal.v1.Failure.cause:type_name -> grainflow.journal.v1.Failure
+	11,  // 5: grainflow.journal.v1.Failure.application:type_name -> grainflow.journal.v1.ApplicationFailureInfo
+	12,  // 6: grainflow.journal.v1.Failure.canceled:type_name -> grainflow.journal.v1.CanceledFailureInfo
+	13,  // 7: grainflow.journal.v1.Failure.timeout:type_name -> grainflow.journal.v1.TimeoutFailureInfo
+	14,  // 8: grainflow.journal.v1.Failure.activity:type_name -> grainflow.journal.v1.ActivityFailureInfo
+	15,  // 9: grainflow.journal.v1.Failure.terminated:type_name -> grainflow.journal.v1.TerminatedFailureInfo
+	17,  // 10: grainflow.journal.v1.Failure.server:type_name -> grainflow.journal.v1.ServerFailureInfo
+	16,  // 11: grainflow.journal.v1.Failure.child_workflow_execution:type_name -> grainflow.journal.v1.ChildWorkflowExecutionFailureInfo
+	8,   // 12: grainflow.journal.v1.ApplicationFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
+	72,  // 13: grainflow.journal.v1.ApplicationFailureInfo.next_retry_delay:type_name -> google.protobuf.Duration
+	8,   // 14: grainflow.journal.v1.CanceledFailureInfo.details:type_name -> grainflow.journal.v1.Payloads
 	0,   // 15: grainflow.journal.v1.TimeoutFailureInfo.timeout_type:type_name -> grainflow.journal.v1.TimeoutType
-	6,   // 16: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	8,   // 16: grainflow.journal.v1.TimeoutFailureInfo.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
 	1,   // 17: grainflow.journal.v1.ActivityFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	1,   // 18: grainflow.journal.v1.ChildWorkflowExecutionFailureInfo.retry_state:type_name -> grainflow.journal.v1.RetryState
 	2,   // 19: grainflow.journal.v1.WorkflowMeta.status:type_name -> grainflow.journal.v1.WorkflowStatus
-	71,  // 20: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
-	71,  // 21: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
-	56,  // 22: grainflow.journal.v1.WorkflowMeta.search_attributes:type_name -> grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry
-	57,  // 23: grainflow.journal.v1.WorkflowMeta.memo:type_name -> grainflow.journal.v1.WorkflowMeta.MemoEntry
-	71,  // 24: grainflow.journal.v1.WorkflowMeta.execution_time:type_name -> google.protobuf.Timestamp
-	18,  // 25: grainflow.journal.v1.History.events:type_name -> grainflow.journal.v1.Event
-	71,  // 26: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
-	19,  // 27: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
-	21,  // 28: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
-	22,  // 29: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
-	23,  // 30: grainflow.journal.v1.Event.workflow_execution_canceled:type_name -> grainflow.journal.v1.WorkflowExecutionCanceled
-	24,  // 31: grainflow.journal.v1.Event.workflow_execution_terminated:type_name -> grainflow.journal.v1.WorkflowExecutionTerminated
-	25,  // 32: grainflow.journal.v1.Event.workflow_execution_timed_out:type_name -> grainflow.journal.v1.WorkflowExecutionTimedOut
-	27,  // 33: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	28,  // 34: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
-	29,  // 35: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
-	26,  // 36: grainflow.journal.v1.Event.workflow_execution_continued_as_new:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew
-	30,  // 37: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
-	31,  // 38: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
-	32,  // 39: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
-	33,  // 40: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
-	34,  // 41: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
-	35,  // 42: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
-	36,  // 43: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
-	37,  // 44: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
-	38,  // 45: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
-	39,  // 46: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
-	40,  // 47: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
-	41,  // 48: grainflow.journal.v1.Event.start_child_workflow_execution_initiated:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated
-	42,  // 49: grainflow.journal.v1.Event.start_child_workflow_execution_failed:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionFailed
-	43,  // 50: grainflow.journal.v1.Event.child_workflow_execution_started:type_name -> grainflow.journal.v1.ChildWorkflowExecutionStarted
-	44,  // 51: grainflow.journal.v1.Event.child_workflow_execution_closed:type_name -> grainflow.journal.v1.ChildWorkflowExecutionClosed
-	45,  // 52: grainflow.journal.v1.Event.signal_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
-	46,  // 53: grainflow.journal.v1.Event.signal_external_workflow_execution_failed:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
-	47,  // 54: grainflow.journal.v1.Event.external_workflow_execution_signaled:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionSignaled
-	48,  // 55: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
-	49,  // 56: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_failed:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
-	50,  // 57: grainflow.journal.v1.Event.external_workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
-	51,  // 58: grainflow.journal.v1.Event.upsert_workflow_search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes
-	52,  // 59: grainflow.journal.v1.Event.workflow_properties_modified:type_name -> grainflow.journal.v1.WorkflowPropertiesModified
-	53,  // 60: grainflow.journal.v1.Event.workflow_execution_update_accepted:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateAccepted
-	54,  // 61: grainflow.journal.v1.Event.workflow_execution_update_completed:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateCompleted
-	6,   // 62: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
-	70,  // 63: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	70,  // 64: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
-	70,  // 65: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
-	7,   // 66: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	58,  // 67: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
-	59,  // 68: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
-	70,  // 69: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
-	71,  // 70: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
-	6,   // 71: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
-	20,  // 72: grainflow.journal.v1.WorkflowExecutionStarted.parent:type_name -> grainflow.journal.v1.ParentExecution
-	60,  // 73: grainflow.journal.v1.WorkflowExecutionStarted.search_attributes:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
-	6,   // 74: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	8,   // 75: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
+	73,  // 20: grainflow.journal.v1.WorkflowMeta.start_time:type_name -> google.protobuf.Timestamp
+	73,  // 21: grainflow.journal.v1.WorkflowMeta.close_time:type_name -> google.protobuf.Timestamp
+	58,  // 22: grainflow.journal.v1.WorkflowMeta.search_attributes:type_name -> grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry
+	59,  // 23: grainflow.journal.v1.WorkflowMeta.memo:type_name -> grainflow.journal.v1.WorkflowMeta.MemoEntry
+	73,  // 24: grainflow.journal.v1.WorkflowMeta.execution_time:type_name -> google.protobuf.Timestamp
+	20,  // 25: grainflow.journal.v1.History.events:type_name -> grainflow.journal.v1.Event
+	73,  // 26: grainflow.journal.v1.Event.time:type_name -> google.protobuf.Timestamp
+	21,  // 27: grainflow.journal.v1.Event.workflow_execution_started:type_name -> grainflow.journal.v1.WorkflowExecutionStarted
+	23,  // 28: grainflow.journal.v1.Event.workflow_execution_completed:type_name -> grainflow.journal.v1.WorkflowExecutionCompleted
+	24,  // 29: grainflow.journal.v1.Event.workflow_execution_failed:type_name -> grainflow.journal.v1.WorkflowExecutionFailed
+	25,  // 30: grainflow.journal.v1.Event.workflow_execution_canceled:type_name -> grainflow.journal.v1.WorkflowExecutionCanceled
+	26,  // 31: grainflow.journal.v1.Event.workflow_execution_terminated:type_name -> grainflow.journal.v1.WorkflowExecutionTerminated
+	27,  // 32: grainflow.journal.v1.Event.workflow_execution_timed_out:type_name -> grainflow.journal.v1.WorkflowExecutionTimedOut
+	29,  // 33: grainflow.journal.v1.Event.workflow_execution_signaled:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	30,  // 34: grainflow.journal.v1.Event.workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.WorkflowExecutionCancelRequested
+	31,  // 35: grainflow.journal.v1.Event.workflow_task_completed:type_name -> grainflow.journal.v1.WorkflowTaskCompleted
+	28,  // 36: grainflow.journal.v1.Event.workflow_execution_continued_as_new:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew
+	32,  // 37: grainflow.journal.v1.Event.activity_task_scheduled:type_name -> grainflow.journal.v1.ActivityTaskScheduled
+	33,  // 38: grainflow.journal.v1.Event.activity_task_completed:type_name -> grainflow.journal.v1.ActivityTaskCompleted
+	34,  // 39: grainflow.journal.v1.Event.activity_task_failed:type_name -> grainflow.journal.v1.ActivityTaskFailed
+	35,  // 40: grainflow.journal.v1.Event.activity_task_timed_out:type_name -> grainflow.journal.v1.ActivityTaskTimedOut
+	36,  // 41: grainflow.journal.v1.Event.activity_task_cancel_requested:type_name -> grainflow.journal.v1.ActivityTaskCancelRequested
+	37,  // 42: grainflow.journal.v1.Event.activity_task_canceled:type_name -> grainflow.journal.v1.ActivityTaskCanceled
+	38,  // 43: grainflow.journal.v1.Event.activity_task_attempt_failed:type_name -> grainflow.journal.v1.ActivityTaskAttemptFailed
+	39,  // 44: grainflow.journal.v1.Event.timer_started:type_name -> grainflow.journal.v1.TimerStarted
+	40,  // 45: grainflow.journal.v1.Event.timer_fired:type_name -> grainflow.journal.v1.TimerFired
+	41,  // 46: grainflow.journal.v1.Event.timer_canceled:type_name -> grainflow.journal.v1.TimerCanceled
+	42,  // 47: grainflow.journal.v1.Event.marker_recorded:type_name -> grainflow.journal.v1.MarkerRecorded
+	43,  // 48: grainflow.journal.v1.Event.start_child_workflow_execution_initiated:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated
+	44,  // 49: grainflow.journal.v1.Event.start_child_workflow_execution_failed:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionFailed
+	45,  // 50: grainflow.journal.v1.Event.child_workflow_execution_started:type_name -> grainflow.journal.v1.ChildWorkflowExecutionStarted
+	46,  // 51: grainflow.journal.v1.Event.child_workflow_execution_closed:type_name -> grainflow.journal.v1.ChildWorkflowExecutionClosed
+	47,  // 52: grainflow.journal.v1.Event.signal_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated
+	48,  // 53: grainflow.journal.v1.Event.signal_external_workflow_execution_failed:type_name -> grainflow.journal.v1.SignalExternalWorkflowExecutionFailed
+	49,  // 54: grainflow.journal.v1.Event.external_workflow_execution_signaled:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionSignaled
+	50,  // 55: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_initiated:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionInitiated
+	51,  // 56: grainflow.journal.v1.Event.request_cancel_external_workflow_execution_failed:type_name -> grainflow.journal.v1.RequestCancelExternalWorkflowExecutionFailed
+	52,  // 57: grainflow.journal.v1.Event.external_workflow_execution_cancel_requested:type_name -> grainflow.journal.v1.ExternalWorkflowExecutionCancelRequested
+	53,  // 58: grainflow.journal.v1.Event.upsert_workflow_search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes
+	54,  // 59: grainflow.journal.v1.Event.workflow_properties_modified:type_name -> grainflow.journal.v1.WorkflowPropertiesModified
+	55,  // 60: grainflow.journal.v1.Event.workflow_execution_update_accepted:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateAccepted
+	56,  // 61: grainflow.journal.v1.Event.workflow_execution_update_completed:type_name -> grainflow.journal.v1.WorkflowExecutionUpdateCompleted
+	8,   // 62: grainflow.journal.v1.WorkflowExecutionStarted.input:type_name -> grainflow.journal.v1.Payloads
+	72,  // 63: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	72,  // 64: grainflow.journal.v1.WorkflowExecutionStarted.workflow_run_timeout:type_name -> google.protobuf.Duration
+	72,  // 65: grainflow.journal.v1.WorkflowExecutionStarted.workflow_task_timeout:type_name -> google.protobuf.Duration
+	9,   // 66: grainflow.journal.v1.WorkflowExecutionStarted.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	60,  // 67: grainflow.journal.v1.WorkflowExecutionStarted.memo:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry
+	61,  // 68: grainflow.journal.v1.WorkflowExecutionStarted.header:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry
+	72,  // 69: grainflow.journal.v1.WorkflowExecutionStarted.first_workflow_task_backoff:type_name -> google.protobuf.Duration
+	73,  // 70: grainflow.journal.v1.WorkflowExecutionStarted.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
+	8,   // 71: grainflow.journal.v1.WorkflowExecutionStarted.last_completion_result:type_name -> grainflow.journal.v1.Payloads
+	22,  // 72: grainflow.journal.v1.WorkflowExecutionStarted.parent:type_name -> grainflow.journal.v1.ParentExecution
+	62,  // 73: grainflow.journal.v1.WorkflowExecutionStarted.search_attributes:type_name -> grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry
+	8,   // 74: grainflow.journal.v1.WorkflowExecutionCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	10,  // 75: grainflow.journal.v1.WorkflowExecutionFailed.failure:type_name -> grainflow.journal.v1.Failure
 	1,   // 76: grainflow.journal.v1.WorkflowExecutionFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	6,   // 77: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	6,   // 78: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
+	8,   // 77: grainflow.journal.v1.WorkflowExecutionCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	8,   // 78: grainflow.journal.v1.WorkflowExecutionTerminated.details:type_name -> grainflow.journal.v1.Payloads
 	1,   // 79: grainflow.journal.v1.WorkflowExecutionTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	6,   // 80: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
-	70,  // 81: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
-	27,  // 82: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
-	61,  // 83: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.search_attributes:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntry
-	62,  // 84: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.memo:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntry
-	6,   // 85: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
-	63,  // 86: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
-	6,   // 87: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
-	70,  // 88: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	70,  // 89: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	70,  // 90: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
-	70,  // 91: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
-	7,   // 92: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
-	64,  // 93: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
-	6,   // 94: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	8,   // 95: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
+	8,   // 80: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.input:type_name -> grainflow.journal.v1.Payloads
+	72,  // 81: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.workflow_run_timeout:type_name -> google.protobuf.Duration
+	29,  // 82: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.carried_signals:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled
+	63,  // 83: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.search_attributes:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntry
+	64,  // 84: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.memo:type_name -> grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntry
+	8,   // 85: grainflow.journal.v1.WorkflowExecutionSignaled.input:type_name -> grainflow.journal.v1.Payloads
+	65,  // 86: grainflow.journal.v1.WorkflowExecutionSignaled.header:type_name -> grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry
+	8,   // 87: grainflow.journal.v1.ActivityTaskScheduled.input:type_name -> grainflow.journal.v1.Payloads
+	72,  // 88: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	72,  // 89: grainflow.journal.v1.ActivityTaskScheduled.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	72,  // 90: grainflow.journal.v1.ActivityTaskScheduled.start_to_close_timeout:type_name -> google.protobuf.Duration
+	72,  // 91: grainflow.journal.v1.ActivityTaskScheduled.heartbeat_timeout:type_name -> google.protobuf.Duration
+	9,   // 92: grainflow.journal.v1.ActivityTaskScheduled.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	66,  // 93: grainflow.journal.v1.ActivityTaskScheduled.header:type_name -> grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry
+	8,   // 94: grainflow.journal.v1.ActivityTaskCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	10,  // 95: grainflow.journal.v1.ActivityTaskFailed.failure:type_name -> grainflow.journal.v1.Failure
 	1,   // 96: grainflow.journal.v1.ActivityTaskFailed.retry_state:type_name -> grainflow.journal.v1.RetryState
-	8,   // 97: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
+	10,  // 97: grainflow.journal.v1.ActivityTaskTimedOut.failure:type_name -> grainflow.journal.v1.Failure
 	1,   // 98: grainflow.journal.v1.ActivityTaskTimedOut.retry_state:type_name -> grainflow.journal.v1.RetryState
-	6,   // 99: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
-	8,   // 100: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
-	71,  // 101: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
-	6,   // 102: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
-	70,  // 103: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	71,  // 104: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
-	65,  // 105: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
-	8,   // 106: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
-	6,   // 107: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
-	70,  // 108: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	70,  // 109: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_run_timeout:type_name -> google.protobuf.Duration
-	70,  // 110: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_task_timeout:type_name -> google.protobuf.Duration
-	7,   // 111: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
+	8,   // 99: grainflow.journal.v1.ActivityTaskCanceled.details:type_name -> grainflow.journal.v1.Payloads
+	10,  // 100: grainflow.journal.v1.ActivityTaskAttemptFailed.failure:type_name -> grainflow.journal.v1.Failure
+	73,  // 101: grainflow.journal.v1.ActivityTaskAttemptFailed.next_attempt_time:type_name -> google.protobuf.Timestamp
+	8,   // 102: grainflow.journal.v1.ActivityTaskAttemptFailed.last_heartbeat_details:type_name -> grainflow.journal.v1.Payloads
+	72,  // 103: grainflow.journal.v1.TimerStarted.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	73,  // 104: grainflow.journal.v1.TimerStarted.fire_time:type_name -> google.protobuf.Timestamp
+	67,  // 105: grainflow.journal.v1.MarkerRecorded.details:type_name -> grainflow.journal.v1.MarkerRecorded.DetailsEntry
+	10,  // 106: grainflow.journal.v1.MarkerRecorded.failure:type_name -> grainflow.journal.v1.Failure
+	8,   // 107: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	72,  // 108: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	72,  // 109: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_run_timeout:type_name -> google.protobuf.Duration
+	72,  // 110: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_task_timeout:type_name -> google.protobuf.Duration
+	9,   // 111: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.retry_policy:type_name -> grainflow.journal.v1.RetryPolicy
 	4,   // 112: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.parent_close_policy:type_name -> grainflow.journal.v1.ParentClosePolicy
-	66,  // 113: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.memo:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
-	67,  // 114: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.search_attributes:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
-	18,  // 115: grainflow.journal.v1.ChildWorkflowExecutionClosed.close_event:type_name -> grainflow.journal.v1.Event
-	6,   // 116: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
-	68,  // 117: grainflow.journal.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	69,  // 118: grainflow.journal.v1.WorkflowPropertiesModified.upserted_memo:type_name -> grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
-	6,   // 119: grainflow.journal.v1.WorkflowExecutionUpdateAccepted.input:type_name -> grainflow.journal.v1.Payloads
-	6,   // 120: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.result:type_name -> grainflow.journal.v1.Payloads
-	8,   // 121: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.failure:type_name -> grainflow.journal.v1.Failure
-	5,   // 122: grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 123: grainflow.journal.v1.WorkflowMeta.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 124: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 125: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 126: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 127: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 128: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 129: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 130: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
-	6,   // 131: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
-	5,   // 132: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 133: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 134: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
-	5,   // 135: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry.value:type_name -> grainflow.journal.v1.Payload
-	136, // [136:136] is the sub-list for method output_type
-	136, // [136:136] is the sub-list for method input_type
-	136, // [136:136] is the sub-list for extension type_name
-	136, // [136:136] is the sub-list for extension extendee
-	0,   // [0:136] is the sub-list for field type_name
+	5,   // 113: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.workflow_id_reuse_policy:type_name -> grainflow.journal.v1.WorkflowIdReusePolicy
+	68,  // 114: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.memo:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry
+	69,  // 115: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.search_attributes:type_name -> grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry
+	20,  // 116: grainflow.journal.v1.ChildWorkflowExecutionClosed.close_event:type_name -> grainflow.journal.v1.Event
+	8,   // 117: grainflow.journal.v1.SignalExternalWorkflowExecutionInitiated.input:type_name -> grainflow.journal.v1.Payloads
+	70,  // 118: grainflow.journal.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	71,  // 119: grainflow.journal.v1.WorkflowPropertiesModified.upserted_memo:type_name -> grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry
+	8,   // 120: grainflow.journal.v1.WorkflowExecutionUpdateAccepted.input:type_name -> grainflow.journal.v1.Payloads
+	8,   // 121: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.result:type_name -> grainflow.journal.v1.Payloads
+	10,  // 122: grainflow.journal.v1.WorkflowExecutionUpdateCompleted.failure:type_name -> grainflow.journal.v1.Failure
+	7,   // 123: grainflow.journal.v1.WorkflowMeta.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 124: grainflow.journal.v1.WorkflowMeta.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 125: grainflow.journal.v1.WorkflowExecutionStarted.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 126: grainflow.journal.v1.WorkflowExecutionStarted.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 127: grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 128: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 129: grainflow.journal.v1.WorkflowExecutionContinuedAsNew.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 130: grainflow.journal.v1.WorkflowExecutionSignaled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 131: grainflow.journal.v1.ActivityTaskScheduled.HeaderEntry.value:type_name -> grainflow.journal.v1.Payload
+	8,   // 132: grainflow.journal.v1.MarkerRecorded.DetailsEntry.value:type_name -> grainflow.journal.v1.Payloads
+	7,   // 133: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.MemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 134: grainflow.journal.v1.StartChildWorkflowExecutionInitiated.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 135: grainflow.journal.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> grainflow.journal.v1.Payload
+	7,   // 136: grainflow.journal.v1.WorkflowPropertiesModified.UpsertedMemoEntry.value:type_name -> grainflow.journal.v1.Payload
+	137, // [137:137] is the sub-list for method output_type
+	137, // [137:137] is the sub-list for method input_type
+	137, // [137:137] is the sub-list for extension type_name
+	137, // [137:137] is the sub-list for extension extendee
+	0,   // [0:137] is the sub-list for field type_name
 }
 
 func init() { file_journal_proto_init() }
@@ -5253,7 +5391,7 @@ func file_journal_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_journal_proto_rawDesc), len(file_journal_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      7,
 			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   0,

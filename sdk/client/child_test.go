@@ -104,13 +104,73 @@ func ExternalCaller(ctx workflow.Context, target string) error {
 	return workflow.SignalExternalWorkflow(ctx, "nobody", "", "add", 1).Get(ctx, nil)
 }
 
+// ReuseStep is one child ReusingParent starts: its workflow ID, its ID
+// reuse policy, and whether it fails.
+type ReuseStep struct {
+	ID     string
+	Policy enums.WorkflowIdReusePolicy
+	Fail   bool
+}
+
+// ReusingParent runs a Square child per step, one after another, and
+// reports how each ended: "completed", "failed" or "already started".
+func ReusingParent(ctx workflow.Context, steps []ReuseStep) ([]string, error) {
+	var outcomes []string
+	for _, s := range steps {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: s.ID, WorkflowIDReusePolicy: s.Policy})
+		n := 2
+		if s.Fail {
+			n = -1
+		}
+		err := workflow.ExecuteChildWorkflow(cctx, Square, n, false).Get(ctx, nil)
+		var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+		var childErr *temporal.ChildWorkflowExecutionError
+		switch {
+		case err == nil:
+			outcomes = append(outcomes, "completed")
+		case errors.As(err, &already) && errors.As(err, &childErr) && childErr.WorkflowID() == s.ID:
+			outcomes = append(outcomes, "already started")
+		case errors.As(err, &childErr):
+			outcomes = append(outcomes, "failed")
+		default:
+			return nil, err
+		}
+	}
+	return outcomes, nil
+}
+
+// ReplacingParent starts a child that waits for "go", then a second child
+// with the same ID and the TERMINATE_IF_RUNNING reuse policy (as in
+// Temporal's child-workflow sample), and reports how both ended.
+func ReplacingParent(ctx workflow.Context, childID string) (string, error) {
+	opts := workflow.ChildWorkflowOptions{WorkflowID: childID}
+	first := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), Square, 3, true)
+	if err := first.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		return "", err
+	}
+	opts.WorkflowIDReusePolicy = enums.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING
+	second := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), Square, 4, false)
+	if err := second.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		return "", err
+	}
+	var terminated *temporal.TerminatedError
+	if err := first.Get(ctx, nil); !errors.As(err, &terminated) {
+		return "", fmt.Errorf("first child: %v, want it terminated", err)
+	}
+	var v int
+	if err := second.Get(ctx, &v); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("first terminated, second returned %d", v), nil
+}
+
 func setupChildren(t *testing.T) client.Client {
 	node, err := cluster.Open(cluster.Options{DataDir: t.TempDir(), Partitions: 8})
 	require.NoError(t, err)
 	c, err := client.Dial(client.Options{Node: node})
 	require.NoError(t, err)
 	w := worker.New(c, "q", worker.Options{})
-	for _, wf := range []any{Counter, Square, SumOfSquares, SignalingParent, Leaver, CancelingParent, ExternalCaller} {
+	for _, wf := range []any{Counter, Square, SumOfSquares, SignalingParent, Leaver, CancelingParent, ExternalCaller, ReusingParent, ReplacingParent} {
 		w.RegisterWorkflow(wf)
 	}
 	require.NoError(t, w.Start())
@@ -170,6 +230,49 @@ func TestChildAlreadyStarted(t *testing.T) {
 	err := runWorkflow(t, c, "p-taken", Leaver, "taken", enums.PARENT_CLOSE_POLICY_ABANDON).Get(ctx, nil)
 	var already *temporal.ChildWorkflowExecutionAlreadyStartedError
 	require.ErrorAs(t, err, &already)
+}
+
+func TestChildWorkflowIDReusePolicy(t *testing.T) {
+	c := setupChildren(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// A workflow the client ran, closed before the parent starts.
+	require.NoError(t, runWorkflow(t, c, "solo", Square, 5, false).Get(ctx, nil))
+	steps := []ReuseStep{
+		{ID: "solo", Policy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE},
+		{ID: "solo", Policy: enums.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED},
+		{ID: "solo", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE},
+		{ID: "done", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY},
+		{ID: "done", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY},
+		{ID: "bad", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY, Fail: true},
+		{ID: "bad", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY},
+	}
+	var outcomes []string
+	require.NoError(t, runWorkflow(t, c, "reuser", ReusingParent, steps).Get(ctx, &outcomes))
+	require.Equal(t, []string{
+		"already started", // REJECT_DUPLICATE after the client's run
+		"completed",       // unspecified: allow duplicate
+		"completed",
+		"completed",       // the first run with the ID
+		"already started", // FAILED_ONLY after a completed run
+		"failed",
+		"completed", // FAILED_ONLY after a failed run
+	}, outcomes)
+	// Refused starts recorded no run.
+	for id, runs := range map[string]int64{"solo": 3, "done": 1, "bad": 2} {
+		count, err := c.CountWorkflow(ctx, &client.CountWorkflowExecutionsRequest{Query: "WorkflowId = '" + id + "'"})
+		require.NoError(t, err)
+		require.Equal(t, runs, count.Count, id)
+	}
+}
+
+func TestChildTerminateIfRunning(t *testing.T) {
+	c := setupChildren(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out string
+	require.NoError(t, runWorkflow(t, c, "replacer", ReplacingParent, "replaced-child").Get(ctx, &out))
+	require.Equal(t, "first terminated, second returned 16", out)
 }
 
 func TestParentClosePolicies(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -62,8 +61,9 @@ type Client interface {
 	CancelWorkflow(ctx context.Context, workflowID string, runID string) error
 	// TerminateWorkflow closes the run at once without running workflow code.
 	TerminateWorkflow(ctx context.Context, workflowID string, runID string, reason string, details ...any) error
-	// DescribeWorkflowExecution returns the run's status, pending work and
-	// the last workflow task failure, if any.
+	// DescribeWorkflowExecution returns the run's status, times, memo and
+	// search attributes (as they stand after upserts), its pending work
+	// and the last workflow task failure, if any.
 	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*WorkflowExecutionDescription, error)
 	// GetWorkflowHistory iterates over the run's events. With isLongPoll the
 	// iterator waits for the run to close before it ends.
@@ -427,67 +427,11 @@ func (it *historyIterator) Next() (*journalpb.Event, error) {
 	return e, nil
 }
 
-// StartWorkflowOptions configures ExecuteWorkflow, as in Temporal.
-type StartWorkflowOptions struct {
-	// ID is the workflow ID; a random UUID if empty.
-	ID string
-	// TaskQueue names the workers that run the workflow. Required.
-	TaskQueue string
-	// WorkflowExecutionTimeout bounds the whole execution, retries included.
-	WorkflowExecutionTimeout time.Duration
-	// WorkflowRunTimeout bounds one run.
-	WorkflowRunTimeout time.Duration
-	// WorkflowTaskTimeout is accepted for compatibility; workflow tasks run
-	// inside the node, so it has no effect.
-	WorkflowTaskTimeout time.Duration
-	// WorkflowIDReusePolicy decides whether a closed workflow's ID may start
-	// a new run.
-	WorkflowIDReusePolicy WorkflowIDReusePolicy
-	// WorkflowIDConflictPolicy decides what happens when a run with the ID is
-	// still open.
-	WorkflowIDConflictPolicy WorkflowIDConflictPolicy
-	// WorkflowExecutionErrorWhenAlreadyStarted makes ExecuteWorkflow return
-	// the already-started error instead of a handle to the running workflow.
-	WorkflowExecutionErrorWhenAlreadyStarted bool
-	// RetryPolicy retries the workflow when it fails.
-	RetryPolicy *temporal.RetryPolicy
-	// Memo is stored with the workflow and returned by describe and
-	// ListWorkflow; workflow.UpsertMemo changes it.
-	Memo map[string]any
-	// TypedSearchAttributes are the workflow's indexed attributes at its
-	// start, which ListWorkflow and CountWorkflow filter on;
-	// workflow.UpsertTypedSearchAttributes changes them.
-	TypedSearchAttributes temporal.SearchAttributes
-	// SearchAttributes is the untyped form of TypedSearchAttributes: the
-	// type follows the Go value (string is Keyword).
-	SearchAttributes map[string]any
-	// CronSchedule repeats the workflow on a cron schedule (five fields, or
-	// a descriptor such as "@every 1h"): each run starts at the schedule's
-	// next time after the previous one closed, and can read the previous
-	// result with workflow.GetLastCompletionResult. Canceling or
-	// terminating the current run ends the schedule.
-	CronSchedule string
-	// StartDelay postpones the workflow's first run of its code: the start
-	// is recorded (and the ID taken) at once; signals sent meanwhile are
-	// recorded and handled when the code runs.
-	StartDelay time.Duration
-}
-
-// WorkflowIDReusePolicy is Temporal's ID reuse policy.
-type WorkflowIDReusePolicy = actor.IDReusePolicy
-
-// WorkflowIDConflictPolicy is Temporal's ID conflict policy.
-type WorkflowIDConflictPolicy = actor.IDConflictPolicy
-
-// The ID reuse and conflict policies, named as in Temporal's enums.
-const (
-	WorkflowIDReusePolicyAllowDuplicate           = actor.IDReuseAllowDuplicate
-	WorkflowIDReusePolicyAllowDuplicateFailedOnly = actor.IDReuseAllowDuplicateFailedOnly
-	WorkflowIDReusePolicyRejectDuplicate          = actor.IDReuseRejectDuplicate
-	WorkflowIDConflictPolicyFail                  = actor.IDConflictFail
-	WorkflowIDConflictPolicyUseExisting           = actor.IDConflictUseExisting
-	WorkflowIDConflictPolicyTerminateExisting     = actor.IDConflictTerminateExisting
-)
+// StartWorkflowOptions configures ExecuteWorkflow and
+// SignalWithStartWorkflow, as in Temporal. It is defined in sdk/internal
+// so that the test environment can take it too
+// (TestWorkflowEnvironment.SetStartWorkflowOptions).
+type StartWorkflowOptions = internal.StartWorkflowOptions
 
 // WorkflowExecutionDescription is what DescribeWorkflowExecution returns.
 type WorkflowExecutionDescription = actor.WorkflowDescription

@@ -406,8 +406,8 @@ func (sc *scheduleClient) Create(ctx context.Context, options ScheduleOptions) (
 		WorkflowType:     scheduleWorkflowType,
 		TaskQueue:        scheduleTaskQueue,
 		Input:            input,
-		IDReusePolicy:    actor.IDReuseAllowDuplicate,
-		IDConflictPolicy: actor.IDConflictFail,
+		IDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		IDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		Memo:             memo,
 		Identity:         sc.c.opts.Identity,
 	})

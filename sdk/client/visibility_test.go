@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/converter"
+	"github.com/grainflow/grainflow/sdk/internal"
 	"github.com/grainflow/grainflow/sdk/temporal"
 	"github.com/grainflow/grainflow/sdk/worker"
 	"github.com/grainflow/grainflow/sdk/workflow"
@@ -213,4 +216,52 @@ func TestStartRejectsBadSearchAttributes(t *testing.T) {
 	if got := list(t, c, "WorkflowId = 'bad'"); len(got) != 0 {
 		t.Fatalf("the rejected start left a run: %v", got)
 	}
+}
+
+// Describe returns a run's memo and search attributes as they stand: those
+// it started with and those its code upserted.
+func TestDescribeReturnsMemoAndSearchAttributes(t *testing.T) {
+	c := openVisibilityNode(t)
+	ctx := context.Background()
+	attrs := temporal.NewSearchAttributes(customerKey.ValueSet("ann"), rushKey.ValueSet(true))
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "described", TaskQueue: "shipping",
+		TypedSearchAttributes: attrs, Memo: map[string]any{"origin": "depot-9"}}, Shipment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := queryStage(t, c, "described"); s != "packed" {
+		t.Fatalf("stage %q", s)
+	}
+	check := func(when, wantStage string) {
+		t.Helper()
+		desc, err := c.DescribeWorkflowExecution(ctx, "described", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		memo := map[string]string{}
+		for k, p := range desc.Meta.GetMemo() {
+			var v string
+			if err := converter.GetDefaultDataConverter().FromPayload(p, &v); err != nil {
+				t.Fatalf("%s: memo %s: %v", when, k, err)
+			}
+			memo[k] = v
+		}
+		if want := map[string]string{"origin": "depot-9", "packer": "zoe"}; !maps.Equal(memo, want) {
+			t.Errorf("%s: memo %v, want %v", when, memo, want)
+		}
+		sa := internal.DecodeSearchAttributes(desc.Meta.GetSearchAttributes())
+		customer, _ := sa.GetKeyword(customerKey)
+		stage, _ := sa.GetKeyword(stageKey)
+		if customer != "ann" || stage != wantStage || sa.ContainsKey(rushKey) {
+			t.Errorf("%s: search attributes customer %q stage %q rush %v", when, customer, stage, sa.ContainsKey(rushKey))
+		}
+	}
+	check("running", "packed")
+	if err := c.SignalWorkflow(ctx, "described", "", "next", "ship"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("closed", "shipped")
 }

@@ -31,3 +31,31 @@ const (
 	INDEXED_VALUE_TYPE_DATETIME     = journalpb.IndexedValueType_INDEXED_VALUE_TYPE_DATETIME
 	INDEXED_VALUE_TYPE_KEYWORD_LIST = journalpb.IndexedValueType_INDEXED_VALUE_TYPE_KEYWORD_LIST
 )
+
+// WorkflowIdReusePolicy decides whether the ID of a closed workflow may
+// start a new run (client.StartWorkflowOptions and
+// workflow.ChildWorkflowOptions).
+type WorkflowIdReusePolicy = journalpb.WorkflowIdReusePolicy
+
+// The workflow ID reuse policies. Unspecified means allow duplicate.
+// TERMINATE_IF_RUNNING is deprecated, as in Temporal: use ALLOW_DUPLICATE
+// with WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING.
+const (
+	WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED                 = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED
+	WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE             = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
+	WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE            = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING        = journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING
+)
+
+// WorkflowIdConflictPolicy decides what a start does when a run with the
+// workflow ID is open (client.StartWorkflowOptions).
+type WorkflowIdConflictPolicy = journalpb.WorkflowIdConflictPolicy
+
+// The workflow ID conflict policies. Unspecified means fail.
+const (
+	WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED        = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED
+	WORKFLOW_ID_CONFLICT_POLICY_FAIL               = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING       = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
+)

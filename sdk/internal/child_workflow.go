@@ -54,6 +54,14 @@ type ChildWorkflowOptions struct {
 	// ParentClosePolicy is what happens to the child if the parent closes
 	// first (default: terminate).
 	ParentClosePolicy ParentClosePolicy
+	// WorkflowIDReusePolicy decides whether the child may start when a
+	// closed workflow used its ID (default: allow duplicate). A refused
+	// start, like a start while a workflow with the ID runs, fails the
+	// child's future with a ChildWorkflowExecutionError whose cause is a
+	// ChildWorkflowExecutionAlreadyStartedError.
+	// WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING terminates a running
+	// workflow with the ID and starts the child.
+	WorkflowIDReusePolicy journalpb.WorkflowIdReusePolicy
 }
 
 type childOptionsKey struct{}
@@ -157,6 +165,9 @@ func ExecuteChildWorkflow(ctx Context, childWorkflow any, args ...any) ChildWork
 		return fail(err)
 	}
 	options := GetChildWorkflowOptions(ctx)
+	if _, ok := journalpb.WorkflowIdReusePolicy_name[int32(options.WorkflowIDReusePolicy)]; !ok {
+		return fail(fmt.Errorf("child workflow %q: unknown workflow ID reuse policy %d", workflowType, options.WorkflowIDReusePolicy))
+	}
 	input, err := c.dc.ToPayloads(args...)
 	if err != nil {
 		return fail(fmt.Errorf("child workflow %q: encoding arguments: %w", workflowType, err))
@@ -187,6 +198,7 @@ func ExecuteChildWorkflow(ctx Context, childWorkflow any, args ...any) ChildWork
 			WorkflowTaskTimeout:      optionalDuration(options.WorkflowTaskTimeout),
 			RetryPolicy:              RetryPolicyToProto(options.RetryPolicy),
 			ParentClosePolicy:        options.ParentClosePolicy,
+			WorkflowIdReusePolicy:    options.WorkflowIDReusePolicy,
 			CronSchedule:             options.CronSchedule,
 			Memo:                     memo,
 			SearchAttributes:         searchAttributes,

@@ -1,6 +1,7 @@
 package internal
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,6 +55,7 @@ func (s *WorkflowTestSuite) NewTestWorkflowEnvironment() *TestWorkflowEnvironmen
 		startTime:   time.Now(),
 		notify:      make(chan struct{}, 1),
 		workflowIDs: map[string]bool{},
+		ids:         map[string]*idRun{},
 	}
 }
 
@@ -90,6 +92,7 @@ type TestWorkflowEnvironment struct {
 	testTimeout time.Duration
 	startTime   time.Time
 	runTimeout  time.Duration
+	options     StartWorkflowOptions
 	lastResult  *journalpb.Payloads
 	listeners   testListeners
 
@@ -105,6 +108,9 @@ type TestWorkflowEnvironment struct {
 	queue   virtualQueue
 	running int // activity attempts running on goroutines
 	err     error
+	// ids holds, by workflow ID, the latest run that had the ID, which
+	// the ID reuse policy of a child with that ID is checked against.
+	ids map[string]*idRun
 
 	// workflowIDs are the IDs of the workflows the environment ran, true
 	// while one of their runs is open.
@@ -170,6 +176,29 @@ func (e *TestWorkflowEnvironment) SetDataConverter(dc DataConverter) *TestWorkfl
 // SetWorkflowRunTimeout times the workflow out after runTimeout of virtual time.
 func (e *TestWorkflowEnvironment) SetWorkflowRunTimeout(runTimeout time.Duration) *TestWorkflowEnvironment {
 	e.runTimeout = runTimeout
+	return e
+}
+
+// SetStartWorkflowOptions sets the options ExecuteWorkflow starts the
+// workflow with, as a client would (pass a client.StartWorkflowOptions).
+// The environment honours ID (default "default-test-workflow-id"),
+// TaskQueue (default "default-test-taskqueue"), WorkflowExecutionTimeout
+// and WorkflowRunTimeout (the workflow times out at the earlier, on the
+// virtual clock; a run timeout here wins over SetWorkflowRunTimeout),
+// WorkflowTaskTimeout (only reported by workflow.GetInfo, as on a node),
+// TypedSearchAttributes and SearchAttributes, which the workflow reads
+// with workflow.GetTypedSearchAttributes, and Memo, which is recorded with
+// the start (workflow code has no call that reads it back). A memo or
+// search attribute that cannot be encoded makes ExecuteWorkflow fail, and
+// GetWorkflowError says why.
+//
+// Like Temporal's test environment, it runs one run of one workflow, so
+// it ignores the rest: RetryPolicy is reported by workflow.GetInfo but a
+// failed run is not retried; CronSchedule and StartDelay do not delay or
+// repeat the run; the ID reuse and conflict policies and
+// WorkflowExecutionErrorWhenAlreadyStarted have no earlier run to apply to.
+func (e *TestWorkflowEnvironment) SetStartWorkflowOptions(options StartWorkflowOptions) *TestWorkflowEnvironment {
+	e.options = options
 	return e
 }
 
@@ -270,18 +299,47 @@ func (e *TestWorkflowEnvironment) ExecuteWorkflow(workflowFn any, args ...any) {
 	if e.root != nil {
 		panic("TestWorkflowEnvironment.ExecuteWorkflow: the environment already ran a workflow; create a new one")
 	}
-	name, err := e.workflowName(workflowFn)
-	if err == nil {
-		var input *journalpb.Payloads
-		if input, err = e.dc.ToPayloads(args...); err == nil {
-			e.now = e.startTime
-			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, e.firstStart(defaultTestRunID, name, input, e.runTimeout))
-			e.runLoop()
-		}
-	}
+	started, err := e.rootStart(workflowFn, args)
 	if err != nil {
 		e.err = fmt.Errorf("ExecuteWorkflow: %w", err)
+		return
 	}
+	e.now = e.startTime
+	e.root = e.newRun(cmp.Or(e.options.ID, defaultTestWorkflowID), defaultTestRunID, started)
+	e.runLoop()
+}
+
+// rootStart returns the attributes of the workflow's start: its type and
+// input, and what SetStartWorkflowOptions set.
+func (e *TestWorkflowEnvironment) rootStart(workflowFn any, args []any) (*journalpb.WorkflowExecutionStarted, error) {
+	name, err := e.workflowName(workflowFn)
+	if err != nil {
+		return nil, err
+	}
+	input, err := e.dc.ToPayloads(args...)
+	if err != nil {
+		return nil, err
+	}
+	o := e.options
+	memo, err := EncodeMemo(o.Memo, e.dc)
+	if err != nil {
+		return nil, err
+	}
+	searchAttributes, err := EncodeStartSearchAttributes(o.TypedSearchAttributes, o.SearchAttributes)
+	if err != nil {
+		return nil, err
+	}
+	return &journalpb.WorkflowExecutionStarted{
+		WorkflowType:             name,
+		TaskQueue:                o.TaskQueue,
+		Input:                    input,
+		WorkflowExecutionTimeout: optionalDuration(o.WorkflowExecutionTimeout),
+		WorkflowRunTimeout:       optionalDuration(cmp.Or(o.WorkflowRunTimeout, e.runTimeout)),
+		WorkflowTaskTimeout:      optionalDuration(o.WorkflowTaskTimeout),
+		RetryPolicy:              RetryPolicyToProto(o.RetryPolicy),
+		Memo:                     memo,
+		SearchAttributes:         searchAttributes,
+	}, nil
 }
 
 // workflowName returns the registered name of a workflow function or name,

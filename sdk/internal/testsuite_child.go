@@ -3,6 +3,7 @@ package internal
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -12,23 +13,28 @@ import (
 
 // startChild starts the child of an initiating event: the child's mock if
 // the test set one up with OnWorkflow, else a run of the registered child
-// workflow next to the parent's.
+// workflow next to the parent's. The child's ID reuse policy applies, as
+// on a node, to the latest run with its workflow ID.
 func (r *testRun) startChild(initiatedID int64, in *journalpb.StartChildWorkflowExecutionInitiated) {
 	e := r.env
-	if e.findRun(in.GetWorkflowId()) != nil {
+	if e.childIDRefused(in) {
 		r.addInput(&journalpb.Event{Attributes: &journalpb.Event_StartChildWorkflowExecutionFailed{StartChildWorkflowExecutionFailed: &journalpb.StartChildWorkflowExecutionFailed{
 			InitiatedEventId: initiatedID, WorkflowId: in.GetWorkflowId(), Cause: childAlreadyStartedType}}})
 		return
 	}
-	runID := in.GetWorkflowId() + "-run"
+	runID := e.childRunID(in.GetWorkflowId())
 	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionStarted{ChildWorkflowExecutionStarted: &journalpb.ChildWorkflowExecutionStarted{
 		InitiatedEventId: initiatedID, WorkflowId: in.GetWorkflowId(), RunId: runID}}})
 	if e.isMocked(&e.workflowMock, in.GetWorkflowType()) {
 		r.runMockedChild(initiatedID, runID, in)
 		return
 	}
-	started := e.firstStart(runID, in.GetWorkflowType(), in.GetInput(), in.GetWorkflowRunTimeout().AsDuration())
-	child := e.newRun(in.GetWorkflowId(), runID, started)
+	child := e.newRun(in.GetWorkflowId(), runID, &journalpb.WorkflowExecutionStarted{
+		WorkflowType: in.GetWorkflowType(), TaskQueue: in.GetTaskQueue(), Input: in.GetInput(),
+		WorkflowExecutionTimeout: in.GetWorkflowExecutionTimeout(), WorkflowRunTimeout: in.GetWorkflowRunTimeout(),
+		WorkflowTaskTimeout: in.GetWorkflowTaskTimeout(), RetryPolicy: in.GetRetryPolicy(),
+		Memo: in.GetMemo(), SearchAttributes: in.GetSearchAttributes(),
+	})
 	child.parent, child.initiatedID, child.closePolicy = r, initiatedID, in.GetParentClosePolicy()
 	r.children[initiatedID] = child
 }
@@ -66,20 +72,84 @@ func (r *testRun) continueAsNew(can *journalpb.WorkflowExecutionContinuedAsNew) 
 	}
 }
 
+// idRun is the latest run a workflow ID had in the environment: a run of
+// a workflow, or a mocked child.
+type idRun struct {
+	runs      int                      // how many runs the ID has had
+	status    journalpb.WorkflowStatus // RUNNING until the run closes
+	terminate func(reason string)      // closes the run while it runs
+}
+
+// close records how the run closed.
+func (u *idRun) close(ev *journalpb.Event) { u.status = CloseStatus(ev) }
+
+// useID records a new run of workflow ID id, which terminate closes.
+func (e *TestWorkflowEnvironment) useID(id string, terminate func(reason string)) *idRun {
+	u := &idRun{runs: 1, status: journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING, terminate: terminate}
+	if last := e.ids[id]; last != nil {
+		u.runs = last.runs + 1
+	}
+	e.ids[id] = u
+	return u
+}
+
+// childRunID is the run ID of a child's run: its workflow ID and "-run",
+// numbered from the ID's second run on.
+func (e *TestWorkflowEnvironment) childRunID(id string) string {
+	if last := e.ids[id]; last != nil {
+		return id + "-run-" + strconv.Itoa(last.runs+1)
+	}
+	return id + "-run"
+}
+
+// childIDRefused applies the child's ID reuse policy to the latest run
+// with its workflow ID, as the engine does, and reports whether the start
+// fails as already started. TERMINATE_IF_RUNNING terminates a running one.
+func (e *TestWorkflowEnvironment) childIDRefused(in *journalpb.StartChildWorkflowExecutionInitiated) bool {
+	last := e.ids[in.GetWorkflowId()]
+	if last == nil {
+		return false
+	}
+	policy := in.GetWorkflowIdReusePolicy()
+	if last.status == journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING {
+		if policy != journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING {
+			return true
+		}
+		last.terminate("terminated by a child start with the TerminateIfRunning ID reuse policy")
+		return false
+	}
+	switch policy {
+	case journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE:
+		return true
+	case journalpb.WorkflowIdReusePolicy_WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY:
+		return last.status == journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED
+	}
+	return false
+}
+
 // runMockedChild answers a child workflow with its mock, after the mock's
-// delay on the virtual clock.
+// delay on the virtual clock. Until then the child counts as running, and
+// terminating it delivers its termination instead.
 func (r *testRun) runMockedChild(initiatedID int64, runID string, in *journalpb.StartChildWorkflowExecutionInitiated) {
 	e := r.env
 	closeEvent := e.mockedWorkflowClose(in)
-	deliver := func() {
+	var pending *virtualEvent
+	use := e.useID(in.GetWorkflowId(), nil)
+	deliver := func(ev *journalpb.Event) {
+		use.close(ev)
 		r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
-			InitiatedEventId: initiatedID, WorkflowId: in.GetWorkflowId(), RunId: runID, WorkflowType: in.GetWorkflowType(), CloseEvent: closeEvent.event}}})
+			InitiatedEventId: initiatedID, WorkflowId: in.GetWorkflowId(), RunId: runID, WorkflowType: in.GetWorkflowType(), CloseEvent: ev}}})
+	}
+	use.terminate = func(reason string) {
+		pending.canceled = true
+		deliver(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionTerminated{
+			WorkflowExecutionTerminated: &journalpb.WorkflowExecutionTerminated{Reason: reason}}})
 	}
 	if closeEvent.delay > 0 {
-		e.queue.add(e.now.Add(closeEvent.delay), deliver)
+		pending = e.queue.add(e.now.Add(closeEvent.delay), func() { deliver(closeEvent.event) })
 		return
 	}
-	deliver()
+	deliver(closeEvent.event)
 }
 
 // mockedClose is the close event a workflow mock stands for, and how long

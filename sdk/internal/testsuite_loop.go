@@ -1,6 +1,7 @@
 package internal
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
@@ -85,24 +85,18 @@ type testRun struct {
 
 	// updates are the callbacks of accepted updates not yet completed, by ID.
 	updates map[string]UpdateCallbacks
+
+	// idUse is the run's entry in the environment's ids; deciding is true
+	// while the run carries out the commands of a workflow task.
+	idUse    *idRun
+	deciding bool
 }
 
-// firstStart returns the start attributes of the first run of a workflow
-// (the workflow under test or a child) of type name with the given input.
-func (e *TestWorkflowEnvironment) firstStart(runID, name string, input *journalpb.Payloads, runTimeout time.Duration) *journalpb.WorkflowExecutionStarted {
-	started := &journalpb.WorkflowExecutionStarted{
-		WorkflowType: name, TaskQueue: defaultTestTaskQueue, Input: input, Attempt: 1,
-		FirstExecutionRunId: runID, OriginalExecutionRunId: runID,
-		LastCompletionResult: e.lastResult,
-	}
-	if runTimeout > 0 {
-		started.WorkflowRunTimeout = durationpb.New(runTimeout)
-	}
-	return started
-}
-
-// newRun creates a run that starts with the given attributes, its
-// WorkflowExecutionStarted event pending, and adds it to the environment.
+// newRun creates a run with the attributes of its WorkflowExecutionStarted
+// event, which is pending, and adds it to the environment. started names
+// the workflow type and carries the input and the options the run was
+// started with; newRun fills in the rest. The run times out at its run
+// timeout or at the end of its execution timeout, whichever comes first.
 func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.WorkflowExecutionStarted) *testRun {
 	r := &testRun{
 		env: e, id: id, runID: runID, workflowType: started.GetWorkflowType(), started: started, number: 1,
@@ -117,8 +111,24 @@ func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.Wo
 		FailWorkflowOnPanic: true,
 		UpdateCompleted:     r.updateCompleted,
 	})
-	if runTimeout := started.GetWorkflowRunTimeout().AsDuration(); runTimeout > 0 {
-		r.runTimeout = e.queue.add(e.now.Add(runTimeout), func() {
+	started.TaskQueue = cmp.Or(started.GetTaskQueue(), defaultTestTaskQueue)
+	started.Attempt = 1
+	started.FirstExecutionRunId = cmp.Or(started.GetFirstExecutionRunId(), r.runID) // a continued run keeps its chain's
+	started.OriginalExecutionRunId = r.runID
+	started.LastCompletionResult = e.lastResult
+	var deadline time.Time
+	if d := started.GetWorkflowRunTimeout().AsDuration(); d > 0 {
+		deadline = e.now.Add(d)
+	}
+	if d := started.GetWorkflowExecutionTimeout().AsDuration(); d > 0 {
+		expiration := e.now.Add(d)
+		started.WorkflowExecutionExpirationTime = timestamppb.New(expiration)
+		if deadline.IsZero() || expiration.Before(deadline) {
+			deadline = expiration
+		}
+	}
+	if !deadline.IsZero() {
+		r.runTimeout = e.queue.add(deadline, func() {
 			r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionTimedOut{
 				WorkflowExecutionTimedOut: &journalpb.WorkflowExecutionTimedOut{RetryState: journalpb.RetryState_RETRY_STATE_TIMEOUT}}})
 		})
@@ -126,7 +136,20 @@ func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.Wo
 	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionStarted{WorkflowExecutionStarted: started}})
 	e.runs = append(e.runs, r)
 	e.setOpen(id, true)
+	r.idUse = e.useID(id, r.terminate)
 	return r
+}
+
+// terminate closes the run as terminated, as the engine does before it
+// starts another run with the run's workflow ID. A run that is carrying
+// out its own commands (one of them started the other run) closes in its
+// next workflow task instead.
+func (r *testRun) terminate(reason string) {
+	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionTerminated{
+		WorkflowExecutionTerminated: &journalpb.WorkflowExecutionTerminated{Reason: reason}}})
+	if !r.deciding {
+		r.decide()
+	}
 }
 
 // addInput queues an input event for the run's next workflow task; inputs
@@ -219,9 +242,11 @@ func (r *testRun) decide() {
 	}
 	r.history = append(r.history, out...)
 	r.lastEventID += int64(len(out))
+	r.deciding = true
 	for _, ev := range out {
 		r.apply(ev)
 	}
+	r.deciding = false
 }
 
 // apply carries out one command event.
@@ -276,6 +301,7 @@ func (r *testRun) apply(ev *journalpb.Event) {
 // followed by its next run; any other child reports its close to its parent.
 func (r *testRun) closed(ev *journalpb.Event) {
 	r.closeEvent = ev
+	r.idUse.close(ev)
 	// Inputs queued by this task's own commands (an activity canceled as the
 	// run closed) have no run to go to, as on a node.
 	r.inputs = nil

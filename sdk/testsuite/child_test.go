@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
+	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/enums"
 	"github.com/grainflow/grainflow/sdk/temporal"
 	"github.com/grainflow/grainflow/sdk/testsuite"
 	"github.com/grainflow/grainflow/sdk/workflow"
@@ -308,4 +310,179 @@ func TestSignalWorkflowByIDReachesAContinuedChild(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&report))
 	require.NoError(t, sendErr)
 	require.Equal(t, []string{"hi", "late"}, report.Notes)
+}
+
+// Halver halves n, failing for odd n.
+func Halver(ctx workflow.Context, n int) (int, error) {
+	if n%2 != 0 {
+		return 0, temporal.NewNonRetryableApplicationError("odd input", "Odd", nil)
+	}
+	return n / 2, nil
+}
+
+// ReuseStep is one child ReusingParent starts: its workflow ID, its ID
+// reuse policy, and its input (odd inputs fail).
+type ReuseStep struct {
+	ID     string
+	Policy enums.WorkflowIdReusePolicy
+	N      int
+}
+
+// ReusingParent runs a Halver child per step, one after another, and
+// reports how each ended: "completed", "failed" or "already started".
+func ReusingParent(ctx workflow.Context, steps []ReuseStep) ([]string, error) {
+	var outcomes []string
+	for _, s := range steps {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: s.ID, WorkflowIDReusePolicy: s.Policy})
+		err := workflow.ExecuteChildWorkflow(cctx, Halver, s.N).Get(ctx, nil)
+		var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+		var childErr *temporal.ChildWorkflowExecutionError
+		switch {
+		case err == nil:
+			outcomes = append(outcomes, "completed")
+		case errors.As(err, &already) && errors.As(err, &childErr) && childErr.WorkflowID() == s.ID:
+			outcomes = append(outcomes, "already started")
+		case errors.As(err, &childErr):
+			outcomes = append(outcomes, "failed")
+		default:
+			return nil, err
+		}
+	}
+	return outcomes, nil
+}
+
+// The outcomes of reuseSteps, as on a node (sdk/client's
+// TestChildWorkflowIDReusePolicy).
+var (
+	reuseSteps = []ReuseStep{
+		{ID: "parent", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, N: 2},
+		{ID: "once", Policy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, N: 2},
+		{ID: "once", Policy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, N: 2},
+		{ID: "once", Policy: enums.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED, N: 2},
+		{ID: "done", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY, N: 2},
+		{ID: "done", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY, N: 2},
+		{ID: "bad", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY, N: 1},
+		{ID: "bad", Policy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY, N: 2},
+	}
+	reuseOutcomes = []string{
+		"already started", // the parent's own ID, still running
+		"completed",
+		"already started", // REJECT_DUPLICATE after a closed run
+		"completed",       // unspecified: allow duplicate
+		"completed",
+		"already started", // FAILED_ONLY after a completed run
+		"failed",
+		"completed", // FAILED_ONLY after a failed run
+	}
+)
+
+func TestChildWorkflowIDReusePolicy(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "parent"})
+	env.RegisterWorkflow(Halver)
+	env.ExecuteWorkflow(ReusingParent, reuseSteps)
+	var outcomes []string
+	require.NoError(t, env.GetWorkflowResult(&outcomes))
+	require.Equal(t, reuseOutcomes, outcomes)
+}
+
+func TestMockedChildWorkflowIDReusePolicy(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "parent"})
+	env.OnWorkflow(Halver, mock.Anything, 2).Return(1, nil)
+	env.OnWorkflow(Halver, mock.Anything, 1).Return(0, errors.New("odd input"))
+	env.ExecuteWorkflow(ReusingParent, reuseSteps)
+	var outcomes []string
+	require.NoError(t, env.GetWorkflowResult(&outcomes))
+	require.Equal(t, reuseOutcomes, outcomes)
+}
+
+// ReplacingParent starts a Reminder child, then another with the same ID
+// and the TERMINATE_IF_RUNNING reuse policy, and reports how both ended.
+func ReplacingParent(ctx workflow.Context) (string, error) {
+	opts := workflow.ChildWorkflowOptions{WorkflowID: "reminder"}
+	first := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), Reminder, "ann")
+	if err := first.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		return "", err
+	}
+	opts.WorkflowIDReusePolicy = enums.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING
+	second := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), Reminder, "bob")
+	if err := second.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		return "", err
+	}
+	var terminated *temporal.TerminatedError
+	if err := first.Get(ctx, nil); !errors.As(err, &terminated) {
+		return "", fmt.Errorf("first child: %v, want it terminated", err)
+	}
+	var s string
+	err := second.Get(ctx, &s)
+	return s, err
+}
+
+func TestChildTerminateIfRunning(t *testing.T) {
+	for _, mocked := range []bool{false, true} {
+		var ts testsuite.WorkflowTestSuite
+		env := ts.NewTestWorkflowEnvironment()
+		env.RegisterWorkflow(Reminder)
+		if mocked {
+			env.OnWorkflow(Reminder, mock.Anything, "ann").After(time.Hour).Return("mocked ann", nil)
+			env.OnWorkflow(Reminder, mock.Anything, "bob").After(time.Hour).Return("mocked bob", nil)
+		}
+		env.ExecuteWorkflow(ReplacingParent)
+		var s string
+		require.NoError(t, env.GetWorkflowResult(&s), "mocked: %v", mocked)
+		require.Contains(t, s, "bob", "mocked: %v", mocked)
+	}
+}
+
+// BadPolicyParent starts a child with a reuse policy that does not exist.
+func BadPolicyParent(ctx workflow.Context) error {
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowIDReusePolicy: 9})
+	return workflow.ExecuteChildWorkflow(cctx, Halver, 2).Get(ctx, nil)
+}
+
+func TestChildWithAnUnknownReusePolicyFails(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Halver)
+	env.ExecuteWorkflow(BadPolicyParent)
+	require.ErrorContains(t, env.GetWorkflowError(), "unknown workflow ID reuse policy 9")
+}
+
+// QueueOf returns the task queue its run was started on.
+func QueueOf(ctx workflow.Context) (string, error) { return workflow.GetInfo(ctx).TaskQueueName, nil }
+
+// TimedChildParent runs a child that reports its task queue, then a
+// Reminder child (a day's sleep) with an execution timeout of an hour.
+func TimedChildParent(ctx workflow.Context) (string, error) {
+	var queue string
+	if err := workflow.ExecuteChildWorkflow(ctx, QueueOf).Get(ctx, &queue); err != nil {
+		return "", err
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowExecutionTimeout: time.Hour})
+	err := workflow.ExecuteChildWorkflow(cctx, Reminder, "ann").Get(ctx, nil)
+	var timeout *temporal.TimeoutError
+	if !errors.As(err, &timeout) {
+		return "", fmt.Errorf("timed child: %v, want a timeout", err)
+	}
+	return queue, nil
+}
+
+// A child runs with the options it was started with: the parent's task
+// queue by default, and its execution timeout.
+func TestChildRunsWithItsOptions(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	start := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	env.SetStartTime(start)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{TaskQueue: "reminders"})
+	env.RegisterWorkflow(QueueOf)
+	env.RegisterWorkflow(Reminder)
+	env.ExecuteWorkflow(TimedChildParent)
+	var queue string
+	require.NoError(t, env.GetWorkflowResult(&queue))
+	require.Equal(t, "reminders", queue)
+	require.Equal(t, start.Add(time.Hour), env.Now())
 }
