@@ -22,6 +22,10 @@ const (
 	defaultTestWorkflowID = "default-test-workflow-id"
 	defaultTestRunID      = "default-test-run-id"
 	defaultTestTimeout    = 3 * time.Second
+	// defaultTestRunTimeout is the run timeout of a workflow under test
+	// that sets none (ten years of virtual time, as in Temporal): a
+	// workflow that would wait forever times out instead.
+	defaultTestRunTimeout = 10 * 365 * 24 * time.Hour
 )
 
 // WorkflowTestSuite creates test environments for workflow and activity
@@ -167,7 +171,10 @@ func (e *TestWorkflowEnvironment) SetDataConverter(dc DataConverter) *TestWorkfl
 	return e
 }
 
-// SetWorkflowRunTimeout times the workflow out after runTimeout of virtual time.
+// SetWorkflowRunTimeout times the workflow out after runTimeout of virtual
+// time (default ten years, as in Temporal). When it passes, the workflow is
+// complete and GetWorkflowError returns a *WorkflowExecutionError wrapping
+// workflow.ErrDeadlineExceeded.
 func (e *TestWorkflowEnvironment) SetWorkflowRunTimeout(runTimeout time.Duration) *TestWorkflowEnvironment {
 	e.runTimeout = runTimeout
 	return e
@@ -263,9 +270,12 @@ func (e *TestWorkflowEnvironment) RegisterDelayedCallback(callback func(), delay
 }
 
 // ExecuteWorkflow runs the workflow (a function or a registered name) with
-// args until it closes, or until it can make no more progress: it waits for
-// a signal no callback sends, or the test timeout passed. A function that
-// is not registered yet is registered under its name.
+// args until it closes, or until the test timeout passed. A workflow that
+// waits for something that never comes (a signal no callback sends) does
+// not stop the environment: the virtual clock jumps to the end of its run
+// timeout (ten years unless SetWorkflowRunTimeout set one) and it times
+// out, as in Temporal. A function that is not registered yet is registered
+// under its name.
 func (e *TestWorkflowEnvironment) ExecuteWorkflow(workflowFn any, args ...any) {
 	if e.root != nil {
 		panic("TestWorkflowEnvironment.ExecuteWorkflow: the environment already ran a workflow; create a new one")
@@ -275,7 +285,11 @@ func (e *TestWorkflowEnvironment) ExecuteWorkflow(workflowFn any, args ...any) {
 		var input *journalpb.Payloads
 		if input, err = e.dc.ToPayloads(args...); err == nil {
 			e.now = e.startTime
-			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, e.firstStart(defaultTestRunID, name, input, e.runTimeout))
+			runTimeout := e.runTimeout
+			if runTimeout <= 0 {
+				runTimeout = defaultTestRunTimeout
+			}
+			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, e.firstStart(defaultTestRunID, name, input, runTimeout))
 			e.runLoop()
 		}
 	}
@@ -311,9 +325,11 @@ func (e *TestWorkflowEnvironment) IsWorkflowCompleted() bool {
 }
 
 // GetWorkflowError returns how the workflow ended: nil when it completed, a
-// *WorkflowExecutionError wrapping the cause when it failed, was canceled
-// or timed out, a *ContinueAsNewError when it continued as new, or an
-// error saying why it did not close.
+// *WorkflowExecutionError wrapping the cause when it failed or was
+// canceled, a *WorkflowExecutionError wrapping workflow.ErrDeadlineExceeded
+// (a *TimeoutError) when its run timeout passed (as in Temporal), a
+// *ContinueAsNewError when it continued as new, or an error saying why it
+// did not close.
 func (e *TestWorkflowEnvironment) GetWorkflowError() error {
 	switch {
 	case e.err != nil:
@@ -322,6 +338,9 @@ func (e *TestWorkflowEnvironment) GetWorkflowError() error {
 		return errors.New("the workflow has not been executed: call ExecuteWorkflow first")
 	case e.root.closeEvent == nil:
 		return fmt.Errorf("workflow %s is still running: %s", e.root.id, e.root.blockedReason)
+	}
+	if e.root.closeEvent.GetWorkflowExecutionTimedOut() != nil {
+		return NewWorkflowExecutionError(e.root.id, e.root.runID, e.root.workflowType, ErrDeadlineExceeded)
 	}
 	err := CloseError(e.root.closeEvent, e.dc)
 	var can *ContinueAsNewError

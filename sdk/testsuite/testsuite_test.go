@@ -183,15 +183,28 @@ func TestSignalFromADelayedCallbackAndQueries(t *testing.T) {
 	require.ErrorContains(t, err, "unknown query type")
 }
 
-func TestWorkflowWaitingForeverIsNotCompleted(t *testing.T) {
+// A workflow that waits for a signal no one sends times out at the end of
+// the default run timeout (ten years of virtual time), as in Temporal,
+// instead of leaving the environment blocked.
+func TestWorkflowWaitingForeverTimesOut(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
+	start := env.Now()
+	var runTimeout time.Duration
 	env.ExecuteWorkflow(func(ctx workflow.Context) error {
+		runTimeout = workflow.GetInfo(ctx).WorkflowRunTimeout
 		workflow.GetSignalChannel(ctx, "never").Receive(ctx, nil)
 		return nil
 	})
-	require.False(t, env.IsWorkflowCompleted())
-	require.ErrorContains(t, env.GetWorkflowError(), "waiting for a signal")
+	require.True(t, env.IsWorkflowCompleted())
+	err := env.GetWorkflowError()
+	var execErr *temporal.WorkflowExecutionError
+	require.ErrorAs(t, err, &execErr)
+	require.ErrorIs(t, err, workflow.ErrDeadlineExceeded)
+	var timeoutErr *temporal.TimeoutError
+	require.ErrorAs(t, err, &timeoutErr)
+	require.Equal(t, 10*365*24*time.Hour, runTimeout)
+	require.Equal(t, 10*365*24*time.Hour, env.Now().Sub(start))
 }
 
 func TestCancelWorkflow(t *testing.T) {
