@@ -80,6 +80,10 @@ func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironmen
 //     with OnActivity. Failed attempts are retried by the activity's retry
 //     policy, with the backoff on the virtual clock, until the policy or the
 //     activity's timeouts end the retries or the test timeout stops them.
+//     As in Temporal's test environment, what the policy leaves unset
+//     (all of it when the options carry none) takes test defaults: initial
+//     interval 1 s, maximum interval equal to the initial interval,
+//     coefficient 2 and at most 10 attempts.
 //   - Time is virtual. Whenever the workflow is blocked and no activity is
 //     running, the clock jumps to the next timer, delayed callback or
 //     retry, so a workflow that sleeps for seven days finishes at once.

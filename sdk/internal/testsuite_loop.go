@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -229,7 +230,9 @@ func (r *testRun) apply(ev *journalpb.Event) {
 	e := r.env
 	switch x := ev.GetAttributes().(type) {
 	case *journalpb.Event_ActivityTaskScheduled:
-		act := &testActivity{run: r, eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled, scheduledTime: e.now, attempt: 1}
+		scheduled := proto.Clone(x.ActivityTaskScheduled).(*journalpb.ActivityTaskScheduled)
+		scheduled.RetryPolicy = testRetryPolicy(scheduled.GetRetryPolicy())
+		act := &testActivity{run: r, eventID: ev.GetEventId(), scheduled: scheduled, scheduledTime: e.now, attempt: 1}
 		r.activities[act.eventID] = act
 		act.start()
 	case *journalpb.Event_ActivityTaskCancelRequested:
@@ -269,6 +272,38 @@ func (r *testRun) apply(ev *journalpb.Event) {
 			r.closed(ev)
 		}
 	}
+}
+
+// defaultTestMaximumAttempts bounds the attempts of an activity whose retry
+// policy sets no maximum, as in Temporal's test environment: with the
+// backoff on the virtual clock, unlimited retries would spin.
+const defaultTestMaximumAttempts = 10
+
+// testRetryPolicy returns the retry policy the test environment applies to
+// an activity scheduled with policy p (nil when the options carry none).
+// As Temporal's test environment does, it fills what p leaves unset: an
+// initial interval of 1 s, a maximum interval equal to the initial
+// interval, a backoff coefficient of 2 and at most 10 attempts. What p sets
+// is kept.
+func testRetryPolicy(p *journalpb.RetryPolicy) *journalpb.RetryPolicy {
+	if p == nil {
+		p = &journalpb.RetryPolicy{}
+	} else {
+		p = proto.Clone(p).(*journalpb.RetryPolicy)
+	}
+	if p.GetInitialInterval().AsDuration() <= 0 {
+		p.InitialInterval = durationpb.New(time.Second)
+	}
+	if p.GetMaximumInterval().AsDuration() <= 0 {
+		p.MaximumInterval = p.InitialInterval
+	}
+	if p.GetBackoffCoefficient() == 0 {
+		p.BackoffCoefficient = 2
+	}
+	if p.GetMaximumAttempts() == 0 {
+		p.MaximumAttempts = defaultTestMaximumAttempts
+	}
+	return p
 }
 
 // closed ends the run: its timers are dropped, its activities canceled and
