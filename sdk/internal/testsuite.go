@@ -87,6 +87,9 @@ func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironmen
 //   - Time is virtual. Whenever the workflow is blocked and no activity is
 //     running, the clock jumps to the next timer, delayed callback or
 //     retry, so a workflow that sleeps for seven days finishes at once.
+//     While an activity runs, the clock is not skipped ahead: the next
+//     timer (or callback or retry) fires once its delay has passed in
+//     wall-clock time, unless an activity finishes first, as in Temporal.
 //   - Signals, cancellation and queries come from the test, usually from
 //     callbacks registered with RegisterDelayedCallback.
 //

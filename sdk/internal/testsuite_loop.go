@@ -22,6 +22,10 @@ type virtualEvent struct {
 	order    int64 // ties at the same time fire in the order they were added
 	fire     func()
 	canceled bool
+	// wallAt is the wall-clock time at which the event fires if activities
+	// are still running then (see TestWorkflowEnvironment.waitForActivities);
+	// zero until the loop first waits with the event next.
+	wallAt time.Time
 }
 
 // virtualQueue holds the virtual events by due time.
@@ -42,6 +46,18 @@ func (q *virtualQueue) add(at time.Time, fire func()) *virtualEvent {
 	copy(q.events[i+1:], q.events[i:])
 	q.events[i] = ev
 	return ev
+}
+
+// peek returns the earliest event that is not canceled, or nil, and drops
+// the canceled events before it.
+func (q *virtualQueue) peek() *virtualEvent {
+	for len(q.events) > 0 {
+		if ev := q.events[0]; !ev.canceled {
+			return ev
+		}
+		q.events = q.events[1:]
+	}
+	return nil
 }
 
 // pop removes and returns the earliest event that is not canceled, or nil.
@@ -161,9 +177,7 @@ func (e *TestWorkflowEnvironment) runLoop() {
 			continue
 		}
 		if e.running > 0 {
-			select {
-			case <-e.notify:
-			case <-time.After(e.testTimeout):
+			if !e.waitForActivities() {
 				e.root.blockedReason = fmt.Sprintf("test timeout: %d activities still running after %v", e.running, e.testTimeout)
 				return
 			}
@@ -172,16 +186,56 @@ func (e *TestWorkflowEnvironment) runLoop() {
 		if e.runPosted() {
 			continue
 		}
-		next := e.queue.pop()
-		if next == nil {
+		if !e.fireNext() {
 			e.root.blockedReason = "it is blocked with no timer, activity or delayed callback pending (waiting for a signal?)"
 			return
 		}
-		if next.at.After(e.now) {
-			e.now = next.at
-		}
-		next.fire()
 	}
+}
+
+// fireNext moves the virtual clock to the next due event and fires it; it
+// reports false if there is none.
+func (e *TestWorkflowEnvironment) fireNext() bool {
+	next := e.queue.pop()
+	if next == nil {
+		return false
+	}
+	if next.at.After(e.now) {
+		e.now = next.at
+	}
+	next.fire()
+	return true
+}
+
+// waitForActivities waits, while activities run, until one of them (or
+// another goroutine) posts something, or until the next virtual event is
+// due by the wall clock, as in Temporal's test environment: while an
+// activity runs, time is not skipped, but a timer (or delayed callback,
+// retry backoff or mock delay) still fires once its duration has passed in
+// real time, measured from when the loop first waited with it next. The
+// virtual clock then jumps to the event's time and the event fires. It
+// reports false when nothing happened for the test timeout.
+func (e *TestWorkflowEnvironment) waitForActivities() bool {
+	timeout := time.NewTimer(e.testTimeout)
+	defer timeout.Stop()
+	var due <-chan time.Time
+	if next := e.queue.peek(); next != nil {
+		wallAt := time.Now().Add(next.at.Sub(e.now))
+		if next.wallAt.IsZero() || wallAt.Before(next.wallAt) {
+			next.wallAt = wallAt
+		}
+		wait := time.NewTimer(time.Until(next.wallAt))
+		defer wait.Stop()
+		due = wait.C
+	}
+	select {
+	case <-e.notify:
+	case <-due:
+		e.fireNext()
+	case <-timeout.C:
+		return false
+	}
+	return true
 }
 
 // runWithInputs returns the first run, in order of creation, with inputs
