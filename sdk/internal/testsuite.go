@@ -92,6 +92,10 @@ func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironmen
 //     wall-clock time, unless an activity finishes first, as in Temporal.
 //   - Signals, cancellation and queries come from the test, usually from
 //     callbacks registered with RegisterDelayedCallback.
+//   - Child workflows run in the same loop. A child started with a
+//     CronSchedule runs again at each time of the schedule (virtual clock,
+//     UTC), with GetLastCompletionResult carried, as in Temporal; its
+//     parent's future stays pending meanwhile.
 //
 // An environment runs one workflow: create a new one for each test.
 type TestWorkflowEnvironment struct {

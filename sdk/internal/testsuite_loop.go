@@ -387,6 +387,9 @@ func (r *testRun) closed(ev *journalpb.Event) {
 		return
 	}
 	r.env.setOpen(r.id, false)
+	if r.scheduleCronRun(ev) {
+		return
+	}
 	if p := r.parent; p != nil {
 		p.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
 			InitiatedEventId: r.initiatedID, WorkflowId: r.id, RunId: r.runID, WorkflowType: r.workflowType, CloseEvent: ev}}})
