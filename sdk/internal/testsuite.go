@@ -1,11 +1,13 @@
 package internal
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
@@ -438,6 +440,51 @@ func (e *TestWorkflowEnvironment) CancelWorkflow() {
 		e.root.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCancelRequested{
 			WorkflowExecutionCancelRequested: &journalpb.WorkflowExecutionCancelRequested{Cause: "canceled by the test"}}})
 	})
+}
+
+// CompleteActivity completes an activity that returned
+// activity.ErrResultPending, named by the TaskToken of its ActivityInfo:
+// with result when err is nil, as canceled when err is a *CanceledError,
+// and as failed (without retries, as in Temporal's test environment)
+// otherwise. Call it from a delayed callback, a listener or any goroutine
+// while ExecuteWorkflow runs; the workflow sees the outcome in its next
+// workflow task. It returns an error only for a nil or malformed token or a
+// result the data converter cannot encode; a token of an activity that is
+// already closed is ignored. While the activity waits for its completion it
+// does not count as running, so the virtual clock may move on.
+func (e *TestWorkflowEnvironment) CompleteActivity(taskToken []byte, result any, err error) error {
+	if taskToken == nil {
+		return errors.New("CompleteActivity: nil task token")
+	}
+	sep := bytes.LastIndexByte(taskToken, '/')
+	if sep < 0 {
+		return fmt.Errorf("CompleteActivity: invalid task token %q", taskToken)
+	}
+	workflowID := string(taskToken[:sep])
+	eventID, perr := strconv.ParseInt(string(taskToken[sep+1:]), 10, 64)
+	if perr != nil {
+		return fmt.Errorf("CompleteActivity: invalid task token %q", taskToken)
+	}
+	var payloads *journalpb.Payloads
+	if result != nil {
+		var encErr error
+		if payloads, encErr = e.dc.ToPayloads(result); encErr != nil {
+			return fmt.Errorf("CompleteActivity: encoding the result: %w", encErr)
+		}
+	}
+	e.post(func() {
+		for _, r := range e.runs {
+			if r.id != workflowID || r.closeEvent != nil {
+				continue
+			}
+			if act := r.activities[eventID]; act != nil && !act.done {
+				act.completeAsync(payloads, err)
+				return
+			}
+		}
+		e.logger.Debug("CompleteActivity: the activity is not open (already closed or canceled?)", "TaskToken", string(taskToken))
+	})
+	return nil
 }
 
 // QueryWorkflow runs a query handler of the workflow on its current state.

@@ -524,6 +524,15 @@ func (a *testActivity) attemptDone(info *ActivityInfo, o activityOutcome, cause 
 		a.retry = e.queue.add(e.now.Add(o.delay), func() { a.attemptDone(info, delayed, nil) })
 		return
 	}
+	if cause == nil && errors.Is(o.err, ErrResultPending) {
+		// Async completion: the activity stays open until the test calls
+		// CompleteActivity with its task token. It no longer counts as
+		// running, so the virtual clock may move meanwhile (as in Temporal).
+		if l := e.listeners.activityCompleted; l != nil {
+			l(info, nil, ErrResultPending)
+		}
+		return
+	}
 	if l := e.listeners.activityCompleted; l != nil && !errors.Is(cause, errActivityCanceled) {
 		l(info, NewEncodedValue(firstPayload(o.result), e.dc), o.err)
 	}
@@ -586,6 +595,30 @@ func (a *testActivity) retriedTooLong(failure *journalpb.Failure) bool {
 		a.scheduled.GetActivityType(), a.scheduled.GetActivityId(), a.run.id, failing.Round(time.Millisecond),
 		a.attempt, e.now.Sub(a.scheduledTime), failure.GetMessage())
 	return true
+}
+
+// completeAsync records the outcome the test gave CompleteActivity for the
+// activity: its result, its cancellation (err is a *CanceledError), or its
+// failure, which is not retried (as in Temporal's test environment).
+func (a *testActivity) completeAsync(result *journalpb.Payloads, err error) {
+	e := a.run.env
+	info := a.info(time.Time{})
+	if l := e.listeners.activityCompleted; l != nil {
+		l(&info, NewEncodedValue(firstPayload(result), e.dc), err)
+	}
+	if err == nil {
+		a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskCompleted{ActivityTaskCompleted: &journalpb.ActivityTaskCompleted{
+			ScheduledEventId: a.eventID, Result: result, Attempt: a.attempt}}})
+		return
+	}
+	failure := ConvertErrorToFailure(err, e.dc)
+	if c := failure.GetCanceled(); c != nil {
+		a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskCanceled{ActivityTaskCanceled: &journalpb.ActivityTaskCanceled{
+			ScheduledEventId: a.eventID, Details: c.GetDetails(), Attempt: a.attempt}}})
+		return
+	}
+	a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskFailed{ActivityTaskFailed: &journalpb.ActivityTaskFailed{
+		ScheduledEventId: a.eventID, Failure: failure, RetryState: journalpb.RetryState_RETRY_STATE_UNSPECIFIED, Attempt: a.attempt}}})
 }
 
 // finish records the activity's last event as an input of the run.
