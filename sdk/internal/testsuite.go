@@ -30,6 +30,28 @@ const (
 	defaultTestRunTimeout = 10 * 365 * 24 * time.Hour
 )
 
+// WorkerOptions are the worker options the test environments take with
+// SetWorkerOptions. They carry the fields of the worker's options that the
+// test environments honour, under the same names: BackgroundActivityContext
+// and DeadlockDetectionTimeout.
+type WorkerOptions struct {
+	// BackgroundActivityContext is the parent of every activity context, so
+	// activities can read values from it (default context.Background()).
+	// Canceling it cancels the activities.
+	BackgroundActivityContext context.Context
+	// DeadlockDetectionTimeout is how long workflow code may run without
+	// yielding before its task fails as a deadlock (default 1 s).
+	DeadlockDetectionTimeout time.Duration
+}
+
+// backgroundContext returns the context activity contexts derive from.
+func (o WorkerOptions) backgroundContext() context.Context {
+	if o.BackgroundActivityContext != nil {
+		return o.BackgroundActivityContext
+	}
+	return context.Background()
+}
+
 // WorkflowTestSuite creates test environments for workflow and activity
 // unit tests. Embed it in a testify suite, or declare one and call
 // NewTestWorkflowEnvironment.
@@ -109,6 +131,7 @@ type TestWorkflowEnvironment struct {
 	runTimeout  time.Duration
 	lastResult  *journalpb.Payloads
 	listeners   testListeners
+	workerOpts  WorkerOptions
 
 	activityMock mock.Mock
 	workflowMock mock.Mock
@@ -175,6 +198,17 @@ func (e *TestWorkflowEnvironment) SetStartTime(startTime time.Time) { e.startTim
 // running are canceled.
 func (e *TestWorkflowEnvironment) SetTestTimeout(idleTimeout time.Duration) *TestWorkflowEnvironment {
 	e.testTimeout = idleTimeout
+	return e
+}
+
+// SetWorkerOptions sets the worker options the environment honours:
+// BackgroundActivityContext, the parent of the activities' contexts (so an
+// activity can read values from it), and DeadlockDetectionTimeout, the
+// workflow code's deadlock timeout. As in Temporal, the other options a
+// worker takes have no effect in the test environment. Call it before
+// ExecuteWorkflow.
+func (e *TestWorkflowEnvironment) SetWorkerOptions(options WorkerOptions) *TestWorkflowEnvironment {
+	e.workerOpts = options
 	return e
 }
 

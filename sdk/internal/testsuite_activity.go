@@ -20,6 +20,16 @@ type TestActivityEnvironment struct {
 	testTimeout       time.Duration
 	heartbeatDetails  *journalpb.Payloads
 	heartbeatListener func(*ActivityInfo, EncodedValues)
+	workerOpts        WorkerOptions
+}
+
+// SetWorkerOptions sets the worker options the environment honours:
+// BackgroundActivityContext, the parent of the activity's context (so the
+// activity can read values from it). The other options have no effect on
+// activities run here.
+func (t *TestActivityEnvironment) SetWorkerOptions(options WorkerOptions) *TestActivityEnvironment {
+	t.workerOpts = options
+	return t
 }
 
 // RegisterActivity registers an activity function, or the methods of a
@@ -77,7 +87,7 @@ func (t *TestActivityEnvironment) ExecuteActivity(activity any, args ...any) (En
 	if err != nil {
 		return nil, fmt.Errorf("ExecuteActivity %s: encoding the arguments: %w", name, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), t.testTimeout)
+	ctx, cancel := context.WithTimeout(t.workerOpts.backgroundContext(), t.testTimeout)
 	defer cancel()
 	now := time.Now()
 	env := &ActivityEnvironment{

@@ -133,6 +133,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.Wo
 		// instead of a workflow that is stuck until the code is fixed.
 		FailWorkflowOnPanic: true,
 		UpdateCompleted:     r.updateCompleted,
+		DeadlockTimeout:     e.workerOpts.DeadlockDetectionTimeout,
 	})
 	if runTimeout := started.GetWorkflowRunTimeout().AsDuration(); runTimeout > 0 {
 		r.runTimeout = e.queue.add(e.now.Add(runTimeout), func() {
@@ -470,7 +471,7 @@ func (a *testActivity) info(deadline time.Time) ActivityInfo {
 // runs for real.
 func (a *testActivity) start() {
 	e := a.run.env
-	ctx, stop := context.WithCancelCause(context.Background())
+	ctx, stop := context.WithCancelCause(e.workerOpts.backgroundContext())
 	a.stop = stop
 	deadline, releaseDeadline := time.Time{}, context.CancelFunc(func() {})
 	if stc := a.scheduled.GetStartToCloseTimeout().AsDuration(); stc > 0 {
