@@ -277,9 +277,15 @@ func (e *TestWorkflowEnvironment) SetOnActivityCanceledListener(listener func(ac
 }
 
 // SetOnActivityHeartbeatListener sets a function called on each activity
-// heartbeat, with its details. It is called on the goroutine that runs
-// ExecuteWorkflow (see SetOnActivityStartedListener), soon after the
-// heartbeat: the activity does not wait for it.
+// heartbeat reported, with its details. It is called on the goroutine that
+// runs ExecuteWorkflow (see SetOnActivityStartedListener), soon after the
+// heartbeat: the activity does not wait for it. Heartbeats are throttled as
+// in Temporal: an attempt's first is reported at once, those within the
+// next interval (80% of the heartbeat timeout, or 30 s without one, at most
+// 60 s, in wall-clock time) are held back and the latest of them is
+// reported when the interval ends, or when the attempt ends other than
+// successfully (a successful attempt drops it). Only reported details reach
+// a later attempt's GetHeartbeatDetails.
 func (e *TestWorkflowEnvironment) SetOnActivityHeartbeatListener(listener func(activityInfo *ActivityInfo, details EncodedValues)) *TestWorkflowEnvironment {
 	e.listeners.activityHeartbeat = listener
 	return e

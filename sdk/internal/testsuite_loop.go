@@ -479,21 +479,25 @@ func (a *testActivity) start() {
 		ctx, releaseDeadline = context.WithDeadline(ctx, deadline)
 	}
 	info := a.info(deadline)
+	// Heartbeats are throttled as Temporal's worker throttles them; only
+	// those reported update the details a retry sees.
+	heartbeats := newHeartbeatThrottle(heartbeatThrottleInterval(info.HeartbeatTimeout), func(details *journalpb.Payloads) {
+		e.post(func() {
+			a.heartbeat = details
+			if l := e.listeners.activityHeartbeat; l != nil {
+				l(&info, NewEncodedValues(details, e.dc))
+			}
+		})
+	})
 	env := &ActivityEnvironment{
 		Info: info, HeartbeatDetails: a.heartbeat, DataConverter: e.dc, Logger: e.logger,
-		Heartbeat: func(details *journalpb.Payloads) {
-			e.post(func() {
-				a.heartbeat = details
-				if l := e.listeners.activityHeartbeat; l != nil {
-					l(&info, NewEncodedValues(details, e.dc))
-				}
-			})
-		},
+		Heartbeat: heartbeats.record,
 	}
 	e.running++
 	go func() {
 		outcome := e.invokeActivity(ctx, env, a.scheduled.GetInput())
 		cause := context.Cause(ctx)
+		heartbeats.close(outcome.err != nil || cause != nil)
 		releaseDeadline()
 		stop(nil)
 		e.post(func() {

@@ -374,7 +374,9 @@ func TestActivityEnvironment(t *testing.T) {
 	var out string
 	require.NoError(t, v.Get(&out))
 	require.Equal(t, "Count counted 3..4", out)
-	require.Equal(t, []int{3, 4}, beats)
+	// Heartbeats are throttled as in Temporal: 4 came within 30 s of 3 and
+	// is dropped when the activity completes.
+	require.Equal(t, []int{3}, beats)
 
 	_, err = env.ExecuteActivity(func(context.Context) error {
 		return temporal.NewApplicationError("bad input", "Validation")
