@@ -3,7 +3,6 @@ package testsuite_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/grainflow/grainflow/sdk/activity"
 	"github.com/grainflow/grainflow/sdk/converter"
+	"github.com/grainflow/grainflow/sdk/temporal"
 	"github.com/grainflow/grainflow/sdk/testsuite"
 	"github.com/grainflow/grainflow/sdk/workflow"
 )
@@ -73,33 +73,39 @@ func TestActivityEnvironmentThrottlesHeartbeats(t *testing.T) {
 }
 
 // In the workflow environment the interval is 80% of the heartbeat
-// timeout: heartbeats held back are reported when it ends.
+// timeout: the latest heartbeat held back is reported when it ends, while
+// the activity still runs.
 func TestWorkflowEnvironmentThrottlesHeartbeats(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	var mu sync.Mutex
 	var got []int
+	lastReported := make(chan struct{})
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, details converter.EncodedValues) {
 		var n int
 		require.NoError(t, details.Get(&n))
-		mu.Lock()
 		got = append(got, n)
-		mu.Unlock()
+		if n == 3 {
+			close(lastReported)
+		}
 	})
-	slowBeats := func(ctx context.Context) error {
+	heldBeats := func(ctx context.Context) error {
 		for i := 1; i <= 3; i++ {
 			activity.RecordHeartbeat(ctx, i)
 		}
-		time.Sleep(230 * time.Millisecond) // the 200 ms interval ends meanwhile
-		return nil
+		select { // 3 is reported once the 80 ms interval ends
+		case <-lastReported:
+			return nil
+		case <-time.After(5 * time.Second):
+			return errors.New("the held-back heartbeat was not reported")
+		}
 	}
-	env.RegisterActivityWithOptions(slowBeats, activity.RegisterOptions{Name: "SlowBeats"})
+	env.RegisterActivityWithOptions(heldBeats, activity.RegisterOptions{Name: "HeldBeats"})
+	env.SetTestTimeout(10 * time.Second)
 	env.ExecuteWorkflow(func(ctx workflow.Context) error {
-		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 250 * time.Millisecond})
-		return workflow.ExecuteActivity(ctx, "SlowBeats").Get(ctx, nil)
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 100 * time.Millisecond,
+			RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1}})
+		return workflow.ExecuteActivity(ctx, "HeldBeats").Get(ctx, nil)
 	})
 	require.NoError(t, env.GetWorkflowError())
-	mu.Lock()
-	defer mu.Unlock()
 	require.Equal(t, []int{1, 3}, got)
 }
