@@ -132,6 +132,10 @@ type TestWorkflowEnvironment struct {
 	lastResult  *journalpb.Payloads
 	listeners   testListeners
 	workerOpts  WorkerOptions
+	// startSearchAttributes and startMemo are what the workflow under test
+	// starts with (SetTypedSearchAttributesOnStart, SetMemoOnStart).
+	startSearchAttributes map[string]*journalpb.Payload
+	startMemo             map[string]*journalpb.Payload
 
 	activityMock mock.Mock
 	workflowMock mock.Mock
@@ -199,6 +203,51 @@ func (e *TestWorkflowEnvironment) SetStartTime(startTime time.Time) { e.startTim
 func (e *TestWorkflowEnvironment) SetTestTimeout(idleTimeout time.Duration) *TestWorkflowEnvironment {
 	e.testTimeout = idleTimeout
 	return e
+}
+
+// SetTypedSearchAttributesOnStart sets the search attributes the workflow
+// under test starts with, as a client's StartWorkflowOptions would (what
+// workflow.GetTypedSearchAttributes returns before any upsert). It replaces
+// what an earlier call set, and fails if a value cannot be encoded. Call it
+// before ExecuteWorkflow.
+func (e *TestWorkflowEnvironment) SetTypedSearchAttributesOnStart(searchAttributes SearchAttributes) error {
+	payloads, err := EncodeSearchAttributes(searchAttributes)
+	if err != nil {
+		return fmt.Errorf("SetTypedSearchAttributesOnStart: %w", err)
+	}
+	e.startSearchAttributes = payloads
+	return nil
+}
+
+// SetSearchAttributesOnStart is SetTypedSearchAttributesOnStart with the
+// attributes given as Go values by name (the types
+// workflow.UpsertSearchAttributes takes); a nil value is left out.
+func (e *TestWorkflowEnvironment) SetSearchAttributesOnStart(searchAttributes map[string]any) error {
+	set := make(map[string]any, len(searchAttributes))
+	for name, v := range searchAttributes {
+		if v != nil { // a removal means nothing at start
+			set[name] = v
+		}
+	}
+	payloads, err := EncodeUntypedSearchAttributes(set)
+	if err != nil {
+		return fmt.Errorf("SetSearchAttributesOnStart: %w", err)
+	}
+	e.startSearchAttributes = payloads
+	return nil
+}
+
+// SetMemoOnStart sets the memo the workflow under test starts with, as a
+// client's StartWorkflowOptions would (a run it continues as new carries
+// it). It fails if a value cannot be encoded by the data converter. Call it
+// before ExecuteWorkflow (and after SetDataConverter).
+func (e *TestWorkflowEnvironment) SetMemoOnStart(memo map[string]any) error {
+	payloads, err := EncodeMemo(memo, e.dc)
+	if err != nil {
+		return fmt.Errorf("SetMemoOnStart: %w", err)
+	}
+	e.startMemo = payloads
+	return nil
 }
 
 // SetWorkerOptions sets the worker options the environment honours:
@@ -342,7 +391,9 @@ func (e *TestWorkflowEnvironment) ExecuteWorkflow(workflowFn any, args ...any) {
 			if runTimeout <= 0 {
 				runTimeout = defaultTestRunTimeout
 			}
-			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, e.firstStart(defaultTestRunID, name, input, runTimeout))
+			started := e.firstStart(defaultTestRunID, name, input, runTimeout)
+			started.SearchAttributes, started.Memo = e.startSearchAttributes, e.startMemo
+			e.root = e.newRun(defaultTestWorkflowID, defaultTestRunID, started)
 			e.runLoop()
 		}
 	}

@@ -134,6 +134,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.Wo
 		FailWorkflowOnPanic: true,
 		UpdateCompleted:     r.updateCompleted,
 		DeadlockTimeout:     e.workerOpts.DeadlockDetectionTimeout,
+		Upserted:            e.upserted,
 	})
 	if runTimeout := started.GetWorkflowRunTimeout().AsDuration(); runTimeout > 0 {
 		r.runTimeout = e.queue.add(e.now.Add(runTimeout), func() {
