@@ -35,6 +35,13 @@ type ExecutionOptions struct {
 	// happens (not while replaying), with the handler's own result value;
 	// the test environment reports it to UpdateCallbacks.Complete.
 	UpdateCompleted func(updateID string, result any, err error)
+	// Upserted, if set, is told of each call of UpsertTypedSearchAttributes
+	// (method "UpsertTypedSearchAttributes", arg the SearchAttributes built
+	// from the updates), UpsertSearchAttributes (arg the map) and UpsertMemo
+	// (arg the map), valid or not, on the workflow code's goroutine and not
+	// while replaying; the test environment answers it from the mocks set
+	// with OnUpsert*. A panic in it is a panic of the workflow code.
+	Upserted func(method string, arg any)
 }
 
 // Execution runs one workflow run's code deterministically. It holds the

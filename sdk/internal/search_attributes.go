@@ -382,10 +382,12 @@ func DecodeSearchAttributes(payloads map[string]*journalpb.Payload) SearchAttrib
 // for ListWorkflow, and visible at once to GetTypedSearchAttributes.
 func UpsertTypedSearchAttributes(ctx Context, updates ...SearchAttributeUpdate) error {
 	e := executionOf(ctx, "UpsertTypedSearchAttributes")
+	sa := NewSearchAttributes(updates...)
+	defer e.upserted("UpsertTypedSearchAttributes", sa)
 	if len(updates) == 0 {
 		return errors.New("UpsertTypedSearchAttributes: no search attributes")
 	}
-	payloads, err := EncodeSearchAttributes(NewSearchAttributes(updates...))
+	payloads, err := EncodeSearchAttributes(sa)
 	if err != nil {
 		return fmt.Errorf("UpsertTypedSearchAttributes: %w", err)
 	}
@@ -393,10 +395,18 @@ func UpsertTypedSearchAttributes(ctx Context, updates ...SearchAttributeUpdate) 
 	return nil
 }
 
+// upserted tells the owner of an upsert call (ExecutionOptions.Upserted).
+func (e *Execution) upserted(method string, arg any) {
+	if e.opts.Upserted != nil && !e.replaying {
+		e.opts.Upserted(method, arg)
+	}
+}
+
 // UpsertSearchAttributes is UpsertTypedSearchAttributes with attributes
 // given as Go values (see EncodeUntypedSearchAttributes for their types).
 func UpsertSearchAttributes(ctx Context, attributes map[string]any) error {
 	e := executionOf(ctx, "UpsertSearchAttributes")
+	defer e.upserted("UpsertSearchAttributes", attributes)
 	if len(attributes) == 0 {
 		return errors.New("UpsertSearchAttributes: no search attributes")
 	}
@@ -420,6 +430,7 @@ func (e *Execution) upsertSearchAttributes(payloads map[string]*journalpb.Payloa
 func UpsertMemo(ctx Context, memo map[string]any) error {
 	e := executionOf(ctx, "UpsertMemo")
 	e.mustBeInTask("UpsertMemo")
+	defer e.upserted("UpsertMemo", memo)
 	if len(memo) == 0 {
 		return errors.New("UpsertMemo: no memo fields")
 	}

@@ -1,12 +1,15 @@
 package internal
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
@@ -23,7 +26,33 @@ const (
 	defaultTestWorkflowID = "default-test-workflow-id"
 	defaultTestRunID      = "default-test-run-id"
 	defaultTestTimeout    = 3 * time.Second
+	// defaultTestRunTimeout is the run timeout of a workflow under test
+	// that sets none (ten years of virtual time, as in Temporal): a
+	// workflow that would wait forever times out instead.
+	defaultTestRunTimeout = 10 * 365 * 24 * time.Hour
 )
+
+// WorkerOptions are the worker options the test environments take with
+// SetWorkerOptions. They carry the fields of the worker's options that the
+// test environments honour, under the same names: BackgroundActivityContext
+// and DeadlockDetectionTimeout.
+type WorkerOptions struct {
+	// BackgroundActivityContext is the parent of every activity context, so
+	// activities can read values from it (default context.Background()).
+	// Canceling it cancels the activities.
+	BackgroundActivityContext context.Context
+	// DeadlockDetectionTimeout is how long workflow code may run without
+	// yielding before its task fails as a deadlock (default 1 s).
+	DeadlockDetectionTimeout time.Duration
+}
+
+// backgroundContext returns the context activity contexts derive from.
+func (o WorkerOptions) backgroundContext() context.Context {
+	if o.BackgroundActivityContext != nil {
+		return o.BackgroundActivityContext
+	}
+	return context.Background()
+}
 
 // WorkflowTestSuite creates test environments for workflow and activity
 // unit tests. Embed it in a testify suite, or declare one and call
@@ -78,11 +107,22 @@ func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironmen
 //     with OnActivity. Failed attempts are retried by the activity's retry
 //     policy, with the backoff on the virtual clock, until the policy or the
 //     activity's timeouts end the retries or the test timeout stops them.
+//     As in Temporal's test environment, what the policy leaves unset
+//     (all of it when the options carry none) takes test defaults: initial
+//     interval 1 s, maximum interval equal to the initial interval,
+//     coefficient 2 and at most 10 attempts.
 //   - Time is virtual. Whenever the workflow is blocked and no activity is
 //     running, the clock jumps to the next timer, delayed callback or
 //     retry, so a workflow that sleeps for seven days finishes at once.
+//     While an activity runs, the clock is not skipped ahead: the next
+//     timer (or callback or retry) fires once its delay has passed in
+//     wall-clock time, unless an activity finishes first, as in Temporal.
 //   - Signals, cancellation and queries come from the test, usually from
 //     callbacks registered with RegisterDelayedCallback.
+//   - Child workflows run in the same loop. A child started with a
+//     CronSchedule runs again at each time of the schedule (virtual clock,
+//     UTC), with GetLastCompletionResult carried, as in Temporal; its
+//     parent's future stays pending meanwhile.
 //
 // An environment runs one workflow: create a new one for each test.
 type TestWorkflowEnvironment struct {
@@ -95,6 +135,11 @@ type TestWorkflowEnvironment struct {
 	options     StartWorkflowOptions
 	lastResult  *journalpb.Payloads
 	listeners   testListeners
+	workerOpts  WorkerOptions
+	// startSearchAttributes and startMemo are what the workflow under test
+	// starts with (SetTypedSearchAttributesOnStart, SetMemoOnStart).
+	startSearchAttributes map[string]*journalpb.Payload
+	startMemo             map[string]*journalpb.Payload
 
 	activityMock mock.Mock
 	workflowMock mock.Mock
@@ -167,13 +212,72 @@ func (e *TestWorkflowEnvironment) SetTestTimeout(idleTimeout time.Duration) *Tes
 	return e
 }
 
+// SetTypedSearchAttributesOnStart sets the search attributes the workflow
+// under test starts with, as a client's StartWorkflowOptions would (what
+// workflow.GetTypedSearchAttributes returns before any upsert). It replaces
+// what an earlier call set, and fails if a value cannot be encoded. Call it
+// before ExecuteWorkflow.
+func (e *TestWorkflowEnvironment) SetTypedSearchAttributesOnStart(searchAttributes SearchAttributes) error {
+	payloads, err := EncodeSearchAttributes(searchAttributes)
+	if err != nil {
+		return fmt.Errorf("SetTypedSearchAttributesOnStart: %w", err)
+	}
+	e.startSearchAttributes = payloads
+	return nil
+}
+
+// SetSearchAttributesOnStart is SetTypedSearchAttributesOnStart with the
+// attributes given as Go values by name (the types
+// workflow.UpsertSearchAttributes takes); a nil value is left out.
+func (e *TestWorkflowEnvironment) SetSearchAttributesOnStart(searchAttributes map[string]any) error {
+	set := make(map[string]any, len(searchAttributes))
+	for name, v := range searchAttributes {
+		if v != nil { // a removal means nothing at start
+			set[name] = v
+		}
+	}
+	payloads, err := EncodeUntypedSearchAttributes(set)
+	if err != nil {
+		return fmt.Errorf("SetSearchAttributesOnStart: %w", err)
+	}
+	e.startSearchAttributes = payloads
+	return nil
+}
+
+// SetMemoOnStart sets the memo the workflow under test starts with, as a
+// client's StartWorkflowOptions would (a run it continues as new carries
+// it). It fails if a value cannot be encoded by the data converter. Call it
+// before ExecuteWorkflow (and after SetDataConverter).
+func (e *TestWorkflowEnvironment) SetMemoOnStart(memo map[string]any) error {
+	payloads, err := EncodeMemo(memo, e.dc)
+	if err != nil {
+		return fmt.Errorf("SetMemoOnStart: %w", err)
+	}
+	e.startMemo = payloads
+	return nil
+}
+
+// SetWorkerOptions sets the worker options the environment honours:
+// BackgroundActivityContext, the parent of the activities' contexts (so an
+// activity can read values from it), and DeadlockDetectionTimeout, the
+// workflow code's deadlock timeout. As in Temporal, the other options a
+// worker takes have no effect in the test environment. Call it before
+// ExecuteWorkflow.
+func (e *TestWorkflowEnvironment) SetWorkerOptions(options WorkerOptions) *TestWorkflowEnvironment {
+	e.workerOpts = options
+	return e
+}
+
 // SetDataConverter sets the converter of arguments, results and signals.
 func (e *TestWorkflowEnvironment) SetDataConverter(dc DataConverter) *TestWorkflowEnvironment {
 	e.dc = dc
 	return e
 }
 
-// SetWorkflowRunTimeout times the workflow out after runTimeout of virtual time.
+// SetWorkflowRunTimeout times the workflow out after runTimeout of virtual
+// time (default ten years, as in Temporal). When it passes, the workflow is
+// complete and GetWorkflowError returns a *WorkflowExecutionError wrapping
+// workflow.ErrDeadlineExceeded.
 func (e *TestWorkflowEnvironment) SetWorkflowRunTimeout(runTimeout time.Duration) *TestWorkflowEnvironment {
 	e.runTimeout = runTimeout
 	return e
@@ -252,9 +356,15 @@ func (e *TestWorkflowEnvironment) SetOnActivityCanceledListener(listener func(ac
 }
 
 // SetOnActivityHeartbeatListener sets a function called on each activity
-// heartbeat, with its details. It is called on the goroutine that runs
-// ExecuteWorkflow (see SetOnActivityStartedListener), soon after the
-// heartbeat: the activity does not wait for it.
+// heartbeat reported, with its details. It is called on the goroutine that
+// runs ExecuteWorkflow (see SetOnActivityStartedListener), soon after the
+// heartbeat: the activity does not wait for it. Heartbeats are throttled as
+// in Temporal: an attempt's first is reported at once, those within the
+// next interval (80% of the heartbeat timeout, or 30 s without one, at most
+// 60 s, in wall-clock time) are held back and the latest of them is
+// reported when the interval ends, or when the attempt ends other than
+// successfully (a successful attempt drops it). Only reported details reach
+// a later attempt's GetHeartbeatDetails.
 func (e *TestWorkflowEnvironment) SetOnActivityHeartbeatListener(listener func(activityInfo *ActivityInfo, details EncodedValues)) *TestWorkflowEnvironment {
 	e.listeners.activityHeartbeat = listener
 	return e
@@ -292,9 +402,12 @@ func (e *TestWorkflowEnvironment) RegisterDelayedCallback(callback func(), delay
 }
 
 // ExecuteWorkflow runs the workflow (a function or a registered name) with
-// args until it closes, or until it can make no more progress: it waits for
-// a signal no callback sends, or the test timeout passed. A function that
-// is not registered yet is registered under its name.
+// args until it closes, or until the test timeout passed. A workflow that
+// waits for something that never comes (a signal no callback sends) does
+// not stop the environment: the virtual clock jumps to the end of its run
+// timeout (ten years unless SetWorkflowRunTimeout set one) and it times
+// out, as in Temporal. A function that is not registered yet is registered
+// under its name.
 func (e *TestWorkflowEnvironment) ExecuteWorkflow(workflowFn any, args ...any) {
 	if e.root != nil {
 		panic("TestWorkflowEnvironment.ExecuteWorkflow: the environment already ran a workflow; create a new one")
@@ -329,17 +442,33 @@ func (e *TestWorkflowEnvironment) rootStart(workflowFn any, args []any) (*journa
 	if err != nil {
 		return nil, err
 	}
+	// What SetMemoOnStart and Set(Typed)SearchAttributesOnStart set adds
+	// to the start options' values and wins over them.
+	if len(e.startMemo) > 0 {
+		memo = mergedPayloads(memo, e.startMemo)
+	}
+	if len(e.startSearchAttributes) > 0 {
+		searchAttributes = mergedPayloads(searchAttributes, e.startSearchAttributes)
+	}
 	return &journalpb.WorkflowExecutionStarted{
 		WorkflowType:             name,
 		TaskQueue:                o.TaskQueue,
 		Input:                    input,
 		WorkflowExecutionTimeout: optionalDuration(o.WorkflowExecutionTimeout),
-		WorkflowRunTimeout:       optionalDuration(cmp.Or(o.WorkflowRunTimeout, e.runTimeout)),
+		WorkflowRunTimeout:       optionalDuration(cmp.Or(o.WorkflowRunTimeout, e.runTimeout, defaultTestRunTimeout)),
 		WorkflowTaskTimeout:      optionalDuration(o.WorkflowTaskTimeout),
 		RetryPolicy:              RetryPolicyToProto(o.RetryPolicy),
 		Memo:                     memo,
 		SearchAttributes:         searchAttributes,
 	}, nil
+}
+
+// mergedPayloads returns a map with the entries of base overlaid by over.
+func mergedPayloads(base, over map[string]*journalpb.Payload) map[string]*journalpb.Payload {
+	out := make(map[string]*journalpb.Payload, len(base)+len(over))
+	maps.Copy(out, base)
+	maps.Copy(out, over)
+	return out
 }
 
 // workflowName returns the registered name of a workflow function or name,
@@ -369,9 +498,11 @@ func (e *TestWorkflowEnvironment) IsWorkflowCompleted() bool {
 }
 
 // GetWorkflowError returns how the workflow ended: nil when it completed, a
-// *WorkflowExecutionError wrapping the cause when it failed, was canceled
-// or timed out, a *ContinueAsNewError when it continued as new, or an
-// error saying why it did not close.
+// *WorkflowExecutionError wrapping the cause when it failed or was
+// canceled, a *WorkflowExecutionError wrapping workflow.ErrDeadlineExceeded
+// (a *TimeoutError) when its run timeout passed (as in Temporal), a
+// *ContinueAsNewError when it continued as new, or an error saying why it
+// did not close.
 func (e *TestWorkflowEnvironment) GetWorkflowError() error {
 	switch {
 	case e.err != nil:
@@ -380,6 +511,9 @@ func (e *TestWorkflowEnvironment) GetWorkflowError() error {
 		return errors.New("the workflow has not been executed: call ExecuteWorkflow first")
 	case e.root.closeEvent == nil:
 		return fmt.Errorf("workflow %s is still running: %s", e.root.id, e.root.blockedReason)
+	}
+	if e.root.closeEvent.GetWorkflowExecutionTimedOut() != nil {
+		return NewWorkflowExecutionError(e.root.id, e.root.runID, e.root.workflowType, ErrDeadlineExceeded)
 	}
 	err := CloseError(e.root.closeEvent, e.dc)
 	var can *ContinueAsNewError
@@ -466,6 +600,51 @@ func (e *TestWorkflowEnvironment) CancelWorkflow() {
 		e.root.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCancelRequested{
 			WorkflowExecutionCancelRequested: &journalpb.WorkflowExecutionCancelRequested{Cause: "canceled by the test"}}})
 	})
+}
+
+// CompleteActivity completes an activity that returned
+// activity.ErrResultPending, named by the TaskToken of its ActivityInfo:
+// with result when err is nil, as canceled when err is a *CanceledError,
+// and as failed (without retries, as in Temporal's test environment)
+// otherwise. Call it from a delayed callback, a listener or any goroutine
+// while ExecuteWorkflow runs; the workflow sees the outcome in its next
+// workflow task. It returns an error only for a nil or malformed token or a
+// result the data converter cannot encode; a token of an activity that is
+// already closed is ignored. While the activity waits for its completion it
+// does not count as running, so the virtual clock may move on.
+func (e *TestWorkflowEnvironment) CompleteActivity(taskToken []byte, result any, err error) error {
+	if taskToken == nil {
+		return errors.New("CompleteActivity: nil task token")
+	}
+	sep := bytes.LastIndexByte(taskToken, '/')
+	if sep < 0 {
+		return fmt.Errorf("CompleteActivity: invalid task token %q", taskToken)
+	}
+	workflowID := string(taskToken[:sep])
+	eventID, perr := strconv.ParseInt(string(taskToken[sep+1:]), 10, 64)
+	if perr != nil {
+		return fmt.Errorf("CompleteActivity: invalid task token %q", taskToken)
+	}
+	var payloads *journalpb.Payloads
+	if result != nil {
+		var encErr error
+		if payloads, encErr = e.dc.ToPayloads(result); encErr != nil {
+			return fmt.Errorf("CompleteActivity: encoding the result: %w", encErr)
+		}
+	}
+	e.post(func() {
+		for _, r := range e.runs {
+			if r.id != workflowID || r.closeEvent != nil {
+				continue
+			}
+			if act := r.activities[eventID]; act != nil && !act.done {
+				act.completeAsync(payloads, err)
+				return
+			}
+		}
+		e.logger.Debug("CompleteActivity: the activity is not open (already closed or canceled?)", "TaskToken", string(taskToken))
+	})
+	return nil
 }
 
 // QueryWorkflow runs a query handler of the workflow on its current state.

@@ -20,6 +20,16 @@ type TestActivityEnvironment struct {
 	testTimeout       time.Duration
 	heartbeatDetails  *journalpb.Payloads
 	heartbeatListener func(*ActivityInfo, EncodedValues)
+	workerOpts        WorkerOptions
+}
+
+// SetWorkerOptions sets the worker options the environment honours:
+// BackgroundActivityContext, the parent of the activity's context (so the
+// activity can read values from it). The other options have no effect on
+// activities run here.
+func (t *TestActivityEnvironment) SetWorkerOptions(options WorkerOptions) *TestActivityEnvironment {
+	t.workerOpts = options
+	return t
 }
 
 // RegisterActivity registers an activity function, or the methods of a
@@ -37,8 +47,14 @@ func (t *TestActivityEnvironment) SetDataConverter(dc DataConverter) *TestActivi
 	return t
 }
 
-// SetTestTimeout bounds, in wall-clock time, how long an activity may run
-// (default 3 s); its context is canceled when it passes.
+// defaultTestActivityTimeout is the start-to-close and schedule-to-close
+// timeout of an activity run by a TestActivityEnvironment, as in Temporal.
+const defaultTestActivityTimeout = 10 * time.Minute
+
+// SetTestTimeout is offered for compatibility with Temporal's test
+// environment, where it has no effect on ExecuteActivity either: an
+// activity run here has ten minutes (its start-to-close and
+// schedule-to-close timeouts, and its context's deadline).
 func (t *TestActivityEnvironment) SetTestTimeout(idleTimeout time.Duration) *TestActivityEnvironment {
 	t.testTimeout = idleTimeout
 	return t
@@ -54,9 +70,13 @@ func (t *TestActivityEnvironment) SetHeartbeatDetails(details any) {
 	t.heartbeatDetails = p
 }
 
-// SetOnActivityHeartbeatListener sets a function called on each heartbeat,
-// on the goroutine that records it: the one running ExecuteActivity, unless
-// the activity heartbeats from a goroutine of its own.
+// SetOnActivityHeartbeatListener sets a function called on each heartbeat
+// reported, on the goroutine that records it: the one running
+// ExecuteActivity, unless the activity heartbeats from a goroutine of its
+// own or the heartbeat was held back. Heartbeats are throttled as in
+// Temporal: the first is reported at once, those within the next 30 s are
+// held back and the latest of them is reported when the 30 s end, or when
+// the activity returns an error (a successful activity drops it).
 func (t *TestActivityEnvironment) SetOnActivityHeartbeatListener(listener func(activityInfo *ActivityInfo, details EncodedValues)) *TestActivityEnvironment {
 	t.heartbeatListener = listener
 	return t
@@ -77,34 +97,38 @@ func (t *TestActivityEnvironment) ExecuteActivity(activity any, args ...any) (En
 	if err != nil {
 		return nil, fmt.Errorf("ExecuteActivity %s: encoding the arguments: %w", name, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), t.testTimeout)
-	defer cancel()
 	now := time.Now()
+	ctx, cancel := context.WithDeadline(t.workerOpts.backgroundContext(), now.Add(defaultTestActivityTimeout))
+	defer cancel()
 	env := &ActivityEnvironment{
 		Info: ActivityInfo{
-			TaskToken:         []byte(defaultTestWorkflowID + "/" + name),
-			WorkflowType:      &WorkflowType{Name: "default-test-workflow-type"},
-			WorkflowNamespace: defaultTestNamespace,
-			Namespace:         defaultTestNamespace,
-			WorkflowExecution: WorkflowExecution{ID: defaultTestWorkflowID, RunID: defaultTestRunID},
-			ActivityID:        "0",
-			ActivityType:      ActivityType{Name: name},
-			TaskQueue:         defaultTestTaskQueue,
-			ScheduledTime:     now,
-			StartedTime:       now,
-			Deadline:          now.Add(t.testTimeout),
-			Attempt:           1,
+			TaskToken:              []byte(defaultTestWorkflowID + "/" + name),
+			WorkflowType:           &WorkflowType{Name: "default-test-workflow-type"},
+			WorkflowNamespace:      defaultTestNamespace,
+			Namespace:              defaultTestNamespace,
+			WorkflowExecution:      WorkflowExecution{ID: defaultTestWorkflowID, RunID: defaultTestRunID},
+			ActivityID:             "0",
+			ActivityType:           ActivityType{Name: name},
+			TaskQueue:              defaultTestTaskQueue,
+			ScheduledTime:          now,
+			StartedTime:            now,
+			Deadline:               now.Add(defaultTestActivityTimeout),
+			StartToCloseTimeout:    defaultTestActivityTimeout,
+			ScheduleToCloseTimeout: defaultTestActivityTimeout,
+			Attempt:                1,
 		},
 		HeartbeatDetails: t.heartbeatDetails,
 		DataConverter:    t.dc,
 		Logger:           t.logger,
 	}
-	env.Heartbeat = func(details *journalpb.Payloads) {
+	heartbeats := newHeartbeatThrottle(heartbeatThrottleInterval(0), func(details *journalpb.Payloads) {
 		if t.heartbeatListener != nil {
 			t.heartbeatListener(&env.Info, NewEncodedValues(details, t.dc))
 		}
-	}
+	})
+	env.Heartbeat = heartbeats.record
 	result, err := RunActivity(ctx, fn, env, input)
+	heartbeats.close(err != nil)
 	if err != nil {
 		// The workflow would see the error after a trip through its
 		// failure form; so does the test.

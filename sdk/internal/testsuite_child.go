@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
@@ -33,7 +34,7 @@ func (r *testRun) startChild(initiatedID int64, in *journalpb.StartChildWorkflow
 		WorkflowType: in.GetWorkflowType(), TaskQueue: in.GetTaskQueue(), Input: in.GetInput(),
 		WorkflowExecutionTimeout: in.GetWorkflowExecutionTimeout(), WorkflowRunTimeout: in.GetWorkflowRunTimeout(),
 		WorkflowTaskTimeout: in.GetWorkflowTaskTimeout(), RetryPolicy: in.GetRetryPolicy(),
-		Memo: in.GetMemo(), SearchAttributes: in.GetSearchAttributes(),
+		Memo: in.GetMemo(), SearchAttributes: in.GetSearchAttributes(), CronSchedule: in.GetCronSchedule(),
 	})
 	child.parent, child.initiatedID, child.closePolicy = r, initiatedID, in.GetParentClosePolicy()
 	r.children[initiatedID] = child
@@ -125,6 +126,55 @@ func (e *TestWorkflowEnvironment) childIDRefused(in *journalpb.StartChildWorkflo
 		return last.status == journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED
 	}
 	return false
+}
+
+// scheduleCronRun follows a child run with a cron schedule that completed,
+// failed or timed out, as Temporal's test environment does: the next run
+// starts at the schedule's next time after now (UTC) on the virtual clock,
+// with the last completion result of the chain (this run's result if it
+// completed with one, else the one this run got), and the parent is not
+// told; its child future resolves only when the schedule has no next time.
+// The first run starts at once, not at the schedule's first time. It
+// reports whether a next run was scheduled. (The workflow under test is not
+// rescheduled, as in Temporal.)
+func (r *testRun) scheduleCronRun(closeEvent *journalpb.Event) bool {
+	e, p := r.env, r.parent
+	schedule := r.started.GetCronSchedule()
+	if p == nil || schedule == "" {
+		return false
+	}
+	switch {
+	case closeEvent.GetWorkflowExecutionCompleted() != nil, closeEvent.GetWorkflowExecutionFailed() != nil,
+		closeEvent.GetWorkflowExecutionTimedOut() != nil:
+	default:
+		return false // canceled and terminated runs end the schedule
+	}
+	parsed, err := cron.ParseStandard(schedule)
+	if err != nil {
+		e.logger.Warn("child workflow's cron schedule does not parse; the child is not rescheduled",
+			"WorkflowID", r.id, "CronSchedule", schedule, "Error", err)
+		return false
+	}
+	now := e.now.UTC()
+	next := parsed.Next(now)
+	if next.IsZero() || !next.After(now) {
+		return false
+	}
+	started := proto.Clone(r.started).(*journalpb.WorkflowExecutionStarted)
+	runID := fmt.Sprintf("%s-run-%d", r.id, r.number+1)
+	started.Attempt, started.OriginalExecutionRunId = 1, runID
+	if result := closeEvent.GetWorkflowExecutionCompleted().GetResult(); result != nil {
+		started.LastCompletionResult = result
+	}
+	e.queue.add(next, func() {
+		if p.closeEvent != nil {
+			return // the parent closed meanwhile: its close policy ended the schedule
+		}
+		run := e.newRun(r.id, runID, started)
+		run.parent, run.initiatedID, run.closePolicy, run.number = p, r.initiatedID, r.closePolicy, r.number+1
+		p.children[r.initiatedID] = run
+	})
+	return true
 }
 
 // runMockedChild answers a child workflow with its mock, after the mock's

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
@@ -21,6 +23,10 @@ type virtualEvent struct {
 	order    int64 // ties at the same time fire in the order they were added
 	fire     func()
 	canceled bool
+	// wallAt is the wall-clock time at which the event fires if activities
+	// are still running then (see TestWorkflowEnvironment.waitForActivities);
+	// zero until the loop first waits with the event next.
+	wallAt time.Time
 }
 
 // virtualQueue holds the virtual events by due time.
@@ -41,6 +47,18 @@ func (q *virtualQueue) add(at time.Time, fire func()) *virtualEvent {
 	copy(q.events[i+1:], q.events[i:])
 	q.events[i] = ev
 	return ev
+}
+
+// peek returns the earliest event that is not canceled, or nil, and drops
+// the canceled events before it.
+func (q *virtualQueue) peek() *virtualEvent {
+	for len(q.events) > 0 {
+		if ev := q.events[0]; !ev.canceled {
+			return ev
+		}
+		q.events = q.events[1:]
+	}
+	return nil
 }
 
 // pop removes and returns the earliest event that is not canceled, or nil.
@@ -110,12 +128,16 @@ func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.Wo
 		// instead of a workflow that is stuck until the code is fixed.
 		FailWorkflowOnPanic: true,
 		UpdateCompleted:     r.updateCompleted,
+		DeadlockTimeout:     e.workerOpts.DeadlockDetectionTimeout,
+		Upserted:            e.upserted,
 	})
 	started.TaskQueue = cmp.Or(started.GetTaskQueue(), defaultTestTaskQueue)
 	started.Attempt = 1
 	started.FirstExecutionRunId = cmp.Or(started.GetFirstExecutionRunId(), r.runID) // a continued run keeps its chain's
 	started.OriginalExecutionRunId = r.runID
-	started.LastCompletionResult = e.lastResult
+	if started.LastCompletionResult == nil {
+		started.LastCompletionResult = e.lastResult // a cron child's next run brings its own
+	}
 	var deadline time.Time
 	if d := started.GetWorkflowRunTimeout().AsDuration(); d > 0 {
 		deadline = e.now.Add(d)
@@ -183,9 +205,7 @@ func (e *TestWorkflowEnvironment) runLoop() {
 			continue
 		}
 		if e.running > 0 {
-			select {
-			case <-e.notify:
-			case <-time.After(e.testTimeout):
+			if !e.waitForActivities() {
 				e.root.blockedReason = fmt.Sprintf("test timeout: %d activities still running after %v", e.running, e.testTimeout)
 				return
 			}
@@ -194,16 +214,56 @@ func (e *TestWorkflowEnvironment) runLoop() {
 		if e.runPosted() {
 			continue
 		}
-		next := e.queue.pop()
-		if next == nil {
+		if !e.fireNext() {
 			e.root.blockedReason = "it is blocked with no timer, activity or delayed callback pending (waiting for a signal?)"
 			return
 		}
-		if next.at.After(e.now) {
-			e.now = next.at
-		}
-		next.fire()
 	}
+}
+
+// fireNext moves the virtual clock to the next due event and fires it; it
+// reports false if there is none.
+func (e *TestWorkflowEnvironment) fireNext() bool {
+	next := e.queue.pop()
+	if next == nil {
+		return false
+	}
+	if next.at.After(e.now) {
+		e.now = next.at
+	}
+	next.fire()
+	return true
+}
+
+// waitForActivities waits, while activities run, until one of them (or
+// another goroutine) posts something, or until the next virtual event is
+// due by the wall clock, as in Temporal's test environment: while an
+// activity runs, time is not skipped, but a timer (or delayed callback,
+// retry backoff or mock delay) still fires once its duration has passed in
+// real time, measured from when the loop first waited with it next. The
+// virtual clock then jumps to the event's time and the event fires. It
+// reports false when nothing happened for the test timeout.
+func (e *TestWorkflowEnvironment) waitForActivities() bool {
+	timeout := time.NewTimer(e.testTimeout)
+	defer timeout.Stop()
+	var due <-chan time.Time
+	if next := e.queue.peek(); next != nil {
+		wallAt := time.Now().Add(next.at.Sub(e.now))
+		if next.wallAt.IsZero() || wallAt.Before(next.wallAt) {
+			next.wallAt = wallAt
+		}
+		wait := time.NewTimer(time.Until(next.wallAt))
+		defer wait.Stop()
+		due = wait.C
+	}
+	select {
+	case <-e.notify:
+	case <-due:
+		e.fireNext()
+	case <-timeout.C:
+		return false
+	}
+	return true
 }
 
 // runWithInputs returns the first run, in order of creation, with inputs
@@ -254,7 +314,9 @@ func (r *testRun) apply(ev *journalpb.Event) {
 	e := r.env
 	switch x := ev.GetAttributes().(type) {
 	case *journalpb.Event_ActivityTaskScheduled:
-		act := &testActivity{run: r, eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled, scheduledTime: e.now, attempt: 1}
+		scheduled := proto.Clone(x.ActivityTaskScheduled).(*journalpb.ActivityTaskScheduled)
+		scheduled.RetryPolicy = testRetryPolicy(scheduled.GetRetryPolicy())
+		act := &testActivity{run: r, eventID: ev.GetEventId(), scheduled: scheduled, scheduledTime: e.now, attempt: 1}
 		r.activities[act.eventID] = act
 		act.start()
 	case *journalpb.Event_ActivityTaskCancelRequested:
@@ -296,6 +358,38 @@ func (r *testRun) apply(ev *journalpb.Event) {
 	}
 }
 
+// defaultTestMaximumAttempts bounds the attempts of an activity whose retry
+// policy sets no maximum, as in Temporal's test environment: with the
+// backoff on the virtual clock, unlimited retries would spin.
+const defaultTestMaximumAttempts = 10
+
+// testRetryPolicy returns the retry policy the test environment applies to
+// an activity scheduled with policy p (nil when the options carry none).
+// As Temporal's test environment does, it fills what p leaves unset: an
+// initial interval of 1 s, a maximum interval equal to the initial
+// interval, a backoff coefficient of 2 and at most 10 attempts. What p sets
+// is kept.
+func testRetryPolicy(p *journalpb.RetryPolicy) *journalpb.RetryPolicy {
+	if p == nil {
+		p = &journalpb.RetryPolicy{}
+	} else {
+		p = proto.Clone(p).(*journalpb.RetryPolicy)
+	}
+	if p.GetInitialInterval().AsDuration() <= 0 {
+		p.InitialInterval = durationpb.New(time.Second)
+	}
+	if p.GetMaximumInterval().AsDuration() <= 0 {
+		p.MaximumInterval = p.InitialInterval
+	}
+	if p.GetBackoffCoefficient() == 0 {
+		p.BackoffCoefficient = 2
+	}
+	if p.GetMaximumAttempts() == 0 {
+		p.MaximumAttempts = defaultTestMaximumAttempts
+	}
+	return p
+}
+
 // closed ends the run: its timers are dropped, its activities canceled and
 // its children's close policies applied. A child that continued as new is
 // followed by its next run; any other child reports its close to its parent.
@@ -324,6 +418,9 @@ func (r *testRun) closed(ev *journalpb.Event) {
 		return
 	}
 	r.env.setOpen(r.id, false)
+	if r.scheduleCronRun(ev) {
+		return
+	}
 	if p := r.parent; p != nil {
 		p.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
 			InitiatedEventId: r.initiatedID, WorkflowId: r.id, RunId: r.runID, WorkflowType: r.workflowType, CloseEvent: ev}}})
@@ -404,7 +501,7 @@ func (a *testActivity) info(deadline time.Time) ActivityInfo {
 // runs for real.
 func (a *testActivity) start() {
 	e := a.run.env
-	ctx, stop := context.WithCancelCause(context.Background())
+	ctx, stop := context.WithCancelCause(e.workerOpts.backgroundContext())
 	a.stop = stop
 	deadline, releaseDeadline := time.Time{}, context.CancelFunc(func() {})
 	if stc := a.scheduled.GetStartToCloseTimeout().AsDuration(); stc > 0 {
@@ -412,21 +509,25 @@ func (a *testActivity) start() {
 		ctx, releaseDeadline = context.WithDeadline(ctx, deadline)
 	}
 	info := a.info(deadline)
+	// Heartbeats are throttled as Temporal's worker throttles them; only
+	// those reported update the details a retry sees.
+	heartbeats := newHeartbeatThrottle(heartbeatThrottleInterval(info.HeartbeatTimeout), func(details *journalpb.Payloads) {
+		e.post(func() {
+			a.heartbeat = details
+			if l := e.listeners.activityHeartbeat; l != nil {
+				l(&info, NewEncodedValues(details, e.dc))
+			}
+		})
+	})
 	env := &ActivityEnvironment{
 		Info: info, HeartbeatDetails: a.heartbeat, DataConverter: e.dc, Logger: e.logger,
-		Heartbeat: func(details *journalpb.Payloads) {
-			e.post(func() {
-				a.heartbeat = details
-				if l := e.listeners.activityHeartbeat; l != nil {
-					l(&info, NewEncodedValues(details, e.dc))
-				}
-			})
-		},
+		Heartbeat: heartbeats.record,
 	}
 	e.running++
 	go func() {
 		outcome := e.invokeActivity(ctx, env, a.scheduled.GetInput())
 		cause := context.Cause(ctx)
+		heartbeats.close(outcome.err != nil || cause != nil)
 		releaseDeadline()
 		stop(nil)
 		e.post(func() {
@@ -456,6 +557,15 @@ func (a *testActivity) attemptDone(info *ActivityInfo, o activityOutcome, cause 
 		delayed := o
 		delayed.delay = 0
 		a.retry = e.queue.add(e.now.Add(o.delay), func() { a.attemptDone(info, delayed, nil) })
+		return
+	}
+	if cause == nil && errors.Is(o.err, ErrResultPending) {
+		// Async completion: the activity stays open until the test calls
+		// CompleteActivity with its task token. It no longer counts as
+		// running, so the virtual clock may move meanwhile (as in Temporal).
+		if l := e.listeners.activityCompleted; l != nil {
+			l(info, nil, ErrResultPending)
+		}
 		return
 	}
 	if l := e.listeners.activityCompleted; l != nil && !errors.Is(cause, errActivityCanceled) {
@@ -520,6 +630,30 @@ func (a *testActivity) retriedTooLong(failure *journalpb.Failure) bool {
 		a.scheduled.GetActivityType(), a.scheduled.GetActivityId(), a.run.id, failing.Round(time.Millisecond),
 		a.attempt, e.now.Sub(a.scheduledTime), failure.GetMessage())
 	return true
+}
+
+// completeAsync records the outcome the test gave CompleteActivity for the
+// activity: its result, its cancellation (err is a *CanceledError), or its
+// failure, which is not retried (as in Temporal's test environment).
+func (a *testActivity) completeAsync(result *journalpb.Payloads, err error) {
+	e := a.run.env
+	info := a.info(time.Time{})
+	if l := e.listeners.activityCompleted; l != nil {
+		l(&info, NewEncodedValue(firstPayload(result), e.dc), err)
+	}
+	if err == nil {
+		a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskCompleted{ActivityTaskCompleted: &journalpb.ActivityTaskCompleted{
+			ScheduledEventId: a.eventID, Result: result, Attempt: a.attempt}}})
+		return
+	}
+	failure := ConvertErrorToFailure(err, e.dc)
+	if c := failure.GetCanceled(); c != nil {
+		a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskCanceled{ActivityTaskCanceled: &journalpb.ActivityTaskCanceled{
+			ScheduledEventId: a.eventID, Details: c.GetDetails(), Attempt: a.attempt}}})
+		return
+	}
+	a.finish(&journalpb.Event{Attributes: &journalpb.Event_ActivityTaskFailed{ActivityTaskFailed: &journalpb.ActivityTaskFailed{
+		ScheduledEventId: a.eventID, Failure: failure, RetryState: journalpb.RetryState_RETRY_STATE_UNSPECIFIED, Attempt: a.attempt}}})
 }
 
 // finish records the activity's last event as an input of the run.

@@ -64,6 +64,52 @@ const (
 	mockRequestCancelExternalWorkflow = "workflow.RequestCancelExternalWorkflow"
 )
 
+// The mocked methods of upserts (named as in Temporal, for
+// AssertWorkflowCalled).
+const (
+	mockUpsertTypedSearchAttributes = "workflow.UpsertTypedSearchAttributes"
+	mockUpsertSearchAttributes      = "workflow.UpsertSearchAttributes"
+	mockUpsertMemo                  = "workflow.UpsertMemo"
+)
+
+// OnUpsertTypedSearchAttributes sets up a mock of
+// workflow.UpsertTypedSearchAttributes, matched against the
+// temporal.SearchAttributes built from the call's updates (pass
+// mock.Anything to match any). As in Temporal: without such a mock the
+// upsert is only applied; once one is set, every call is applied and must
+// also match a mock, and a call that matches none panics in the workflow
+// code (the workflow fails with a PanicError). The mock's return values
+// are not used; Run, Once, Times and Never work as for activities.
+func (e *TestWorkflowEnvironment) OnUpsertTypedSearchAttributes(attributes any) *MockCallWrapper {
+	return e.newMockCall(&e.workflowMock, mockUpsertTypedSearchAttributes, []any{attributes})
+}
+
+// OnUpsertSearchAttributes sets up a mock of workflow.UpsertSearchAttributes,
+// matched against the map the workflow passes, with the semantics of
+// OnUpsertTypedSearchAttributes.
+func (e *TestWorkflowEnvironment) OnUpsertSearchAttributes(attributes any) *MockCallWrapper {
+	return e.newMockCall(&e.workflowMock, mockUpsertSearchAttributes, []any{attributes})
+}
+
+// OnUpsertMemo sets up a mock of workflow.UpsertMemo, matched against the
+// map the workflow passes, with the semantics of
+// OnUpsertTypedSearchAttributes.
+func (e *TestWorkflowEnvironment) OnUpsertMemo(memo any) *MockCallWrapper {
+	return e.newMockCall(&e.workflowMock, mockUpsertMemo, []any{memo})
+}
+
+// upserted answers an upsert of the workflow code from its mocks, if the
+// test set any up for the method (ExecutionOptions.Upserted).
+func (e *TestWorkflowEnvironment) upserted(method string, arg any) {
+	name := "workflow." + method
+	if !e.isMocked(&e.workflowMock, name) {
+		return
+	}
+	if _, _, err := e.matchMock(&e.workflowMock, name, []any{arg}); err != nil {
+		panic(err.Error())
+	}
+}
+
 var (
 	signalExternalWorkflowType        = reflect.TypeOf((func(namespace, workflowID, runID, signalName string, arg any) error)(nil))
 	requestCancelExternalWorkflowType = reflect.TypeOf((func(namespace, workflowID, runID string) error)(nil))

@@ -76,7 +76,9 @@ func TestListenersRunOnTheTestGoroutine(t *testing.T) {
 	})
 
 	require.NoError(t, env.GetWorkflowError())
-	want := map[string]int{"started": 3, "completed": 2, "heartbeat": 2, "canceled": 1,
+	// One heartbeat: the second comes within the throttle interval of the
+	// first and is dropped when the activity completes, as in Temporal.
+	want := map[string]int{"started": 3, "completed": 2, "heartbeat": 1, "canceled": 1,
 		"timer scheduled": 3, "timer fired": 2, "timer canceled": 1}
 	for listener, n := range want {
 		require.Len(t, calls[listener], n, listener)

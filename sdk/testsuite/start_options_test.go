@@ -57,7 +57,9 @@ func TestStartWorkflowOptionsDefaults(t *testing.T) {
 	env.ExecuteWorkflow(Describe, false)
 	var out string
 	require.NoError(t, env.GetWorkflowResult(&out))
-	require.Equal(t, "default-test-workflow-id on default-test-taskqueue, run 0s of 0s, task 0s, 0 attempts, region us", out)
+	// Without a run timeout the workflow under test gets ten years, as in
+	// Temporal's test environment.
+	require.Equal(t, "default-test-workflow-id on default-test-taskqueue, run 87600h0m0s of 0s, task 0s, 0 attempts, region us", out)
 }
 
 func TestStartWorkflowOptionsTimeouts(t *testing.T) {

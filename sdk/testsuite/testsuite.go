@@ -43,4 +43,8 @@ type (
 	// TestUpdateCallback receives the stages of an update sent with
 	// TestWorkflowEnvironment.UpdateWorkflow through optional functions.
 	TestUpdateCallback = internal.TestUpdateCallback
+	// WorkerOptions are the worker options SetWorkerOptions takes (of the
+	// workflow and the activity environment): BackgroundActivityContext and
+	// DeadlockDetectionTimeout, named as in worker.Options.
+	WorkerOptions = internal.WorkerOptions
 )

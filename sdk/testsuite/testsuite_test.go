@@ -183,15 +183,28 @@ func TestSignalFromADelayedCallbackAndQueries(t *testing.T) {
 	require.ErrorContains(t, err, "unknown query type")
 }
 
-func TestWorkflowWaitingForeverIsNotCompleted(t *testing.T) {
+// A workflow that waits for a signal no one sends times out at the end of
+// the default run timeout (ten years of virtual time), as in Temporal,
+// instead of leaving the environment blocked.
+func TestWorkflowWaitingForeverTimesOut(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
+	start := env.Now()
+	var runTimeout time.Duration
 	env.ExecuteWorkflow(func(ctx workflow.Context) error {
+		runTimeout = workflow.GetInfo(ctx).WorkflowRunTimeout
 		workflow.GetSignalChannel(ctx, "never").Receive(ctx, nil)
 		return nil
 	})
-	require.False(t, env.IsWorkflowCompleted())
-	require.ErrorContains(t, env.GetWorkflowError(), "waiting for a signal")
+	require.True(t, env.IsWorkflowCompleted())
+	err := env.GetWorkflowError()
+	var execErr *temporal.WorkflowExecutionError
+	require.ErrorAs(t, err, &execErr)
+	require.ErrorIs(t, err, workflow.ErrDeadlineExceeded)
+	var timeoutErr *temporal.TimeoutError
+	require.ErrorAs(t, err, &timeoutErr)
+	require.Equal(t, 10*365*24*time.Hour, runTimeout)
+	require.Equal(t, 10*365*24*time.Hour, env.Now().Sub(start))
 }
 
 func TestCancelWorkflow(t *testing.T) {
@@ -227,8 +240,9 @@ func TestActivityRetriesWithBackoffOnTheVirtualClock(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&result))
 	require.Equal(t, "HI", result)
 	require.Equal(t, []int32{1, 2, 3}, attempts)
-	// Default policy: 1 s, then 2 s of backoff, on the virtual clock.
-	require.Equal(t, start.Add(3*time.Second), env.Now())
+	// The test environment's default policy: 1 s of backoff, twice (its
+	// maximum interval is the initial interval), on the virtual clock.
+	require.Equal(t, start.Add(2*time.Second), env.Now())
 }
 
 func TestNonRetryableActivityErrorFailsTheWorkflow(t *testing.T) {
@@ -360,7 +374,9 @@ func TestActivityEnvironment(t *testing.T) {
 	var out string
 	require.NoError(t, v.Get(&out))
 	require.Equal(t, "Count counted 3..4", out)
-	require.Equal(t, []int{3, 4}, beats)
+	// Heartbeats are throttled as in Temporal: 4 came within 30 s of 3 and
+	// is dropped when the activity completes.
+	require.Equal(t, []int{3}, beats)
 
 	_, err = env.ExecuteActivity(func(context.Context) error {
 		return temporal.NewApplicationError("bad input", "Validation")
