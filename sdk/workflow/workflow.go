@@ -60,6 +60,24 @@ type (
 	RegisterOptions = internal.RegisterWorkflowOptions
 )
 
+// ContinueAsNewSuggestedReason says why Info.GetContinueAsNewSuggested is
+// true; Info.GetContinueAsNewSuggestedReasons lists them.
+type ContinueAsNewSuggestedReason = internal.ContinueAsNewSuggestedReason
+
+const (
+	// ContinueAsNewSuggestedReasonUnspecified is the zero reason.
+	ContinueAsNewSuggestedReasonUnspecified = internal.ContinueAsNewSuggestedReasonUnspecified
+	// ContinueAsNewSuggestedReasonHistorySizeTooLarge: the history's events
+	// take 4 MiB or more.
+	ContinueAsNewSuggestedReasonHistorySizeTooLarge = internal.ContinueAsNewSuggestedReasonHistorySizeTooLarge
+	// ContinueAsNewSuggestedReasonTooManyHistoryEvents: the history has
+	// 4,096 events or more.
+	ContinueAsNewSuggestedReasonTooManyHistoryEvents = internal.ContinueAsNewSuggestedReasonTooManyHistoryEvents
+	// ContinueAsNewSuggestedReasonTooManyUpdates is Temporal's reason for
+	// too many updates; grainflow does not report it.
+	ContinueAsNewSuggestedReasonTooManyUpdates = internal.ContinueAsNewSuggestedReasonTooManyUpdates
+)
+
 var (
 	// ErrCanceled is what Context.Err returns once the context is canceled.
 	ErrCanceled = internal.ErrCanceled
