@@ -20,6 +20,7 @@ import (
 	"github.com/grainflow/grainflow/cluster"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"github.com/grainflow/grainflow/sdk/converter"
+	"github.com/grainflow/grainflow/sdk/enums"
 	"github.com/grainflow/grainflow/sdk/internal"
 	"github.com/grainflow/grainflow/sdk/log"
 	"github.com/grainflow/grainflow/sdk/temporal"
@@ -130,13 +131,16 @@ type WorkflowRun interface {
 }
 
 // HistoryEventFilterType selects which events GetWorkflowHistory returns.
-type HistoryEventFilterType int
+// It is enums.HistoryEventFilterType, so Temporal code passing
+// enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT or _CLOSE_EVENT compiles; the
+// zero value (UNSPECIFIED) returns every event.
+type HistoryEventFilterType = enums.HistoryEventFilterType
 
 const (
 	// HistoryEventFilterTypeAllEvent returns every event.
-	HistoryEventFilterTypeAllEvent HistoryEventFilterType = iota
+	HistoryEventFilterTypeAllEvent = enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT
 	// HistoryEventFilterTypeCloseEvent returns only the close event.
-	HistoryEventFilterTypeCloseEvent
+	HistoryEventFilterTypeCloseEvent = enums.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT
 )
 
 // HistoryEventIterator iterates over history events.
