@@ -121,13 +121,18 @@ func (q *taskQueue) start(reg *internal.Registry, opts WorkerOptions) error {
 	if opts.Identity == "" {
 		opts.Identity = "worker"
 	}
+	if opts.BackgroundActivityContext == nil {
+		opts.BackgroundActivityContext = context.Background()
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.cfg != nil {
 		return fmt.Errorf("actor: a worker for task queue %s is already started", q.name)
 	}
 	q.cfg = &workerConfig{registry: reg, opts: opts}
-	q.stopCtx, q.stopAll = context.WithCancelCause(context.Background())
+	// Every attempt's context derives from the worker's background context,
+	// through stopCtx, which stopping the worker cancels.
+	q.stopCtx, q.stopAll = context.WithCancelCause(opts.BackgroundActivityContext)
 	for range opts.MaxConcurrentActivityExecutionSize {
 		q.cfg.pool.Add(1)
 		go q.work(q.cfg, q.stopCtx)
@@ -424,6 +429,13 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 		return &activityResult{result: o.result, heartbeat: details}
 	}
 	switch cause := context.Cause(attemptCtx); {
+	case errors.Is(cause, errWorkerStopping):
+		return nil
+	case cfg.opts.BackgroundActivityContext.Err() != nil && !errors.Is(cause, errHeartbeatLost) && !errors.Is(cause, errCancelRequested):
+		// The worker's background context ended (canceled or past its own
+		// deadline), not the attempt's deadline: as in Temporal, that is an
+		// ordinary failed attempt, retried by the activity's policy.
+		return &activityResult{failure: internal.ConvertErrorToFailure(o.err, dc), heartbeat: details}
 	case errors.Is(cause, errHeartbeatLost):
 		return timeout(journalpb.TimeoutType_TIMEOUT_TYPE_HEARTBEAT, details)
 	case errors.Is(cause, context.DeadlineExceeded):
@@ -431,8 +443,6 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 	case errors.Is(cause, errCancelRequested):
 		return &activityResult{canceled: true, heartbeat: details,
 			failure: internal.ConvertErrorToFailure(internal.NewCanceledError(), dc)}
-	case errors.Is(cause, errWorkerStopping):
-		return nil
 	}
 	return &activityResult{failure: internal.ConvertErrorToFailure(o.err, dc), heartbeat: details}
 }

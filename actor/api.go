@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -56,6 +57,11 @@ type WorkerOptions struct {
 	DataConverter internal.DataConverter
 	// Identity is recorded in activity events.
 	Identity string
+	// BackgroundActivityContext is the parent of every activity attempt's
+	// context (default context.Background()): its values are visible to the
+	// activities, and canceling it cancels their contexts; an attempt that
+	// fails because of that is a failed attempt, retried by its policy.
+	BackgroundActivityContext context.Context
 }
 
 // WorkflowDescription is what DescribeWorkflow returns.

@@ -19,16 +19,33 @@ import (
 	"github.com/grainflow/grainflow/cluster"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"github.com/grainflow/grainflow/sdk/converter"
+	"github.com/grainflow/grainflow/sdk/enums"
 	"github.com/grainflow/grainflow/sdk/internal"
 	"github.com/grainflow/grainflow/sdk/log"
 	"github.com/grainflow/grainflow/sdk/temporal"
+)
+
+// Temporal's defaults, for code written against a Temporal server.
+const (
+	// DefaultHostPort is Temporal's default server address, "localhost:7233".
+	// grainflow never dials it: a client talks to an embedded node
+	// (Options.Node); the constant exists so that Temporal code compiles.
+	DefaultHostPort = "localhost:7233"
+	// DefaultNamespace is the namespace a client uses when Options.Namespace
+	// is empty: "default", as in Temporal.
+	DefaultNamespace = "default"
 )
 
 // Options configures a client.
 type Options struct {
 	// Node is the embedded node the client talks to. Required.
 	Node *cluster.Node
-	// Namespace of the workflows (default "default").
+	// HostPort is the Temporal server address of Temporal's Options. grainflow
+	// embeds its engine and opens no network connection, so a HostPort is
+	// not used: with Node set it is ignored, and without Node Dial fails
+	// with an error saying to open a node and pass it as Node.
+	HostPort string
+	// Namespace of the workflows (default DefaultNamespace, "default").
 	Namespace string
 	// Identity is recorded in the events this client causes (default "client").
 	Identity string
@@ -114,13 +131,16 @@ type WorkflowRun interface {
 }
 
 // HistoryEventFilterType selects which events GetWorkflowHistory returns.
-type HistoryEventFilterType int
+// It is enums.HistoryEventFilterType, so Temporal code passing
+// enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT or _CLOSE_EVENT compiles; the
+// zero value (UNSPECIFIED) returns every event.
+type HistoryEventFilterType = enums.HistoryEventFilterType
 
 const (
 	// HistoryEventFilterTypeAllEvent returns every event.
-	HistoryEventFilterTypeAllEvent HistoryEventFilterType = iota
+	HistoryEventFilterTypeAllEvent = enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT
 	// HistoryEventFilterTypeCloseEvent returns only the close event.
-	HistoryEventFilterTypeCloseEvent
+	HistoryEventFilterTypeCloseEvent = enums.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT
 )
 
 // HistoryEventIterator iterates over history events.
@@ -129,13 +149,18 @@ type HistoryEventIterator interface {
 	Next() (*journalpb.Event, error)
 }
 
-// Dial returns a client of opts.Node. Nothing travels over a network.
+// Dial returns a client of options.Node. Nothing travels over a network:
+// options.HostPort is not dialed (see Options.HostPort).
 func Dial(options Options) (Client, error) {
+	if options.Node == nil && options.HostPort != "" {
+		return nil, fmt.Errorf("client: grainflow embeds its engine and connects to no server, so HostPort %q cannot be dialed: "+
+			"open a node with cluster.Open and pass it as Options.Node", options.HostPort)
+	}
 	if options.Node == nil {
-		return nil, errors.New("client: Options.Node is required (open one with cluster.Open)")
+		return nil, errors.New("client: Options.Node is required: grainflow embeds its engine (open a node with cluster.Open and pass it as Options.Node)")
 	}
 	if options.Namespace == "" {
-		options.Namespace = "default"
+		options.Namespace = DefaultNamespace
 	}
 	if options.Identity == "" {
 		options.Identity = "client"

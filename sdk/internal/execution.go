@@ -8,6 +8,7 @@ import (
 
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"github.com/grainflow/grainflow/visibility"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -76,6 +77,10 @@ type Execution struct {
 
 	// lastEventID is the ID of the last event in the history so far.
 	lastEventID int64
+	// historyBytes is the encoded size of the history so far (the sum of
+	// its events' sizes), for GetCurrentHistorySize and the continue-as-new
+	// suggestion. Like lastEventID it only changes between workflow tasks.
+	historyBytes int64
 	// seq is the last command sequence number handed out.
 	seq int64
 	// pending are input events not yet delivered to the code.
@@ -288,6 +293,10 @@ func (e *Execution) replayTask(wtc *journalpb.Event, recorded []*journalpb.Event
 		return err
 	}
 	e.lastEventID = wtc.GetEventId() + int64(len(recorded))
+	e.historyBytes += int64(proto.Size(wtc))
+	for _, ev := range recorded {
+		e.historyBytes += int64(proto.Size(ev))
+	}
 	for i, c := range cmds {
 		c.record(recorded[i])
 	}
@@ -323,6 +332,7 @@ func (e *Execution) acceptInput(ev *journalpb.Event) error {
 	}
 	e.pending = append(e.pending, ev)
 	e.lastEventID = ev.GetEventId()
+	e.historyBytes += int64(proto.Size(ev))
 	return nil
 }
 
@@ -377,6 +387,9 @@ func (e *Execution) Decide(inputs []*journalpb.Event, now time.Time) ([]*journal
 		c.event.Time = ts
 		c.record(c.event)
 		out = append(out, c.event)
+	}
+	for _, ev := range out {
+		e.historyBytes += int64(proto.Size(ev))
 	}
 	return out, nil
 }

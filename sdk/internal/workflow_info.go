@@ -51,3 +51,55 @@ type WorkflowInfo struct {
 func (info *WorkflowInfo) GetCurrentHistoryLength() int {
 	return int(info.e.lastEventID)
 }
+
+// The history size past which continue-as-new is suggested: the defaults of
+// the Temporal server's limit.historyCount.suggestContinueAsNew (4 Ki events)
+// and limit.historySize.suggestContinueAsNew (4 MiB).
+const (
+	SuggestContinueAsNewEvents = 4 * 1024
+	SuggestContinueAsNewBytes  = 4 * 1024 * 1024
+)
+
+// ContinueAsNewSuggestedReason says why GetContinueAsNewSuggested is true.
+type ContinueAsNewSuggestedReason int
+
+// The reasons, with Temporal's values. grainflow never reports
+// ContinueAsNewSuggestedReasonTooManyUpdates: it does not count updates.
+const (
+	ContinueAsNewSuggestedReasonUnspecified          ContinueAsNewSuggestedReason = 0
+	ContinueAsNewSuggestedReasonHistorySizeTooLarge  ContinueAsNewSuggestedReason = 1
+	ContinueAsNewSuggestedReasonTooManyHistoryEvents ContinueAsNewSuggestedReason = 2
+	ContinueAsNewSuggestedReasonTooManyUpdates       ContinueAsNewSuggestedReason = 3
+)
+
+// GetCurrentHistorySize returns the encoded size in bytes of the events in
+// the workflow's history so far. Like GetCurrentHistoryLength it is the
+// history before the current workflow task (its inputs included), so it is
+// the same when the task is replayed.
+func (info *WorkflowInfo) GetCurrentHistorySize() int {
+	return int(info.e.historyBytes)
+}
+
+// GetContinueAsNewSuggested reports whether the run's history has grown past
+// the point where Temporal's server suggests continuing as new: 4,096 events
+// or 4 MiB (its default limits). A workflow that runs indefinitely checks it
+// between steps and returns a ContinueAsNewError once it is true, so its
+// history, replayed whenever the run is reloaded, stays bounded. grainflow
+// records no workflow-task scheduled and started events, so the same work
+// takes fewer events than on Temporal and the event limit is reached later.
+func (info *WorkflowInfo) GetContinueAsNewSuggested() bool {
+	return len(info.GetContinueAsNewSuggestedReasons()) > 0
+}
+
+// GetContinueAsNewSuggestedReasons returns why continue-as-new is suggested
+// (empty when it is not).
+func (info *WorkflowInfo) GetContinueAsNewSuggestedReasons() []ContinueAsNewSuggestedReason {
+	var reasons []ContinueAsNewSuggestedReason
+	if info.e.historyBytes >= SuggestContinueAsNewBytes {
+		reasons = append(reasons, ContinueAsNewSuggestedReasonHistorySizeTooLarge)
+	}
+	if info.e.lastEventID >= SuggestContinueAsNewEvents {
+		reasons = append(reasons, ContinueAsNewSuggestedReasonTooManyHistoryEvents)
+	}
+	return reasons
+}

@@ -6,6 +6,7 @@
 package worker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -49,6 +50,15 @@ type Options struct {
 	WorkerStopTimeout time.Duration
 	// Identity is recorded in the events the worker causes.
 	Identity string
+	// BackgroundActivityContext is the root context of the worker's
+	// activities (default context.Background()), as in Temporal: values put
+	// in it are visible through ctx.Value in every activity, and canceling it
+	// cancels every running activity's context. An attempt that ends because
+	// of that is reported as a failed attempt (not a canceled activity) and
+	// is retried by the activity's retry policy; attempts that start while it
+	// is done see an already-canceled context. Temporal recommends passing
+	// dependencies in a struct whose methods are the activities instead.
+	BackgroundActivityContext context.Context
 }
 
 type (
@@ -146,6 +156,7 @@ func (w *worker) Start() error {
 		StopTimeout:                        w.options.WorkerStopTimeout,
 		DataConverter:                      w.dc,
 		Identity:                           w.options.Identity,
+		BackgroundActivityContext:          w.options.BackgroundActivityContext,
 	})
 	if err != nil {
 		return err

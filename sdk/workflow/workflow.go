@@ -42,6 +42,12 @@ type (
 	Selector = internal.Selector
 	// WaitGroup waits for a set of coroutines to finish.
 	WaitGroup = internal.WaitGroup
+	// Mutex is a mutual-exclusion lock for workflow coroutines, to use
+	// instead of sync.Mutex in workflow code; NewMutex makes one.
+	Mutex = internal.Mutex
+	// Semaphore is a weighted counting semaphore for workflow coroutines;
+	// NewSemaphore makes one.
+	Semaphore = internal.Semaphore
 	// ActivityOptions are the parameters of the activities a context starts.
 	ActivityOptions = internal.ActivityOptions
 	// AwaitOptions configure AwaitWithOptions.
@@ -58,6 +64,24 @@ type (
 	Type = internal.WorkflowType
 	// RegisterOptions configure the registration of a workflow function.
 	RegisterOptions = internal.RegisterWorkflowOptions
+)
+
+// ContinueAsNewSuggestedReason says why Info.GetContinueAsNewSuggested is
+// true; Info.GetContinueAsNewSuggestedReasons lists them.
+type ContinueAsNewSuggestedReason = internal.ContinueAsNewSuggestedReason
+
+const (
+	// ContinueAsNewSuggestedReasonUnspecified is the zero reason.
+	ContinueAsNewSuggestedReasonUnspecified = internal.ContinueAsNewSuggestedReasonUnspecified
+	// ContinueAsNewSuggestedReasonHistorySizeTooLarge: the history's events
+	// take 4 MiB or more.
+	ContinueAsNewSuggestedReasonHistorySizeTooLarge = internal.ContinueAsNewSuggestedReasonHistorySizeTooLarge
+	// ContinueAsNewSuggestedReasonTooManyHistoryEvents: the history has
+	// 4,096 events or more.
+	ContinueAsNewSuggestedReasonTooManyHistoryEvents = internal.ContinueAsNewSuggestedReasonTooManyHistoryEvents
+	// ContinueAsNewSuggestedReasonTooManyUpdates is Temporal's reason for
+	// too many updates; grainflow does not report it.
+	ContinueAsNewSuggestedReasonTooManyUpdates = internal.ContinueAsNewSuggestedReasonTooManyUpdates
 )
 
 var (
@@ -278,6 +302,20 @@ func NewFuture(ctx Context) (Future, Settable) {
 // NewWaitGroup creates a WaitGroup.
 func NewWaitGroup(ctx Context) WaitGroup {
 	return internal.NewWaitGroup(ctx)
+}
+
+// NewMutex returns an unlocked Mutex. Lock blocks the calling coroutine
+// until the mutex is free and returns ctx.Err() if ctx is canceled first;
+// Unlock of an unlocked mutex panics, failing the workflow task.
+func NewMutex(ctx Context) Mutex {
+	return internal.NewMutex(ctx)
+}
+
+// NewSemaphore returns a Semaphore of n units. Acquire blocks until enough
+// units are free and returns ctx.Err() if ctx is canceled first; Release of
+// more units than are held panics.
+func NewSemaphore(ctx Context, n int64) Semaphore {
+	return internal.NewSemaphore(ctx, n)
 }
 
 // Await blocks until condition returns true, or returns ctx.Err() when ctx
