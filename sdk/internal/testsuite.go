@@ -32,20 +32,6 @@ const (
 	defaultTestRunTimeout = 10 * 365 * 24 * time.Hour
 )
 
-// WorkerOptions are the worker options the test environments take with
-// SetWorkerOptions. They carry the fields of the worker's options that the
-// test environments honour, under the same names: BackgroundActivityContext
-// and DeadlockDetectionTimeout.
-type WorkerOptions struct {
-	// BackgroundActivityContext is the parent of every activity context, so
-	// activities can read values from it (default context.Background()).
-	// Canceling it cancels the activities.
-	BackgroundActivityContext context.Context
-	// DeadlockDetectionTimeout is how long workflow code may run without
-	// yielding before its task fails as a deadlock (default 1 s).
-	DeadlockDetectionTimeout time.Duration
-}
-
 // backgroundContext returns the context activity contexts derive from.
 func (o WorkerOptions) backgroundContext() context.Context {
 	if o.BackgroundActivityContext != nil {

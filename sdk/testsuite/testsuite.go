@@ -44,7 +44,8 @@ type (
 	// TestWorkflowEnvironment.UpdateWorkflow through optional functions.
 	TestUpdateCallback = internal.TestUpdateCallback
 	// WorkerOptions are the worker options SetWorkerOptions takes (of the
-	// workflow and the activity environment): BackgroundActivityContext and
-	// DeadlockDetectionTimeout, named as in worker.Options.
+	// workflow and the activity environment), the same type as
+	// worker.Options; the environments honour BackgroundActivityContext and
+	// DeadlockDetectionTimeout.
 	WorkerOptions = internal.WorkerOptions
 )

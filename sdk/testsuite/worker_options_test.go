@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/grainflow/grainflow/sdk/testsuite"
+	"github.com/grainflow/grainflow/sdk/worker"
 	"github.com/grainflow/grainflow/sdk/workflow"
 )
 
@@ -39,7 +40,7 @@ func TestBackgroundActivityContext(t *testing.T) {
 	require.Equal(t, "acme", tenant)
 
 	actEnv := ts.NewTestActivityEnvironment()
-	actEnv.SetWorkerOptions(testsuite.WorkerOptions{BackgroundActivityContext: background})
+	actEnv.SetWorkerOptions(worker.Options{BackgroundActivityContext: background}) // Temporal's spelling
 	v, err := actEnv.ExecuteActivity(Tenant)
 	require.NoError(t, err)
 	require.NoError(t, v.Get(&tenant))

@@ -6,14 +6,12 @@
 package worker
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/grainflow/grainflow/actor"
 	"github.com/grainflow/grainflow/cluster"
@@ -22,44 +20,19 @@ import (
 	"github.com/grainflow/grainflow/sdk/internal"
 )
 
+// Options configures a worker (see internal.WorkerOptions for the fields);
+// the test environments' SetWorkerOptions takes the same type, as in
+// Temporal.
+type Options = internal.WorkerOptions
+
 // WorkflowPanicPolicy says what happens when workflow code panics.
-type WorkflowPanicPolicy int
+type WorkflowPanicPolicy = internal.WorkflowPanicPolicy
 
+// The panic policies.
 const (
-	// BlockWorkflow fails the workflow task: the workflow stops making
-	// progress, describe shows the panic, and the task is retried, so a code
-	// fix lets it continue. This is the default, as in Temporal.
-	BlockWorkflow WorkflowPanicPolicy = iota
-	// FailWorkflow fails the workflow with a PanicError.
-	FailWorkflow
+	BlockWorkflow = internal.BlockWorkflow
+	FailWorkflow  = internal.FailWorkflow
 )
-
-// Options configures a worker. The zero value of each field picks its default.
-type Options struct {
-	// MaxConcurrentActivityExecutionSize bounds how many activities of this
-	// task queue run at once on the node (default 1,000).
-	MaxConcurrentActivityExecutionSize int
-	// WorkflowPanicPolicy chooses between blocking and failing a workflow
-	// whose code panics (default BlockWorkflow).
-	WorkflowPanicPolicy WorkflowPanicPolicy
-	// DeadlockDetectionTimeout is how long workflow code may run without
-	// yielding before its task fails as a deadlock (default: the node's, 1 s).
-	DeadlockDetectionTimeout time.Duration
-	// WorkerStopTimeout is how long Stop waits for running activities to
-	// return after their contexts are canceled (default 10 s).
-	WorkerStopTimeout time.Duration
-	// Identity is recorded in the events the worker causes.
-	Identity string
-	// BackgroundActivityContext is the root context of the worker's
-	// activities (default context.Background()), as in Temporal: values put
-	// in it are visible through ctx.Value in every activity, and canceling it
-	// cancels every running activity's context. An attempt that ends because
-	// of that is reported as a failed attempt (not a canceled activity) and
-	// is retried by the activity's retry policy; attempts that start while it
-	// is done see an already-canceled context. Temporal recommends passing
-	// dependencies in a struct whose methods are the activities instead.
-	BackgroundActivityContext context.Context
-}
 
 type (
 	// RegisterWorkflowOptions configures RegisterWorkflowWithOptions.
