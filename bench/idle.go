@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,7 +22,9 @@ func idle(ctx context.Context, cfg Config, dir string) (Result, error) {
 	entities, c := orDefault(cfg.E, 1_000_000), orDefault(cfg.C, 200)
 	const idleTimeout = 2 * time.Second
 	const wakes = 1000
-	runtime.GC()
+	// Return freed memory to the OS first, so that the RSS baseline is what
+	// is live now, not what earlier scenarios of the same run left mapped.
+	debug.FreeOSMemory()
 	heapBefore, rssBefore := heapInUse(), currentRSS()
 
 	n, err := openNodeWith(cfg, dir, idleTimeout)
@@ -47,7 +50,7 @@ func idle(ctx context.Context, cfg Config, dir string) (Result, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	runtime.GC()
+	debug.FreeOSMemory()
 	heapPer := float64(heapInUse()-heapBefore) / float64(entities)
 	rssPer := float64(currentRSS()-rssBefore) / float64(entities)
 
