@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grainflow/grainflow/cluster"
 	"github.com/grainflow/grainflow/sdk/client"
 	"github.com/grainflow/grainflow/sdk/worker"
 	"github.com/grainflow/grainflow/sdk/workflow"
@@ -51,21 +50,11 @@ func Serialized(ctx workflow.Context) error {
 }
 
 func TestMutexOnANode(t *testing.T) {
-	node, err := cluster.Open(cluster.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.Dial(client.Options{Node: node})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := worker.New(c, "mutex", worker.Options{})
-	w.RegisterWorkflow(Serialized)
-	w.RegisterActivity(CriticalSection)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Stop(); c.Close(); _ = node.Close() })
+	c, stop := openNode(t, t.TempDir(), "mutex", func(w worker.Worker) {
+		w.RegisterWorkflow(Serialized)
+		w.RegisterActivity(CriticalSection)
+	})
+	t.Cleanup(stop)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "serialized", TaskQueue: "mutex"}, Serialized)

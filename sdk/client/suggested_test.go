@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grainflow/grainflow/cluster"
 	"github.com/grainflow/grainflow/sdk/client"
 	"github.com/grainflow/grainflow/sdk/worker"
 	"github.com/grainflow/grainflow/sdk/workflow"
@@ -34,20 +33,7 @@ func GrowUntilSuggested(ctx workflow.Context, received int) (int, error) {
 func TestContinueAsNewSuggestedOnANode(t *testing.T) {
 	dir := t.TempDir()
 	open := func() (client.Client, func()) {
-		node, err := cluster.Open(cluster.Options{DataDir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := client.Dial(client.Options{Node: node})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := worker.New(c, "q", worker.Options{})
-		w.RegisterWorkflow(GrowUntilSuggested)
-		if err := w.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return c, func() { w.Stop(); c.Close(); _ = node.Close() }
+		return openNode(t, dir, "q", func(w worker.Worker) { w.RegisterWorkflow(GrowUntilSuggested) })
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
