@@ -155,6 +155,7 @@ func (a *workflowActor) retryRun(runID string, failure *journalpb.Failure) *next
 // workflow/backoff fires.
 func (a *workflowActor) startNextRun(n *nextRun) error {
 	closedRun := a.run()
+	n.started.ContinuedExecutionRunId = closedRun.RunID
 	if err := a.beginRun(n); err != nil {
 		return err
 	}

@@ -2089,8 +2089,11 @@ type WorkflowExecutionStarted struct {
 	// (client.StartWorkflowOptions.SearchAttributes), each a payload whose
 	// "type" metadata names its kind.
 	SearchAttributes map[string]*Payload `protobuf:"bytes,19,rep,name=search_attributes,json=searchAttributes,proto3" json:"search_attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// continued_execution_run_id is the run this one follows, when it was
+	// started by a continue-as-new, a retry or a cron schedule.
+	ContinuedExecutionRunId string `protobuf:"bytes,20,opt,name=continued_execution_run_id,json=continuedExecutionRunId,proto3" json:"continued_execution_run_id,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionStarted) Reset() {
@@ -2254,6 +2257,13 @@ func (x *WorkflowExecutionStarted) GetSearchAttributes() map[string]*Payload {
 		return x.SearchAttributes
 	}
 	return nil
+}
+
+func (x *WorkflowExecutionStarted) GetContinuedExecutionRunId() string {
+	if x != nil {
+		return x.ContinuedExecutionRunId
+	}
+	return ""
 }
 
 // ParentExecution names a child's parent run and the event that started the child.
@@ -4795,7 +4805,7 @@ const file_journal_proto_rawDesc = "" +
 	"\"workflow_execution_update_accepted\x18P \x01(\v25.grainflow.journal.v1.WorkflowExecutionUpdateAcceptedH\x00R\x1fworkflowExecutionUpdateAccepted\x12\x87\x01\n" +
 	"#workflow_execution_update_completed\x18Q \x01(\v26.grainflow.journal.v1.WorkflowExecutionUpdateCompletedH\x00R workflowExecutionUpdateCompletedB\f\n" +
 	"\n" +
-	"attributes\"\x9d\f\n" +
+	"attributes\"\xda\f\n" +
 	"\x18WorkflowExecutionStarted\x12#\n" +
 	"\rworkflow_type\x18\x01 \x01(\tR\fworkflowType\x12\x1d\n" +
 	"\n" +
@@ -4817,7 +4827,8 @@ const file_journal_proto_rawDesc = "" +
 	"\rcron_schedule\x18\x10 \x01(\tR\fcronSchedule\x12T\n" +
 	"\x16last_completion_result\x18\x11 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x14lastCompletionResult\x12=\n" +
 	"\x06parent\x18\x12 \x01(\v2%.grainflow.journal.v1.ParentExecutionR\x06parent\x12q\n" +
-	"\x11search_attributes\x18\x13 \x03(\v2D.grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntryR\x10searchAttributes\x1aV\n" +
+	"\x11search_attributes\x18\x13 \x03(\v2D.grainflow.journal.v1.WorkflowExecutionStarted.SearchAttributesEntryR\x10searchAttributes\x12;\n" +
+	"\x1acontinued_execution_run_id\x18\x14 \x01(\tR\x17continuedExecutionRunId\x1aV\n" +
 	"\tMemoEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1aX\n" +

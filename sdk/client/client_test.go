@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -405,5 +406,31 @@ func TestStartDelay(t *testing.T) {
 
 	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "negative", TaskQueue: "q", StartDelay: -time.Second}, Counter, 1); err == nil {
 		t.Fatal("a negative start delay was accepted")
+	}
+}
+
+// Chained continues as new once and returns the run it continued from.
+func Chained(ctx workflow.Context, first bool) (string, error) {
+	if first {
+		if prev := workflow.GetInfo(ctx).ContinuedExecutionRunID; prev != "" {
+			return "", fmt.Errorf("a first run continues %s", prev)
+		}
+		return "", workflow.NewContinueAsNewError(ctx, Chained, false)
+	}
+	return workflow.GetInfo(ctx).ContinuedExecutionRunID, nil
+}
+
+func TestContinuedExecutionRunID(t *testing.T) {
+	c, stop := openNode(t, t.TempDir(), "q", func(w worker.Worker) { w.RegisterWorkflow(Chained) })
+	t.Cleanup(stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "chained", TaskQueue: "q"}, Chained, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var continued string
+	if err := run.Get(ctx, &continued); err != nil || continued != run.GetRunID() {
+		t.Fatalf("second run continued %q, %v; want the first run %s", continued, err, run.GetRunID())
 	}
 }

@@ -458,6 +458,7 @@ func (e *Execution) startWorkflow(ev *journalpb.Event) error {
 		WorkflowExecution:        WorkflowExecution{ID: e.opts.WorkflowID, RunID: e.opts.RunID},
 		OriginalRunID:            attrs.GetOriginalExecutionRunId(),
 		FirstRunID:               attrs.GetFirstExecutionRunId(),
+		ContinuedExecutionRunID:  attrs.GetContinuedExecutionRunId(),
 		WorkflowType:             WorkflowType{Name: attrs.GetWorkflowType()},
 		TaskQueueName:            attrs.GetTaskQueue(),
 		WorkflowExecutionTimeout: attrs.GetWorkflowExecutionTimeout().AsDuration(),

@@ -61,7 +61,7 @@ func (r *testRun) continueAsNew(can *journalpb.WorkflowExecutionContinuedAsNew) 
 	started := proto.Clone(r.started).(*journalpb.WorkflowExecutionStarted)
 	started.WorkflowType, started.TaskQueue, started.Input = can.GetWorkflowType(), can.GetTaskQueue(), can.GetInput()
 	started.WorkflowRunTimeout = can.GetWorkflowRunTimeout()
-	started.Attempt, started.OriginalExecutionRunId = 1, runID
+	started.Attempt, started.OriginalExecutionRunId, started.ContinuedExecutionRunId = 1, runID, r.runID
 	started.SearchAttributes, started.Memo = can.GetSearchAttributes(), can.GetMemo()
 	next := e.newRun(r.id, runID, started)
 	next.parent, next.initiatedID, next.closePolicy, next.number = p, r.initiatedID, r.closePolicy, r.number+1
@@ -162,7 +162,7 @@ func (r *testRun) scheduleCronRun(closeEvent *journalpb.Event) bool {
 	}
 	started := proto.Clone(r.started).(*journalpb.WorkflowExecutionStarted)
 	runID := fmt.Sprintf("%s-run-%d", r.id, r.number+1)
-	started.Attempt, started.OriginalExecutionRunId = 1, runID
+	started.Attempt, started.OriginalExecutionRunId, started.ContinuedExecutionRunId = 1, runID, r.runID
 	if result := closeEvent.GetWorkflowExecutionCompleted().GetResult(); result != nil {
 		started.LastCompletionResult = result
 	}

@@ -24,6 +24,10 @@ type WorkflowInfo struct {
 	OriginalRunID string
 	// FirstRunID is the run ID of the first run in a chain of retries.
 	FirstRunID string
+	// ContinuedExecutionRunID is the run this one follows when it was
+	// started by a continue-as-new, a retry or a cron schedule; empty for a
+	// first run.
+	ContinuedExecutionRunID string
 	// WorkflowType is the workflow's registered name.
 	WorkflowType WorkflowType
 	// TaskQueueName is the task queue the workflow runs on.

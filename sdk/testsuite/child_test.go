@@ -148,6 +148,8 @@ type CountdownReport struct {
 	HistoryLength     int
 	// FirstRunID is the run ID the parent saw the child start with.
 	FirstRunID string
+	// ContinuedRunID is the run the last run continued from.
+	ContinuedRunID string
 }
 
 // Countdown sleeps an hour per run and continues as new until n is zero.
@@ -161,7 +163,8 @@ func Countdown(ctx workflow.Context, n int) (CountdownReport, error) {
 		return CountdownReport{}, workflow.NewContinueAsNewError(ctx, Countdown, n-1)
 	}
 	info := workflow.GetInfo(ctx)
-	report := CountdownReport{WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID}
+	report := CountdownReport{WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
+		ContinuedRunID: info.ContinuedExecutionRunID}
 	var note string
 	for workflow.GetSignalChannel(ctx, "note").ReceiveAsync(&note) {
 		report.Notes = append(report.Notes, note)
@@ -213,6 +216,9 @@ func TestChildContinueAsNewIsFollowed(t *testing.T) {
 
 	single, _ := runCountdownParent(t, 0)
 	require.Equal(t, single.HistoryLength, report.HistoryLength, "each run starts a fresh history")
+	require.Empty(t, single.ContinuedRunID, "a first run continues no run")
+	second, _ := runCountdownParent(t, 1)
+	require.Equal(t, second.FirstRunID, second.ContinuedRunID, "the second run continues the first")
 }
 
 // Hopper continues as new into Reminder.
