@@ -468,8 +468,14 @@ func (e *Execution) startWorkflow(ev *journalpb.Event) error {
 		Attempt:                  max(attrs.GetAttempt(), 1),
 		WorkflowStartTime:        ev.GetTime().AsTime(),
 		RetryPolicy:              RetryPolicyFromProto(attrs.GetRetryPolicy()),
+		CronSchedule:             attrs.GetCronSchedule(),
 		e:                        e,
 	}
+	if parent := attrs.GetParent(); parent != nil {
+		e.info.ParentWorkflowNamespace = parent.GetNamespace()
+		e.info.ParentWorkflowExecution = &WorkflowExecution{ID: parent.GetWorkflowId(), RunID: parent.GetRunId()}
+	}
+	e.visibilityChanged()
 	if e.info.OriginalRunID == "" {
 		e.info.OriginalRunID = e.opts.RunID
 	}

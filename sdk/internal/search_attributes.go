@@ -421,6 +421,7 @@ func UpsertSearchAttributes(ctx Context, attributes map[string]any) error {
 func (e *Execution) upsertSearchAttributes(payloads map[string]*journalpb.Payload) {
 	e.mustBeInTask("UpsertSearchAttributes")
 	visibility.Merge(&e.searchAttributes, payloads)
+	e.visibilityChanged()
 	e.addCommand(&journalpb.Event{Attributes: &journalpb.Event_UpsertWorkflowSearchAttributes{UpsertWorkflowSearchAttributes: &journalpb.UpsertWorkflowSearchAttributes{
 		Seq: e.nextSequence(), SearchAttributes: payloads}}}, nil)
 }
@@ -447,6 +448,7 @@ func UpsertMemo(ctx Context, memo map[string]any) error {
 		payloads[k] = p
 	}
 	visibility.Merge(&e.memo, payloads)
+	e.visibilityChanged()
 	e.addCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowPropertiesModified{WorkflowPropertiesModified: &journalpb.WorkflowPropertiesModified{
 		Seq: e.nextSequence(), UpsertedMemo: payloads}}}, nil)
 	return nil
@@ -455,4 +457,13 @@ func UpsertMemo(ctx Context, memo map[string]any) error {
 // GetTypedSearchAttributes returns the workflow's current search attributes.
 func GetTypedSearchAttributes(ctx Context) SearchAttributes {
 	return DecodeSearchAttributes(executionOf(ctx, "GetTypedSearchAttributes").searchAttributes)
+}
+
+// visibilityChanged shows the run's current memo and search attributes in
+// its WorkflowInfo, as Temporal's upserts do. Each upsert makes new
+// structs, so a Memo or EncodedSearchAttributes taken before keeps what it
+// saw.
+func (e *Execution) visibilityChanged() {
+	e.info.Memo = &Memo{Fields: maps.Clone(e.memo)}
+	e.info.SearchAttributes = &EncodedSearchAttributes{IndexedFields: maps.Clone(e.searchAttributes)}
 }

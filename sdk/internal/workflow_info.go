@@ -1,6 +1,10 @@
 package internal
 
-import "time"
+import (
+	"time"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+)
 
 // WorkflowExecution identifies one run of a workflow.
 type WorkflowExecution struct {
@@ -46,6 +50,19 @@ type WorkflowInfo struct {
 	WorkflowStartTime time.Time
 	// RetryPolicy is the workflow's retry policy, if it has one.
 	RetryPolicy *RetryPolicy
+	// CronSchedule is the workflow's cron schedule, if it repeats.
+	CronSchedule string
+	// ParentWorkflowNamespace and ParentWorkflowExecution name the workflow
+	// that started this one as its child; nil for a workflow without one.
+	ParentWorkflowNamespace string
+	ParentWorkflowExecution *WorkflowExecution
+	// Memo is the run's memo, kept current by UpsertMemo; decode a field
+	// with the data converter's FromPayload.
+	Memo *Memo
+	// SearchAttributes are the run's search attributes as payloads, kept
+	// current by the upserts. GetTypedSearchAttributes reads them typed,
+	// which Temporal recommends instead.
+	SearchAttributes *EncodedSearchAttributes
 
 	e *Execution
 }
@@ -106,4 +123,33 @@ func (info *WorkflowInfo) GetContinueAsNewSuggestedReasons() []ContinueAsNewSugg
 		reasons = append(reasons, ContinueAsNewSuggestedReasonTooManyHistoryEvents)
 	}
 	return reasons
+}
+
+// Memo is a run's memo fields. Temporal's WorkflowInfo.Memo is an API
+// message with the same field and getter, so code that reads
+// info.Memo.GetFields() ports unchanged.
+type Memo struct {
+	Fields map[string]*journalpb.Payload
+}
+
+// GetFields returns the memo's fields (nil for a nil Memo).
+func (m *Memo) GetFields() map[string]*journalpb.Payload {
+	if m == nil {
+		return nil
+	}
+	return m.Fields
+}
+
+// EncodedSearchAttributes are a run's search attributes as payloads, in
+// the shape of Temporal's API message (IndexedFields, GetIndexedFields).
+type EncodedSearchAttributes struct {
+	IndexedFields map[string]*journalpb.Payload
+}
+
+// GetIndexedFields returns the attributes (nil for nil).
+func (s *EncodedSearchAttributes) GetIndexedFields() map[string]*journalpb.Payload {
+	if s == nil {
+		return nil
+	}
+	return s.IndexedFields
 }
