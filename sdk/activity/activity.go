@@ -1,12 +1,14 @@
 // Package activity is what activity code calls on its context, as in the
 // Temporal Go SDK's activity package: its info (attempt, workflow and
 // activity IDs), heartbeats and the previous attempt's heartbeat details,
-// and its logger. The functions panic outside an activity context.
+// its logger, and the client of its worker. The functions panic outside an
+// activity context.
 package activity
 
 import (
 	"context"
 
+	"github.com/grainflow/grainflow/sdk/client"
 	"github.com/grainflow/grainflow/sdk/internal"
 	"github.com/grainflow/grainflow/sdk/log"
 )
@@ -46,3 +48,11 @@ func GetLogger(ctx context.Context) log.Logger { return internal.GetActivityLogg
 
 // IsActivity reports whether ctx is an activity's context.
 func IsActivity(ctx context.Context) bool { return internal.ActivityEnvironmentOf(ctx) != nil }
+
+// GetClient returns the client of the worker running the activity, so that
+// an activity can start, signal or query workflows on the same node. It is
+// nil in the test environment's activities, as in Temporal's.
+func GetClient(ctx context.Context) client.Client {
+	c, _ := internal.ActivityClient(ctx).(client.Client)
+	return c
+}

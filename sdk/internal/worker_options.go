@@ -46,3 +46,17 @@ type WorkerOptions struct {
 	// dependencies in a struct whose methods are the activities instead.
 	BackgroundActivityContext context.Context
 }
+
+// activityClientKey is the context key of the client of the worker that
+// runs an activity.
+type activityClientKey struct{}
+
+// WithActivityClient returns ctx carrying c, the client activity.GetClient
+// returns in the activities whose contexts derive from it. c is a
+// client.Client, typed any because sdk/client imports this package.
+func WithActivityClient(ctx context.Context, c any) context.Context {
+	return context.WithValue(ctx, activityClientKey{}, c)
+}
+
+// ActivityClient returns the client WithActivityClient put in ctx, or nil.
+func ActivityClient(ctx context.Context) any { return ctx.Value(activityClientKey{}) }

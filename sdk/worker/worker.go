@@ -6,6 +6,7 @@
 package worker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -81,6 +82,7 @@ func New(c client.Client, taskQueue string, options Options) Worker {
 		panic("worker: the client must come from client.Dial with Options.Node set")
 	}
 	return &worker{
+		client:    c,
 		engine:    ec.Node().Engine(),
 		dc:        ec.DataConverter(),
 		taskQueue: taskQueue,
@@ -90,6 +92,7 @@ func New(c client.Client, taskQueue string, options Options) Worker {
 }
 
 type worker struct {
+	client    client.Client // what activity.GetClient returns in its activities
 	engine    *actor.Engine
 	dc        converter.DataConverter
 	taskQueue string
@@ -99,6 +102,14 @@ type worker struct {
 	mu      sync.Mutex
 	stop    func()
 	stopped chan struct{} // closed by Stop
+}
+
+// backgroundContext is the root of the worker's activity contexts.
+func (w *worker) backgroundContext() context.Context {
+	if w.options.BackgroundActivityContext != nil {
+		return w.options.BackgroundActivityContext
+	}
+	return context.Background()
 }
 
 func (w *worker) RegisterWorkflow(wf any) { w.registry.RegisterWorkflow(wf) }
@@ -129,7 +140,7 @@ func (w *worker) Start() error {
 		StopTimeout:                        w.options.WorkerStopTimeout,
 		DataConverter:                      w.dc,
 		Identity:                           w.options.Identity,
-		BackgroundActivityContext:          w.options.BackgroundActivityContext,
+		BackgroundActivityContext:          internal.WithActivityClient(w.backgroundContext(), w.client),
 	})
 	if err != nil {
 		return err
