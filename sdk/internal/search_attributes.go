@@ -46,52 +46,46 @@ func (sa SearchAttributes) get(key SearchAttributeKey) (any, bool) {
 	return v, ok && v != nil
 }
 
+// valueOf returns the value of key as a T, the Go type of the key's kind.
+func valueOf[T any](sa SearchAttributes, key SearchAttributeKey) (T, bool) {
+	v, ok := sa.get(key)
+	t, _ := v.(T)
+	return t, ok
+}
+
 // GetString returns the value of a Text attribute.
 func (sa SearchAttributes) GetString(key SearchAttributeKeyString) (string, bool) {
-	v, ok := sa.get(key)
-	s, _ := v.(string)
-	return s, ok
+	return valueOf[string](sa, key)
 }
 
 // GetKeyword returns the value of a Keyword attribute.
 func (sa SearchAttributes) GetKeyword(key SearchAttributeKeyKeyword) (string, bool) {
-	v, ok := sa.get(key)
-	s, _ := v.(string)
-	return s, ok
+	return valueOf[string](sa, key)
 }
 
 // GetBool returns the value of a Bool attribute.
 func (sa SearchAttributes) GetBool(key SearchAttributeKeyBool) (bool, bool) {
-	v, ok := sa.get(key)
-	b, _ := v.(bool)
-	return b, ok
+	return valueOf[bool](sa, key)
 }
 
 // GetInt64 returns the value of an Int attribute.
 func (sa SearchAttributes) GetInt64(key SearchAttributeKeyInt64) (int64, bool) {
-	v, ok := sa.get(key)
-	n, _ := v.(int64)
-	return n, ok
+	return valueOf[int64](sa, key)
 }
 
 // GetFloat64 returns the value of a Double attribute.
 func (sa SearchAttributes) GetFloat64(key SearchAttributeKeyFloat64) (float64, bool) {
-	v, ok := sa.get(key)
-	f, _ := v.(float64)
-	return f, ok
+	return valueOf[float64](sa, key)
 }
 
 // GetTime returns the value of a Datetime attribute.
 func (sa SearchAttributes) GetTime(key SearchAttributeKeyTime) (time.Time, bool) {
-	v, ok := sa.get(key)
-	t, _ := v.(time.Time)
-	return t, ok
+	return valueOf[time.Time](sa, key)
 }
 
 // GetKeywordList returns the value of a KeywordList attribute.
 func (sa SearchAttributes) GetKeywordList(key SearchAttributeKeyKeywordList) ([]string, bool) {
-	v, ok := sa.get(key)
-	l, _ := v.([]string)
+	l, ok := valueOf[[]string](sa, key)
 	return slices.Clone(l), ok
 }
 
