@@ -78,10 +78,9 @@ func (s *WorkflowTestSuite) NewTestWorkflowEnvironment() *TestWorkflowEnvironmen
 // directly, as a worker would, without a workflow.
 func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironment {
 	return &TestActivityEnvironment{
-		registry:    NewRegistry(),
-		dc:          GetDefaultDataConverter(),
-		logger:      s.GetLogger(),
-		testTimeout: defaultTestTimeout,
+		registry: NewRegistry(),
+		dc:       GetDefaultDataConverter(),
+		logger:   s.GetLogger(),
 	}
 }
 

@@ -17,7 +17,6 @@ type TestActivityEnvironment struct {
 	registry          *Registry
 	dc                DataConverter
 	logger            Logger
-	testTimeout       time.Duration
 	heartbeatDetails  *journalpb.Payloads
 	heartbeatListener func(*ActivityInfo, EncodedValues)
 	workerOpts        WorkerOptions
@@ -55,10 +54,7 @@ const defaultTestActivityTimeout = 10 * time.Minute
 // environment, where it has no effect on ExecuteActivity either: an
 // activity run here has ten minutes (its start-to-close and
 // schedule-to-close timeouts, and its context's deadline).
-func (t *TestActivityEnvironment) SetTestTimeout(idleTimeout time.Duration) *TestActivityEnvironment {
-	t.testTimeout = idleTimeout
-	return t
-}
+func (t *TestActivityEnvironment) SetTestTimeout(time.Duration) *TestActivityEnvironment { return t }
 
 // SetHeartbeatDetails sets the details a previous attempt heartbeated, which
 // activity.GetHeartbeatDetails returns.

@@ -51,27 +51,34 @@ func (r *testRun) startChild(initiatedID int64, in *journalpb.StartChildWorkflow
 // followed: GetWorkflowError reports its ContinueAsNewError, as in Temporal.)
 func (r *testRun) continueAsNew(can *journalpb.WorkflowExecutionContinuedAsNew) {
 	e := r.env
-	runID := fmt.Sprintf("%s-run-%d", r.id, r.number+1)
-	p := r.parent
-	if p != nil && e.isMocked(&e.workflowMock, can.GetWorkflowType()) {
+	if p := r.parent; p != nil && e.isMocked(&e.workflowMock, can.GetWorkflowType()) {
 		e.setOpen(r.id, false) // the mock stands for the rest of the chain
-		p.runMockedChild(r.initiatedID, runID, &journalpb.StartChildWorkflowExecutionInitiated{
+		p.runMockedChild(r.initiatedID, e.childRunID(r.id), &journalpb.StartChildWorkflowExecutionInitiated{
 			WorkflowId: r.id, WorkflowType: can.GetWorkflowType(), Input: can.GetInput()})
 		return
 	}
 	started := proto.Clone(r.started).(*journalpb.WorkflowExecutionStarted)
 	started.WorkflowType, started.TaskQueue, started.Input = can.GetWorkflowType(), can.GetTaskQueue(), can.GetInput()
 	started.WorkflowRunTimeout = can.GetWorkflowRunTimeout()
-	started.Attempt, started.OriginalExecutionRunId, started.ContinuedExecutionRunId = 1, runID, r.runID
 	started.SearchAttributes, started.Memo = can.GetSearchAttributes(), can.GetMemo()
-	next := e.newRun(r.id, runID, started)
-	next.parent, next.initiatedID, next.closePolicy, next.number = p, r.initiatedID, r.closePolicy, r.number+1
+	next := r.follow(started)
 	for _, s := range can.GetCarriedSignals() {
 		next.addInput(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{WorkflowExecutionSignaled: s}})
 	}
-	if p != nil {
-		p.children[r.initiatedID] = next
+}
+
+// follow starts the run that follows r under its workflow ID (after a
+// continue-as-new, or at the next time of its cron schedule) and puts it
+// in r's place with r's parent.
+func (r *testRun) follow(started *journalpb.WorkflowExecutionStarted) *testRun {
+	e := r.env
+	started.ContinuedExecutionRunId = r.runID
+	next := e.newRun(r.id, e.childRunID(r.id), started)
+	next.parent, next.initiatedID, next.closePolicy = r.parent, r.initiatedID, r.closePolicy
+	if r.parent != nil {
+		r.parent.children[r.initiatedID] = next
 	}
+	return next
 }
 
 // idRun is the latest run a workflow ID had in the environment: a run of
@@ -162,8 +169,6 @@ func (r *testRun) scheduleCronRun(closeEvent *journalpb.Event) bool {
 		return false
 	}
 	started := proto.Clone(r.started).(*journalpb.WorkflowExecutionStarted)
-	runID := fmt.Sprintf("%s-run-%d", r.id, r.number+1)
-	started.Attempt, started.OriginalExecutionRunId, started.ContinuedExecutionRunId = 1, runID, r.runID
 	if result := closeEvent.GetWorkflowExecutionCompleted().GetResult(); result != nil {
 		started.LastCompletionResult = result
 	}
@@ -171,9 +176,7 @@ func (r *testRun) scheduleCronRun(closeEvent *journalpb.Event) bool {
 		if p.closeEvent != nil {
 			return // the parent closed meanwhile: its close policy ended the schedule
 		}
-		run := e.newRun(r.id, runID, started)
-		run.parent, run.initiatedID, run.closePolicy, run.number = p, r.initiatedID, r.closePolicy, r.number+1
-		p.children[r.initiatedID] = run
+		r.follow(started)
 	})
 	return true
 }
@@ -188,8 +191,7 @@ func (r *testRun) runMockedChild(initiatedID int64, runID string, in *journalpb.
 	use := e.useID(in.GetWorkflowId(), nil)
 	deliver := func(ev *journalpb.Event) {
 		use.close(ev)
-		r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
-			InitiatedEventId: initiatedID, WorkflowId: in.GetWorkflowId(), RunId: runID, WorkflowType: in.GetWorkflowType(), CloseEvent: ev}}})
+		r.childClosed(initiatedID, in.GetWorkflowId(), runID, in.GetWorkflowType(), ev)
 	}
 	use.terminate = func(reason string) {
 		pending.canceled = true

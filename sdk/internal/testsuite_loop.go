@@ -97,9 +97,6 @@ type testRun struct {
 	initiatedID int64
 	closePolicy ParentClosePolicy
 	children    map[int64]*testRun
-	// number is the run's place in its workflow's chain of runs that
-	// continued as new, from 1.
-	number int
 
 	// updates are the callbacks of accepted updates not yet completed, by ID.
 	updates map[string]UpdateCallbacks
@@ -117,7 +114,7 @@ type testRun struct {
 // timeout or at the end of its execution timeout, whichever comes first.
 func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.WorkflowExecutionStarted) *testRun {
 	r := &testRun{
-		env: e, id: id, runID: runID, workflowType: started.GetWorkflowType(), started: started, number: 1,
+		env: e, id: id, runID: runID, workflowType: started.GetWorkflowType(), started: started,
 		activities: map[int64]*testActivity{}, timers: map[int64]*virtualEvent{}, children: map[int64]*testRun{},
 		updates: map[string]UpdateCallbacks{},
 	}
@@ -422,9 +419,15 @@ func (r *testRun) closed(ev *journalpb.Event) {
 		return
 	}
 	if p := r.parent; p != nil {
-		p.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
-			InitiatedEventId: r.initiatedID, WorkflowId: r.id, RunId: r.runID, WorkflowType: r.workflowType, CloseEvent: ev}}})
+		p.childClosed(r.initiatedID, r.id, r.runID, r.workflowType, ev)
 	}
+}
+
+// childClosed gives the run the close of the child it initiated with the
+// event initiatedID.
+func (r *testRun) childClosed(initiatedID int64, workflowID, runID, workflowType string, closeEvent *journalpb.Event) {
+	r.addInput(&journalpb.Event{Attributes: &journalpb.Event_ChildWorkflowExecutionClosed{ChildWorkflowExecutionClosed: &journalpb.ChildWorkflowExecutionClosed{
+		InitiatedEventId: initiatedID, WorkflowId: workflowID, RunId: runID, WorkflowType: workflowType, CloseEvent: closeEvent}}})
 }
 
 // query runs a query on the run. While the workflow runs, the live runtime
