@@ -80,7 +80,7 @@ func TestDefaultRetryPolicyIsBounded(t *testing.T) {
 	})
 	env.OnActivity(Greet, mock.Anything, mock.Anything).Return("", errors.New("always"))
 
-	env.ExecuteWorkflow(greetWith(workflow.ActivityOptions{StartToCloseTimeout: time.Minute}))
+	env.ExecuteWorkflow(greetWith(activityOptions))
 
 	require.True(t, env.IsWorkflowCompleted())
 	var activityErr *temporal.ActivityError

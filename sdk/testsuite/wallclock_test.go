@@ -35,7 +35,7 @@ func TestTimerFiresInWallClockTimeWhileAnActivityRuns(t *testing.T) {
 	start, wallStart := env.Now(), time.Now()
 
 	env.ExecuteWorkflow(func(ctx workflow.Context) error {
-		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+		ctx = workflow.WithActivityOptions(ctx, activityOptions)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			if workflow.Sleep(ctx, 300*time.Millisecond) == nil {
 				_ = workflow.ExecuteActivity(ctx, "Release").Get(ctx, nil)

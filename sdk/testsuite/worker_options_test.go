@@ -3,7 +3,6 @@ package testsuite_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -30,7 +29,7 @@ func TestBackgroundActivityContext(t *testing.T) {
 	env.SetWorkerOptions(testsuite.WorkerOptions{BackgroundActivityContext: background})
 	env.RegisterActivity(Tenant)
 	env.ExecuteWorkflow(func(ctx workflow.Context) (string, error) {
-		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+		ctx = workflow.WithActivityOptions(ctx, activityOptions)
 		var tenant string
 		err := workflow.ExecuteActivity(ctx, Tenant).Get(ctx, &tenant)
 		return tenant, err
