@@ -419,8 +419,7 @@ func (db *DB) indexed(schema visibility.Schema, attr string) bool {
 	if hasSystemKeywordIndex(attr) {
 		return true
 	}
-	_, system := visibility.SystemAttributes()[attr]
-	return !system && schema[attr] == visibility.Keyword
+	return !isSystemAttribute(attr) && schema[attr] == visibility.Keyword
 }
 
 // scanIndex calls fn with the run of each index key in [lower, upper),
