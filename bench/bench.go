@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"syscall"
@@ -39,6 +40,10 @@ type Config struct {
 	E int
 	// S is the number of signals (signal).
 	S int
+	// Duration, when positive, makes the open-ended scenarios (see
+	// OpenEnded) keep starting work until it has passed, instead of
+	// stopping at N or S; what was started by then is finished and counted.
+	Duration time.Duration
 	// Partitions of the node's journal (default 16).
 	Partitions int
 	// DataDir is where nodes keep their journals; a temporary directory,
@@ -94,12 +99,20 @@ var Describe = map[string]string{
 	"recovery":       "N workflows of three 100 ms activities in a child process, killed with SIGKILL while they run; time from restart until all completed",
 }
 
+// OpenEnded lists the scenarios that can run for Config.Duration instead of
+// a count. The others measure a fixed population (N timers, E idle
+// workflows, N workflows killed and recovered) and always run at their
+// counts.
+var OpenEnded = []string{"pebble-ceiling", "seq3", "fanout", "signal"}
+
 // Run runs cfg.Scenario ("all" runs every scenario) and returns the results.
 // A scenario whose workflows do not all complete correctly is an error.
 func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	names := []string{cfg.Scenario}
 	if cfg.Scenario == "all" {
 		names = Scenarios
+	} else if cfg.Duration > 0 && !slices.Contains(OpenEnded, cfg.Scenario) {
+		return nil, fmt.Errorf("bench: the %s scenario runs a fixed count; a duration applies only to %v", cfg.Scenario, OpenEnded)
 	}
 	if cfg.DataDir == "" {
 		dir, err := os.MkdirTemp("", "grainflow-bench-")
@@ -117,8 +130,12 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 			return results, fmt.Errorf("bench: unknown scenario %q (have %v or all)", name, Scenarios)
 		}
 		dir := filepath.Join(cfg.DataDir, name)
+		scfg := cfg
+		if !slices.Contains(OpenEnded, name) {
+			scfg.Duration = 0 // "all" runs the fixed populations at their counts
+		}
 		before := cpuSeconds()
-		r, err := run(ctx, cfg, dir)
+		r, err := run(ctx, scfg, dir)
 		if err != nil {
 			return results, fmt.Errorf("bench: %s: %w", name, err)
 		}
@@ -211,7 +228,8 @@ func (l *latencies) fill(r *Result) {
 	r.Timeline = l.timeline
 }
 
-// progress prints "name done/total" every half second until stop is closed.
+// progress prints "name done/total" (or, open-ended, done and the time
+// left) every half second until stop is called.
 func progress(cfg Config, name string, total int, done *atomic.Int64) (stop func()) {
 	if cfg.Progress == nil {
 		return func() {}
@@ -226,20 +244,25 @@ func progress(cfg Config, name string, total int, done *atomic.Int64) (stop func
 		for {
 			select {
 			case <-quit:
-				fmt.Fprintf(cfg.Progress, "\r%-15s %s\n", name, bar(int(done.Load()), total, time.Since(start)))
+				fmt.Fprintf(cfg.Progress, "\r%-15s %s\n", name, bar(int(done.Load()), total, time.Since(start), cfg.Duration))
 				return
 			case <-t.C:
-				fmt.Fprintf(cfg.Progress, "\r%-15s %s", name, bar(int(done.Load()), total, time.Since(start)))
+				fmt.Fprintf(cfg.Progress, "\r%-15s %s", name, bar(int(done.Load()), total, time.Since(start), cfg.Duration))
 			}
 		}
 	}()
 	return func() { close(quit); <-finished }
 }
 
-func bar(done, total int, elapsed time.Duration) string {
+// bar draws progress towards total or, when duration is positive, towards
+// the end of the duration.
+func bar(done, total int, elapsed, duration time.Duration) string {
 	const width = 30
 	filled := 0
-	if total > 0 {
+	switch {
+	case duration > 0:
+		filled = min(width, int(elapsed*width/duration))
+	case total > 0:
 		filled = min(width, done*width/total)
 	}
 	b := make([]byte, width)
@@ -248,6 +271,9 @@ func bar(done, total int, elapsed time.Duration) string {
 		if i < filled {
 			b[i] = '#'
 		}
+	}
+	if duration > 0 {
+		return fmt.Sprintf("[%s] %d done %5.1fs of %s", b, done, elapsed.Seconds(), duration)
 	}
 	return fmt.Sprintf("[%s] %d/%d %5.1fs", b, done, total, elapsed.Seconds())
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // childEnv carries the recovery child's arguments when this test binary is
@@ -72,5 +73,29 @@ func TestScenariosVerifyTheirResults(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Config{Scenario: "nope"}); err == nil {
 		t.Fatal("an unknown scenario was accepted")
+	}
+}
+
+// TestOpenEndedScenarios runs each open-ended scenario for a duration
+// instead of a count: it must keep going past the count it would have
+// stopped at, and still verify every result (the signal scenario tells each
+// entity its total at the end).
+func TestOpenEndedScenarios(t *testing.T) {
+	const tinyCount = 3
+	for _, name := range OpenEnded {
+		t.Run(name, func(t *testing.T) {
+			results, err := Run(context.Background(), Config{Scenario: name, Duration: 300 * time.Millisecond,
+				N: tinyCount, S: tinyCount, E: 7, C: 4, K: 5, Partitions: 4, DataDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := results[0]
+			if r.Count <= tinyCount || r.Elapsed < 300*time.Millisecond || r.Throughput <= 0 {
+				t.Fatalf("ran %d %s in %v: the duration did not replace the count", r.Count, r.Unit, r.Elapsed)
+			}
+		})
+	}
+	if _, err := Run(context.Background(), Config{Scenario: "timer", Duration: time.Second, DataDir: t.TempDir()}); err == nil {
+		t.Fatal("a duration was accepted for the fixed-count timer scenario")
 	}
 }

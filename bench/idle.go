@@ -35,7 +35,7 @@ func idle(ctx context.Context, cfg Config, dir string) (Result, error) {
 	var created atomic.Int64
 	stop := progress(cfg, "idle", entities, &created)
 	start := time.Now()
-	if _, err := runParallel(ctx, entities, c, &created, func(i int, _ *latencies) error {
+	if _, err := runParallel(ctx, entities, c, time.Time{}, &created, func(i int, _ *latencies) error {
 		_, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("idle-%d", i), TaskQueue: taskQueue}, Counter, 1)
 		return err
 	}); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -52,14 +53,35 @@ func FanOut(ctx workflow.Context, k int) (int, error) {
 	return n, nil
 }
 
-// Counter receives "add" signals until it has counted want of them.
+// Counter receives "add" signals until it has counted want of them. A
+// negative want is learned from a "total" signal instead, sent after the
+// adds; the adds are counted as they arrive all the same.
 func Counter(ctx workflow.Context, want int) (int, error) {
 	ch := workflow.GetSignalChannel(ctx, "add")
+	if want < 0 {
+		return countUntilTotal(ctx, ch)
+	}
 	n := 0
 	for n < want {
 		var one int
 		ch.Receive(ctx, &one)
 		n += one
+	}
+	return n, nil
+}
+
+func countUntilTotal(ctx workflow.Context, adds workflow.ReceiveChannel) (int, error) {
+	n, want := 0, -1
+	totals := workflow.GetSignalChannel(ctx, "total")
+	for want < 0 || n < want {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(adds, func(c workflow.ReceiveChannel, _ bool) {
+			var one int
+			c.Receive(ctx, &one)
+			n += one
+		})
+		sel.AddReceive(totals, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, &want) })
+		sel.Select(ctx)
 	}
 	return n, nil
 }
@@ -85,8 +107,11 @@ func orDefault(v, def int) int {
 }
 
 // runParallel runs do(i) for i in [0, n) on c goroutines, each with its own
-// histogram, and returns the merged histogram and the first error.
-func runParallel(ctx context.Context, n, c int, done *atomic.Int64, do func(i int, l *latencies) error) (*latencies, error) {
+// histogram, and returns the merged histogram and the first error. A
+// non-zero stopAt ends it earlier: no i starts after that time. done counts
+// the calls that completed; every i handed out is run to completion, so
+// they are always [0, done).
+func runParallel(ctx context.Context, n, c int, stopAt time.Time, done *atomic.Int64, do func(i int, l *latencies) error) (*latencies, error) {
 	next := atomic.Int64{}
 	all := newLatencies()
 	var mu sync.Mutex
@@ -97,9 +122,9 @@ func runParallel(ctx context.Context, n, c int, done *atomic.Int64, do func(i in
 		go func() {
 			defer wg.Done()
 			l := newLatencies()
-			for {
+			for ctx.Err() == nil && (stopAt.IsZero() || time.Now().Before(stopAt)) {
 				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
+				if i >= n {
 					break
 				}
 				if err := do(i, l); err != nil {
@@ -125,19 +150,24 @@ func runParallel(ctx context.Context, n, c int, done *atomic.Int64, do func(i in
 }
 
 // measure runs do(i) for i in [0, count) on c goroutines with a progress
-// bar and returns the latencies (with the throughput timeline) and the wall
-// time.
-func measure(ctx context.Context, cfg Config, name string, count, c int, do func(i int, l *latencies) error) (*latencies, time.Duration, error) {
+// bar; with cfg.Duration it ignores count and starts calls until the
+// duration has passed. It returns the latencies (with the throughput
+// timeline), how many calls completed and the wall time.
+func measure(ctx context.Context, cfg Config, name string, count, c int, do func(i int, l *latencies) error) (*latencies, int, time.Duration, error) {
+	var stopAt time.Time
+	if cfg.Duration > 0 {
+		count, stopAt = math.MaxInt, time.Now().Add(cfg.Duration)
+	}
 	var done atomic.Int64
 	stop := progress(cfg, name, count, &done)
 	stopSampling, timeline := sample(&done)
 	start := time.Now()
-	lat, err := runParallel(ctx, count, c, &done, do)
+	lat, err := runParallel(ctx, count, c, stopAt, &done, do)
 	elapsed := time.Since(start)
 	stopSampling()
 	stop()
 	lat.timeline = *timeline
-	return lat, elapsed, err
+	return lat, int(done.Load()), elapsed, err
 }
 
 // timelineStep is the width of one throughput sample.
@@ -187,7 +217,7 @@ func seq3(ctx context.Context, cfg Config, dir string) (Result, error) {
 		return Result{}, err
 	}
 	defer n.close()
-	lat, elapsed, err := measure(ctx, cfg, "seq3", count, c, func(i int, l *latencies) error {
+	lat, count, elapsed, err := measure(ctx, cfg, "seq3", count, c, func(i int, l *latencies) error {
 		t0 := time.Now()
 		in := fmt.Sprintf("wf-%d", i)
 		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: in, TaskQueue: taskQueue}, Seq3, in)
@@ -220,7 +250,7 @@ func fanout(ctx context.Context, cfg Config, dir string) (Result, error) {
 		return Result{}, err
 	}
 	defer n.close()
-	lat, elapsed, err := measure(ctx, cfg, "fanout", reps, 1, func(i int, l *latencies) error {
+	lat, reps, elapsed, err := measure(ctx, cfg, "fanout", reps, 1, func(i int, l *latencies) error {
 		t0 := time.Now()
 		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("fan-%d", i), TaskQueue: taskQueue}, FanOut, k)
 		if err != nil {
@@ -249,7 +279,10 @@ func fanout(ctx context.Context, cfg Config, dir string) (Result, error) {
 func signal(ctx context.Context, cfg Config, dir string) (Result, error) {
 	entities, signals, c := orDefault(cfg.E, 10000), orDefault(cfg.S, 200000), orDefault(cfg.C, 200)
 	signals -= signals % entities // every entity gets the same number
-	perEntity := signals / entities
+	want := signals / entities
+	if cfg.Duration > 0 {
+		want = -1 // open-ended: each entity is told its total at the end
+	}
 	n, err := openNode(cfg, dir)
 	if err != nil {
 		return Result{}, err
@@ -257,15 +290,15 @@ func signal(ctx context.Context, cfg Config, dir string) (Result, error) {
 	defer n.close()
 	runs := make([]client.WorkflowRun, entities)
 	var started atomic.Int64
-	if _, err := runParallel(ctx, entities, c, &started, func(i int, _ *latencies) error {
-		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("entity-%d", i), TaskQueue: taskQueue}, Counter, perEntity)
+	if _, err := runParallel(ctx, entities, c, time.Time{}, &started, func(i int, _ *latencies) error {
+		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("entity-%d", i), TaskQueue: taskQueue}, Counter, want)
 		runs[i] = run
 		return err
 	}); err != nil {
 		return Result{}, err
 	}
 	start := time.Now()
-	lat, accepted, err := measure(ctx, cfg, "signal", signals, c, func(i int, l *latencies) error {
+	lat, signals, accepted, err := measure(ctx, cfg, "signal", signals, c, func(i int, l *latencies) error {
 		t0 := time.Now()
 		if err := n.client.SignalWorkflow(ctx, fmt.Sprintf("entity-%d", i%entities), "", "add", 1); err != nil {
 			return err
@@ -276,13 +309,22 @@ func signal(ctx context.Context, cfg Config, dir string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Signal i went to entity i % entities, for i in [0, signals).
+	sentTo := func(entity int) int { return signals/entities + btoi(entity < signals%entities) }
+	if want < 0 {
+		if _, err := runParallel(ctx, entities, c, time.Time{}, &atomic.Int64{}, func(i int, _ *latencies) error {
+			return n.client.SignalWorkflow(ctx, fmt.Sprintf("entity-%d", i), "", "total", sentTo(i))
+		}); err != nil {
+			return Result{}, err
+		}
+	}
 	for i, run := range runs {
 		var got int
 		if err := run.Get(ctx, &got); err != nil {
 			return Result{}, err
 		}
-		if got != perEntity {
-			return Result{}, fmt.Errorf("entity-%d counted %d signals, want %d", i, got, perEntity)
+		if got != sentTo(i) {
+			return Result{}, fmt.Errorf("entity-%d counted %d signals, want %d", i, got, sentTo(i))
 		}
 	}
 	counted := time.Since(start)
@@ -291,6 +333,13 @@ func signal(ctx context.Context, cfg Config, dir string) (Result, error) {
 	finish(&r, n, entities, accepted)
 	r.Notes["all_counted_after"] = counted.Round(time.Millisecond).String()
 	return r, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func timer(ctx context.Context, cfg Config, dir string) (Result, error) {
@@ -305,7 +354,7 @@ func timer(ctx context.Context, cfg Config, dir string) (Result, error) {
 	due := make([]time.Time, count)
 	var started atomic.Int64
 	start := time.Now()
-	if _, err := runParallel(ctx, count, c, &started, func(i int, _ *latencies) error {
+	if _, err := runParallel(ctx, count, c, time.Time{}, &started, func(i int, _ *latencies) error {
 		due[i] = time.Now().Add(sleep)
 		run, err := n.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("sleeper-%d", i), TaskQueue: taskQueue}, Sleeper, sleep)
 		runs[i] = run
@@ -313,7 +362,7 @@ func timer(ctx context.Context, cfg Config, dir string) (Result, error) {
 	}); err != nil {
 		return Result{}, err
 	}
-	lat, _, err := measure(ctx, cfg, "timer", count, c, func(i int, l *latencies) error {
+	lat, _, _, err := measure(ctx, cfg, "timer", count, c, func(i int, l *latencies) error {
 		if err := runs[i].Get(ctx, nil); err != nil {
 			return err
 		}
@@ -347,7 +396,7 @@ func pebbleCeiling(ctx context.Context, cfg Config, dir string) (Result, error) 
 	}
 	defer db.Close()
 	value := make([]byte, 200)
-	lat, elapsed, err := measure(ctx, cfg, "pebble-ceiling", count, c, func(i int, l *latencies) error {
+	lat, count, elapsed, err := measure(ctx, cfg, "pebble-ceiling", count, c, func(i int, l *latencies) error {
 		t0 := time.Now()
 		b := db.NewBatch()
 		_ = b.Set(binary.BigEndian.AppendUint64([]byte("e"), uint64(i)), value, nil)

@@ -29,6 +29,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.IntVar(&cfg.K, "k", 0, "fan-out width; 0 = 100")
 	fs.IntVar(&cfg.E, "e", 0, "entity workflows of the signal scenario; 0 = 10000")
 	fs.IntVar(&cfg.S, "s", 0, "signals of the signal scenario; 0 = 200000")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "run "+strings.Join(bench.OpenEnded, ", ")+" for this long instead of to a count (e.g. 30s); 0 = to the count")
 	fs.IntVar(&cfg.Partitions, "partitions", 0, "journal partitions; 0 = 16")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "where the nodes keep their journals (default: a temporary directory, removed after)")
 	format := fs.String("format", "table", "output: "+strings.Join(bench.Formats, ", "))
@@ -63,6 +64,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintln(stderr, "grainflow bench: sizes must not be negative")
 			return 2
 		}
+	}
+	if cfg.Duration < 0 {
+		fmt.Fprintln(stderr, "grainflow bench: -duration must not be negative")
+		return 2
+	}
+	if cfg.Duration > 0 && cfg.Scenario != "all" && !slices.Contains(bench.OpenEnded, cfg.Scenario) {
+		fmt.Fprintf(stderr, "grainflow bench: the %s scenario runs a fixed count; -duration applies to %s\n", cfg.Scenario, strings.Join(bench.OpenEnded, ", "))
+		return 2
 	}
 	if !*quiet {
 		cfg.Progress = stderr

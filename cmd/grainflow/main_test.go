@@ -27,7 +27,8 @@ func TestDemoKeepsWorkflowsAcrossRuns(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{}, {"frobnicate"}, {"demo", "--orders", "0"}, {"demo", "--no-such-flag"}, {"demo", "extra"}, {"bench", "--scenario", "nope"}, {"bench", "--format", "xml"}, {"bench", "-n", "-1"}} {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"demo", "--orders", "0"}, {"demo", "--no-such-flag"}, {"demo", "extra"}, {"bench", "--scenario", "nope"}, {"bench", "--format", "xml"}, {"bench", "-n", "-1"},
+		{"bench", "-duration", "-1s"}, {"bench", "--scenario", "timer", "-duration", "1s"}} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, &out, &errOut); code != 2 {
 			t.Errorf("%v exited %d, want 2", args, code)
