@@ -409,6 +409,29 @@ func TestAwait(t *testing.T) {
 	te.checkReplayOfEveryTask()
 }
 
+// TestAwaitConditionWinsOverCancellation: as in Temporal, Await and
+// AwaitWithTimeout return success when their condition holds, even after
+// the workflow was canceled; only a false condition reports the cancellation.
+func TestAwaitConditionWinsOverCancellation(t *testing.T) {
+	te := newTestEnv(t, func(ctx Context) error {
+		if err := Await(ctx, func() bool { return false }); err == nil {
+			return errors.New("Await with a false condition ended without an error")
+		}
+		if err := Await(ctx, func() bool { return true }); err != nil {
+			return fmt.Errorf("Await with a true condition after cancellation: %w", err)
+		}
+		if ok, err := AwaitWithTimeout(ctx, time.Minute, func() bool { return true }); !ok || err != nil {
+			return fmt.Errorf("AwaitWithTimeout with a true condition after cancellation: %v, %v", ok, err)
+		}
+		if ok, err := AwaitWithTimeout(ctx, time.Minute, func() bool { return false }); ok || err == nil {
+			return fmt.Errorf("AwaitWithTimeout with a false condition after cancellation: %v, %v", ok, err)
+		}
+		return nil // completes: every check held
+	})
+	te.start()
+	wantCommands(t, te.decide(cancelRequested()), "WorkflowExecutionCompleted")
+}
+
 // orderWorkflow mixes coroutines, activities, a timer, signals, a selector
 // and a query, for the replay tests.
 func orderWorkflow(ctx Context, items int) (string, error) {

@@ -58,7 +58,14 @@ func GoNamed(ctx Context, name string, f func(ctx Context)) {
 // state may have changed; it must not have side effects.
 func Await(ctx Context, condition func() bool) error {
 	co := currentCoroutine(ctx, "Await")
-	co.waitUntil("Await", func() bool { return ctx.Err() != nil || condition() })
+	held := false
+	co.waitUntil("Await", func() bool {
+		held = condition()
+		return held || ctx.Err() != nil
+	})
+	if held {
+		return nil // as in Temporal, a condition that holds wins over a cancellation
+	}
 	return ctx.Err()
 }
 
@@ -79,23 +86,23 @@ func AwaitWithTimeout(ctx Context, timeout time.Duration, condition func() bool)
 // AwaitWithOptions is AwaitWithTimeout with options for the timer.
 func AwaitWithOptions(ctx Context, options AwaitOptions, condition func() bool) (ok bool, err error) {
 	co := currentCoroutine(ctx, "AwaitWithTimeout")
+	if condition() {
+		return true, nil // even when canceled, as Await
+	}
 	if err := ctx.Err(); err != nil {
 		return false, err
-	}
-	if condition() {
-		return true, nil
 	}
 	timerCtx, cancelTimer := WithCancel(ctx)
 	defer cancelTimer()
 	timer := asFutureImpl(NewTimerWithOptions(timerCtx, options.Timeout, options.TimerOptions), "AwaitWithTimeout")
 	co.waitUntil("AwaitWithTimeout", func() bool {
-		if ctx.Err() != nil {
-			return true
-		}
 		ok = condition()
-		return ok || timer.ready
+		return ok || ctx.Err() != nil || timer.ready
 	})
-	return ok, ctx.Err()
+	if ok {
+		return true, nil
+	}
+	return false, ctx.Err()
 }
 
 // WaitGroup waits for a set of coroutines to finish.
