@@ -259,7 +259,12 @@ func (a *workflowActor) cronRun(runID string, delay time.Duration, closeEvent *j
 }
 
 // inBackoff reports whether the run is a retry whose code must not run yet.
+// It asks the actor's own flags first: once the code has run, the start
+// event (cold memory in a busy node) need not be read on every decision.
 func (a *workflowActor) inBackoff() bool {
+	if a.codeRan || a.backoffFired {
+		return false
+	}
 	backoff := a.startEvent.GetWorkflowExecutionStarted().GetFirstWorkflowTaskBackoff().AsDuration()
-	return backoff > 0 && !a.codeRan && !a.backoffFired && time.Now().Before(a.startEvent.GetTime().AsTime().Add(backoff))
+	return backoff > 0 && time.Now().Before(a.startEvent.GetTime().AsTime().Add(backoff))
 }
