@@ -239,10 +239,19 @@ func (e *Engine) StartWorkflow(ctx context.Context, req *StartWorkflowRequest) (
 }
 
 // SignalWithStartWorkflow signals the workflow's open run, or starts a run
-// and delivers the signal as its first input.
+// and delivers the signal as its first input. As in Temporal, the ID
+// conflict policy TERMINATE_EXISTING (or the reuse policy
+// TERMINATE_IF_RUNNING) terminates an open run and starts a new one with
+// the signal instead, and the conflict policy FAIL is refused: the call
+// exists to reach a running workflow.
 func (e *Engine) SignalWithStartWorkflow(ctx context.Context, req *StartWorkflowRequest, signalName string, input *journalpb.Payloads) (string, error) {
 	if err := e.checkPayload("signal "+signalName, input); err != nil {
 		return "", err
+	}
+	if req.IDConflictPolicy == journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_FAIL {
+		return "", fmt.Errorf("actor: signal-with-start of workflow %s cannot use the ID conflict policy %v; use %v (the default) or %v",
+			req.WorkflowID, req.IDConflictPolicy, journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING)
 	}
 	return e.start(ctx, req, &signalInput{name: signalName, input: input, identity: req.Identity})
 }

@@ -160,6 +160,30 @@ func TestSignalWithStart(t *testing.T) {
 	if err := n.result("open", &got); err != nil || got != "signaled later" {
 		t.Fatalf("result %q, %v", got, err)
 	}
+
+	// The conflict policy FAIL is refused, and changes nothing.
+	runID = n.start("conflict", WaitWorkflow, time.Hour)
+	failing := req("conflict")
+	failing.IDConflictPolicy = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	if _, err := n.engine.SignalWithStartWorkflow(ctx, failing, "go", payload(t, "refused")); err == nil || !strings.Contains(err.Error(), "conflict policy") {
+		t.Fatalf("signal-with-start with the FAIL conflict policy: %v", err)
+	}
+	if k := n.kinds("conflict"); strings.Contains(k, "Signaled") {
+		t.Fatalf("a refused signal-with-start was recorded: %s", k)
+	}
+	// TERMINATE_EXISTING ends the open run and starts a new one with the signal.
+	replacing := req("conflict")
+	replacing.IDConflictPolicy = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
+	newRunID, err := n.engine.SignalWithStartWorkflow(ctx, replacing, "go", payload(t, "afresh"))
+	if err != nil || newRunID == runID {
+		t.Fatalf("signal-with-start with TERMINATE_EXISTING gave run %s (the open run was %s), %v", newRunID, runID, err)
+	}
+	if ev, err := n.engine.WaitForClose(ctx, "", "conflict", runID); err != nil || ev.GetWorkflowExecutionTerminated() == nil {
+		t.Fatalf("the open run closed with %v, %v; want terminated", ev, err)
+	}
+	if err := n.result("conflict", &got); err != nil || got != "signaled afresh" {
+		t.Fatalf("new run's result %q, %v", got, err)
+	}
 }
 
 func TestRunTimeoutClosesTheRun(t *testing.T) {

@@ -28,8 +28,9 @@ func (a *workflowActor) start(m *startRequest) (string, error) {
 	}
 	if a.isOpen() {
 		switch {
-		case m.signal != nil:
-			// SignalWithStart on an open run only signals it.
+		case m.signal != nil && req.IDConflictPolicy != journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING:
+			// SignalWithStart on an open run only signals it (USE_EXISTING,
+			// its default); TERMINATE_EXISTING starts afresh below.
 			return a.meta.GetRunId(), a.commit([]*journalpb.Event{signalEvent(*m.signal)}, appendExtras{})
 		case req.IDConflictPolicy == journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING:
 			return a.meta.GetRunId(), nil

@@ -68,7 +68,9 @@ type Client interface {
 	// signal is durable.
 	SignalWorkflow(ctx context.Context, workflowID string, runID string, signalName string, arg any) error
 	// SignalWithStartWorkflow signals the workflow, starting it first if it is
-	// not running.
+	// not running. options.WorkflowIDConflictPolicy TERMINATE_EXISTING
+	// terminates a running workflow and starts a new one with the signal;
+	// FAIL is refused.
 	SignalWithStartWorkflow(ctx context.Context, workflowID string, signalName string, signalArg any,
 		options StartWorkflowOptions, workflow any, workflowArgs ...any) (WorkflowRun, error)
 	// QueryWorkflow runs a query handler of the workflow and returns its result.
