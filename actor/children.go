@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
+	internal "github.com/grainflow/grainflow/sdk/internalbindings"
 )
 
 // Child workflows and requests to other workflows.
@@ -109,8 +110,8 @@ func (a *workflowActor) sendExternal(initiatedID int64, ev *journalpb.Event) {
 
 // parentRef names this run and one of its events, for the other side to answer.
 func (a *workflowActor) parentRef(initiatedID int64) *journalpb.ParentExecution {
-	return &journalpb.ParentExecution{Namespace: a.key.namespace, WorkflowId: a.key.workflowID,
-		RunId: a.meta.GetRunId(), InitiatedEventId: initiatedID}
+	return internal.ChildParentExecution(a.key.namespace, a.key.workflowID, a.meta.GetRunId(), initiatedID,
+		a.startEvent.GetWorkflowExecutionStarted())
 }
 
 // replyTo sends msg to the actor of the run ref names.

@@ -2273,8 +2273,13 @@ type ParentExecution struct {
 	WorkflowId       string                 `protobuf:"bytes,2,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
 	RunId            string                 `protobuf:"bytes,3,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
 	InitiatedEventId int64                  `protobuf:"varint,4,opt,name=initiated_event_id,json=initiatedEventId,proto3" json:"initiated_event_id,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// root_workflow_id and root_run_id name the first execution of the chain
+	// of parents and children: the parent's own root, or the parent itself
+	// when it has no parent (WorkflowInfo.RootWorkflowExecution).
+	RootWorkflowId string `protobuf:"bytes,5,opt,name=root_workflow_id,json=rootWorkflowId,proto3" json:"root_workflow_id,omitempty"`
+	RootRunId      string `protobuf:"bytes,6,opt,name=root_run_id,json=rootRunId,proto3" json:"root_run_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ParentExecution) Reset() {
@@ -2333,6 +2338,20 @@ func (x *ParentExecution) GetInitiatedEventId() int64 {
 		return x.InitiatedEventId
 	}
 	return 0
+}
+
+func (x *ParentExecution) GetRootWorkflowId() string {
+	if x != nil {
+		return x.RootWorkflowId
+	}
+	return ""
+}
+
+func (x *ParentExecution) GetRootRunId() string {
+	if x != nil {
+		return x.RootRunId
+	}
+	return ""
 }
 
 type WorkflowExecutionCompleted struct {
@@ -4837,13 +4856,15 @@ const file_journal_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\x1ab\n" +
 	"\x15SearchAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\x95\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.grainflow.journal.v1.PayloadR\x05value:\x028\x01\"\xdf\x01\n" +
 	"\x0fParentExecution\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1f\n" +
 	"\vworkflow_id\x18\x02 \x01(\tR\n" +
 	"workflowId\x12\x15\n" +
 	"\x06run_id\x18\x03 \x01(\tR\x05runId\x12,\n" +
-	"\x12initiated_event_id\x18\x04 \x01(\x03R\x10initiatedEventId\"\x85\x01\n" +
+	"\x12initiated_event_id\x18\x04 \x01(\x03R\x10initiatedEventId\x12(\n" +
+	"\x10root_workflow_id\x18\x05 \x01(\tR\x0erootWorkflowId\x12\x1e\n" +
+	"\vroot_run_id\x18\x06 \x01(\tR\trootRunId\"\x85\x01\n" +
 	"\x1aWorkflowExecutionCompleted\x126\n" +
 	"\x06result\x18\x01 \x01(\v2\x1e.grainflow.journal.v1.PayloadsR\x06result\x12/\n" +
 	"\x14new_execution_run_id\x18\x02 \x01(\tR\x11newExecutionRunId\"\xc6\x01\n" +

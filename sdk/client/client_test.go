@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -432,5 +433,37 @@ func TestContinuedExecutionRunID(t *testing.T) {
 	var continued string
 	if err := run.Get(ctx, &continued); err != nil || continued != run.GetRunID() {
 		t.Fatalf("second run continued %q, %v; want the first run %s", continued, err, run.GetRunID())
+	}
+}
+
+// RootReporter reports its root execution ("none" without one), then what
+// its descendants report, down depth generations of children.
+func RootReporter(ctx workflow.Context, depth int) ([]string, error) {
+	out := []string{"none"}
+	if root := workflow.GetInfo(ctx).RootWorkflowExecution; root != nil {
+		out[0] = root.ID + "/" + root.RunID
+	}
+	if depth == 0 {
+		return out, nil
+	}
+	var below []string
+	opts := workflow.ChildWorkflowOptions{WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID + "-child"}
+	err := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), RootReporter, depth-1).Get(ctx, &below)
+	return append(out, below...), err
+}
+
+func TestRootWorkflowExecution(t *testing.T) {
+	c, stop := openNode(t, t.TempDir(), "q", func(w worker.Worker) { w.RegisterWorkflow(RootReporter) })
+	t.Cleanup(stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "root", TaskQueue: "q"}, RootReporter, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	root := "root/" + run.GetRunID()
+	if err := run.Get(ctx, &got); err != nil || !slices.Equal(got, []string{"none", root, root}) {
+		t.Fatalf("roots %q, %v; want none for the root, then %s for its child and grandchild", got, err, root)
 	}
 }

@@ -474,6 +474,9 @@ func (e *Execution) startWorkflow(ev *journalpb.Event) error {
 	if parent := attrs.GetParent(); parent != nil {
 		e.info.ParentWorkflowNamespace = parent.GetNamespace()
 		e.info.ParentWorkflowExecution = &WorkflowExecution{ID: parent.GetWorkflowId(), RunID: parent.GetRunId()}
+		if parent.GetRootWorkflowId() != "" { // empty in children recorded before roots were
+			e.info.RootWorkflowExecution = &WorkflowExecution{ID: parent.GetRootWorkflowId(), RunID: parent.GetRootRunId()}
+		}
 	}
 	e.visibilityChanged()
 	if e.info.OriginalRunID == "" {

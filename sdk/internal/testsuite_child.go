@@ -35,7 +35,7 @@ func (r *testRun) startChild(initiatedID int64, in *journalpb.StartChildWorkflow
 		WorkflowExecutionTimeout: in.GetWorkflowExecutionTimeout(), WorkflowRunTimeout: in.GetWorkflowRunTimeout(),
 		WorkflowTaskTimeout: in.GetWorkflowTaskTimeout(), RetryPolicy: in.GetRetryPolicy(),
 		Memo: in.GetMemo(), SearchAttributes: in.GetSearchAttributes(), CronSchedule: in.GetCronSchedule(),
-		Parent: &journalpb.ParentExecution{Namespace: defaultTestNamespace, WorkflowId: r.id, RunId: r.runID, InitiatedEventId: initiatedID},
+		Parent: ChildParentExecution(defaultTestNamespace, r.id, r.runID, initiatedID, r.started),
 	})
 	child.parent, child.initiatedID, child.closePolicy = r, initiatedID, in.GetParentClosePolicy()
 	r.children[initiatedID] = child

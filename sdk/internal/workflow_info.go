@@ -56,6 +56,9 @@ type WorkflowInfo struct {
 	// that started this one as its child; nil for a workflow without one.
 	ParentWorkflowNamespace string
 	ParentWorkflowExecution *WorkflowExecution
+	// RootWorkflowExecution is the first execution of the chain of parents
+	// and children this one belongs to; nil for a workflow without a parent.
+	RootWorkflowExecution *WorkflowExecution
 	// Memo is the run's memo, kept current by UpsertMemo; decode a field
 	// with the data converter's FromPayload.
 	Memo *Memo
@@ -152,4 +155,17 @@ func (s *EncodedSearchAttributes) GetIndexedFields() map[string]*journalpb.Paylo
 		return nil
 	}
 	return s.IndexedFields
+}
+
+// ChildParentExecution is what a child started by event initiatedID of the
+// run (namespace, workflowID, runID, started with started) records of its
+// parent: the run itself and the root of the run's chain, which is the
+// run's own root when it is a child too, else the run.
+func ChildParentExecution(namespace, workflowID, runID string, initiatedID int64, started *journalpb.WorkflowExecutionStarted) *journalpb.ParentExecution {
+	parent := &journalpb.ParentExecution{Namespace: namespace, WorkflowId: workflowID, RunId: runID, InitiatedEventId: initiatedID,
+		RootWorkflowId: workflowID, RootRunId: runID}
+	if grand := started.GetParent(); grand != nil {
+		parent.RootWorkflowId, parent.RootRunId = grand.GetRootWorkflowId(), grand.GetRootRunId()
+	}
+	return parent
 }

@@ -27,6 +27,7 @@ var (
 	RunActivity             = internal.RunActivity
 	RunsCode                = internal.RunsCode
 	CloseStatus             = internal.CloseStatus
+	ChildParentExecution    = internal.ChildParentExecution
 	ConvertErrorToFailure   = internal.ConvertErrorToFailure
 	NewTimeoutError         = internal.NewTimeoutError
 	NewCanceledError        = internal.NewCanceledError

@@ -57,3 +57,32 @@ func TestWorkflowInfoCarriesMemoSearchAttributesAndParent(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&got))
 	require.Equal(t, []string{"ann@us", "bob@eu", `parent default-test-namespace/default-test-workflow-id, cron ""`}, got)
 }
+
+// RootReporter reports its root execution ("none" without one), then what
+// its descendants report, down depth generations of children.
+func RootReporter(ctx workflow.Context, depth int) ([]string, error) {
+	out := []string{"none"}
+	if root := workflow.GetInfo(ctx).RootWorkflowExecution; root != nil {
+		out[0] = root.ID + "/" + root.RunID
+	}
+	if depth == 0 {
+		return out, nil
+	}
+	var below []string
+	opts := workflow.ChildWorkflowOptions{WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID + "-child"}
+	err := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), RootReporter, depth-1).Get(ctx, &below)
+	return append(out, below...), err
+}
+
+func TestRootWorkflowExecution(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(RootReporter)
+	env.ExecuteWorkflow(RootReporter, 2)
+	var got []string
+	require.NoError(t, env.GetWorkflowResult(&got))
+	require.Len(t, got, 3)
+	require.Equal(t, "none", got[0])
+	require.Regexp(t, "^default-test-workflow-id/.+", got[1], "the child's root is the top workflow's run")
+	require.Equal(t, got[1], got[2], "the grandchild's root is the child's root")
+}
