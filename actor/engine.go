@@ -203,6 +203,11 @@ func (e *Engine) checkPayload(what string, p *journalpb.Payloads) error {
 // ask sends msg to the workflow's actor and waits for the reply on ch.
 func ask[T any](ctx context.Context, e *Engine, ns, workflowID string, msg any, ch chan T) (T, error) {
 	e.host(ns, workflowID).send(ns, workflowID, msg)
+	return awaitReply(ctx, e, ch)
+}
+
+// awaitReply waits for a reply on ch, the caller's context or the engine's close.
+func awaitReply[T any](ctx context.Context, e *Engine, ch chan T) (T, error) {
 	var zero T
 	select {
 	case r := <-ch:
@@ -253,10 +258,43 @@ func (e *Engine) SignalWithStartWorkflow(ctx context.Context, req *StartWorkflow
 			req.WorkflowID, req.IDConflictPolicy, journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 			journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING)
 	}
-	return e.start(ctx, req, &signalInput{name: signalName, input: input, identity: req.Identity})
+	return e.start(ctx, req, &startRequest{signal: &signalInput{name: signalName, input: input, identity: req.Identity}})
 }
 
-func (e *Engine) start(ctx context.Context, in *StartWorkflowRequest, signal *signalInput) (string, error) {
+// UpdateWithStartWorkflow starts a run, or with the ID conflict policy
+// USE_EXISTING takes the open one, and delivers the update to it in the
+// same turn of the workflow's actor: nothing reaches the run between its
+// start and the update. It then waits as UpdateWorkflow does and returns
+// the run's ID with the outcome. As in Temporal, the conflict policy must be
+// USE_EXISTING or FAIL; with FAIL an open run is an error and the update is
+// not sent.
+func (e *Engine) UpdateWithStartWorkflow(ctx context.Context, start *StartWorkflowRequest, update UpdateRequest) (string, *UpdateOutcome, error) {
+	switch start.IDConflictPolicy {
+	case journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_FAIL:
+	default:
+		return "", nil, fmt.Errorf("actor: update-with-start of workflow %s needs the ID conflict policy %v or %v, not %v",
+			start.WorkflowID, journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_FAIL, start.IDConflictPolicy)
+	}
+	if err := e.checkUpdate(start.WorkflowID, update); err != nil {
+		return "", nil, err
+	}
+	ch := make(chan updateReply, 1)
+	runID, err := e.start(ctx, start, &startRequest{update: &updateRequest{req: update, done: ctx.Done(), reply: ch}})
+	if err != nil {
+		return "", nil, err
+	}
+	r, err := awaitReply(ctx, e, ch)
+	if err != nil {
+		return runID, nil, err
+	}
+	return runID, r.outcome, r.err
+}
+
+// start checks and sends a start request; with carries what rides along
+// with the start (a signal or an update), if anything.
+func (e *Engine) start(ctx context.Context, in *StartWorkflowRequest, with *startRequest) (string, error) {
 	req := *in // the caller's request is not modified
 	req.Namespace = e.namespace(req.Namespace)
 	if req.WorkflowID == "" || req.WorkflowType == "" || req.TaskQueue == "" {
@@ -278,8 +316,11 @@ func (e *Engine) start(ctx context.Context, in *StartWorkflowRequest, signal *si
 			return "", &internal.UnknownTypeError{Kind: "workflow", Name: req.WorkflowType, Known: w.registry.WorkflowTypes()}
 		}
 	}
-	ch := make(chan startReply, 1)
-	r, err := ask(ctx, e, req.Namespace, req.WorkflowID, &startRequest{req: &req, signal: signal, reply: ch}, ch)
+	m := &startRequest{req: &req, reply: make(chan startReply, 1)}
+	if with != nil {
+		m.signal, m.update = with.signal, with.update
+	}
+	r, err := ask(ctx, e, req.Namespace, req.WorkflowID, m, m.reply)
 	if err != nil {
 		return "", err
 	}
@@ -304,18 +345,22 @@ func (e *Engine) SignalWorkflow(ctx context.Context, ns, workflowID, runID, sign
 // and waits until it reaches req.WaitFor, or is rejected. A rejected update
 // is an outcome, not an error; errors say the update could not be delivered.
 func (e *Engine) UpdateWorkflow(ctx context.Context, ns, workflowID, runID string, req UpdateRequest) (*UpdateOutcome, error) {
-	switch {
-	case req.UpdateID == "":
-		return nil, errors.New("actor: update of workflow " + workflowID + ": empty update ID")
-	case req.Name == "":
-		return nil, errors.New("actor: update of workflow " + workflowID + ": empty update name")
-	case req.WaitFor != UpdateAccepted && req.WaitFor != UpdateCompleted:
-		return nil, fmt.Errorf("actor: update %s of workflow %s: wait for stage %d: must be accepted or completed", req.UpdateID, workflowID, req.WaitFor)
-	}
-	if err := e.checkPayload("update "+req.Name, req.Input); err != nil {
+	if err := e.checkUpdate(workflowID, req); err != nil {
 		return nil, err
 	}
 	return e.askUpdate(ctx, ns, workflowID, runID, req)
+}
+
+func (e *Engine) checkUpdate(workflowID string, req UpdateRequest) error {
+	switch {
+	case req.UpdateID == "":
+		return errors.New("actor: update of workflow " + workflowID + ": empty update ID")
+	case req.Name == "":
+		return errors.New("actor: update of workflow " + workflowID + ": empty update name")
+	case req.WaitFor != UpdateAccepted && req.WaitFor != UpdateCompleted:
+		return fmt.Errorf("actor: update %s of workflow %s: wait for stage %d: must be accepted or completed", req.UpdateID, workflowID, req.WaitFor)
+	}
+	return e.checkPayload("update "+req.Name, req.Input)
 }
 
 // PollUpdate waits for the outcome of an update sent before.

@@ -13,7 +13,8 @@ import (
 
 type startRequest struct {
 	req    *StartWorkflowRequest
-	signal *signalInput // set by SignalWithStart
+	signal *signalInput   // set by SignalWithStart
+	update *updateRequest // set by UpdateWithStart: handled right after the start succeeds
 	reply  chan startReply
 }
 

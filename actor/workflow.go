@@ -197,6 +197,10 @@ func (a *workflowActor) handle(msg any) {
 	case *startRequest:
 		runID, err := a.start(m)
 		m.reply <- startReply{runID: runID, err: err}
+		if m.update != nil && err == nil {
+			m.update.runID = runID
+			a.update(m.update)
+		}
 	case *signalRequest:
 		m.reply <- a.signal(m)
 	case *updateRequest:

@@ -101,6 +101,19 @@ type Client interface {
 	// here mean the update was not delivered.
 	UpdateWorkflow(ctx context.Context, options UpdateWorkflowOptions) (WorkflowUpdateHandle, error)
 
+	// UpdateWithStartWorkflow starts the workflow of
+	// options.StartWorkflowOperation, or finds it running, and sends it the
+	// update in one step: nothing reaches a new run before the update. The
+	// start operation's WorkflowIDConflictPolicy must be USE_EXISTING (send
+	// the update to a running workflow) or FAIL (a running workflow is an
+	// error and no update is sent). It waits as UpdateWorkflow does; the
+	// operation's Get returns the run.
+	UpdateWithStartWorkflow(ctx context.Context, options UpdateWithStartWorkflowOptions) (WorkflowUpdateHandle, error)
+
+	// NewWithStartWorkflowOperation describes the start for one
+	// UpdateWithStartWorkflow call.
+	NewWithStartWorkflowOperation(options StartWorkflowOptions, workflow any, args ...any) WithStartWorkflowOperation
+
 	// GetWorkflowUpdateHandle returns a handle to an update sent before,
 	// whose Get waits for its outcome.
 	GetWorkflowUpdateHandle(ref GetWorkflowUpdateHandleOptions) WorkflowUpdateHandle

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
 	"github.com/grainflow/grainflow/actor"
+	"github.com/grainflow/grainflow/sdk/enums"
 	"github.com/grainflow/grainflow/sdk/internal"
 )
 
@@ -90,21 +92,36 @@ func (e *WorkflowUpdateServiceTimeoutOrCanceledError) Error() string {
 func (e *WorkflowUpdateServiceTimeoutOrCanceledError) Unwrap() error { return e.cause }
 
 func (c *embeddedClient) UpdateWorkflow(ctx context.Context, options UpdateWorkflowOptions) (WorkflowUpdateHandle, error) {
-	switch {
-	case options.WorkflowID == "":
+	if options.WorkflowID == "" {
 		return nil, errors.New("client: UpdateWorkflow: WorkflowID is required")
+	}
+	req, err := c.updateRequest("UpdateWorkflow", options)
+	if err != nil {
+		return nil, err
+	}
+	outcome, err := c.engine.UpdateWorkflow(ctx, c.opts.Namespace, options.WorkflowID, options.RunID, req)
+	if err != nil {
+		return nil, updateCallError(ctx, err)
+	}
+	return &updateHandle{client: c, workflowID: options.WorkflowID, runID: outcome.RunID, updateID: req.UpdateID, outcome: outcome}, nil
+}
+
+// updateRequest checks options (but not the workflow they name) and
+// encodes the update for the engine; call names the API for errors.
+func (c *embeddedClient) updateRequest(call string, options UpdateWorkflowOptions) (actor.UpdateRequest, error) {
+	switch {
 	case options.UpdateName == "":
-		return nil, errors.New("client: UpdateWorkflow: UpdateName is required")
+		return actor.UpdateRequest{}, fmt.Errorf("client: %s: UpdateName is required", call)
 	case options.WaitForStage == WorkflowUpdateStageUnspecified:
-		return nil, errors.New("client: UpdateWorkflow: WaitForStage is required (accepted or completed)")
+		return actor.UpdateRequest{}, fmt.Errorf("client: %s: WaitForStage is required (accepted or completed)", call)
 	case options.WaitForStage == WorkflowUpdateStageAdmitted:
-		return nil, errors.New("client: UpdateWorkflow: WaitForStage admitted is not supported; wait for accepted or completed")
+		return actor.UpdateRequest{}, fmt.Errorf("client: %s: WaitForStage admitted is not supported; wait for accepted or completed", call)
 	case options.WaitForStage != WorkflowUpdateStageAccepted && options.WaitForStage != WorkflowUpdateStageCompleted:
-		return nil, fmt.Errorf("client: UpdateWorkflow: unknown WaitForStage %d", options.WaitForStage)
+		return actor.UpdateRequest{}, fmt.Errorf("client: %s: unknown WaitForStage %d", call, options.WaitForStage)
 	}
 	input, err := c.opts.DataConverter.ToPayloads(options.Args...)
 	if err != nil {
-		return nil, fmt.Errorf("client: encode update %s: %w", options.UpdateName, err)
+		return actor.UpdateRequest{}, fmt.Errorf("client: encode update %s: %w", options.UpdateName, err)
 	}
 	req := actor.UpdateRequest{UpdateID: options.UpdateID, Name: options.UpdateName, Input: input,
 		Identity: c.opts.Identity, WaitFor: actor.UpdateAccepted, FirstExecutionRunID: options.FirstExecutionRunID}
@@ -114,11 +131,91 @@ func (c *embeddedClient) UpdateWorkflow(ctx context.Context, options UpdateWorkf
 	if options.WaitForStage == WorkflowUpdateStageCompleted {
 		req.WaitFor = actor.UpdateCompleted
 	}
-	outcome, err := c.engine.UpdateWorkflow(ctx, c.opts.Namespace, options.WorkflowID, options.RunID, req)
+	return req, nil
+}
+
+// WithStartWorkflowOperation is the start half of UpdateWithStartWorkflow,
+// made by Client.NewWithStartWorkflowOperation. Get waits until the call
+// that used it has started the workflow (or found it running) and returns
+// that run.
+type WithStartWorkflowOperation interface {
+	Get(ctx context.Context) (WorkflowRun, error)
+}
+
+// UpdateWithStartWorkflowOptions are the two halves of
+// UpdateWithStartWorkflow. UpdateOptions.WorkflowID may be left empty (the
+// start's ID is used); RunID and FirstExecutionRunID must be.
+type UpdateWithStartWorkflowOptions struct {
+	StartWorkflowOperation WithStartWorkflowOperation
+	UpdateOptions          UpdateWorkflowOptions
+}
+
+// withStartOperation implements WithStartWorkflowOperation.
+type withStartOperation struct {
+	options  StartWorkflowOptions
+	workflow any
+	args     []any
+
+	used atomic.Bool
+	done chan struct{} // closed once run or err is set
+	run  WorkflowRun
+	err  error
+}
+
+func (c *embeddedClient) NewWithStartWorkflowOperation(options StartWorkflowOptions, workflow any, args ...any) WithStartWorkflowOperation {
+	return &withStartOperation{options: options, workflow: workflow, args: args, done: make(chan struct{})}
+}
+
+func (op *withStartOperation) Get(ctx context.Context) (WorkflowRun, error) {
+	select {
+	case <-op.done:
+		return op.run, op.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (op *withStartOperation) finish(run WorkflowRun, err error) {
+	op.run, op.err = run, err
+	close(op.done)
+}
+
+func (c *embeddedClient) UpdateWithStartWorkflow(ctx context.Context, options UpdateWithStartWorkflowOptions) (WorkflowUpdateHandle, error) {
+	op, ok := options.StartWorkflowOperation.(*withStartOperation)
+	switch {
+	case !ok:
+		return nil, errors.New("client: UpdateWithStartWorkflow: StartWorkflowOperation must come from NewWithStartWorkflowOperation")
+	case op.options.ID == "":
+		return nil, errors.New("client: UpdateWithStartWorkflow: the start operation needs a workflow ID")
+	case op.options.WorkflowIDConflictPolicy == enums.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED:
+		return nil, errors.New("client: UpdateWithStartWorkflow: the start operation needs a WorkflowIDConflictPolicy (USE_EXISTING or FAIL)")
+	case options.UpdateOptions.WorkflowID != "" && options.UpdateOptions.WorkflowID != op.options.ID:
+		return nil, fmt.Errorf("client: UpdateWithStartWorkflow: the update names workflow %s but the start operation %s",
+			options.UpdateOptions.WorkflowID, op.options.ID)
+	case options.UpdateOptions.RunID != "" || options.UpdateOptions.FirstExecutionRunID != "":
+		return nil, errors.New("client: UpdateWithStartWorkflow: the update cannot name a run: it goes to the run the start operation finds or starts")
+	}
+	start, err := c.startRequest(op.options, op.workflow, op.args)
+	if err != nil {
+		return nil, err
+	}
+	update, err := c.updateRequest("UpdateWithStartWorkflow", options.UpdateOptions)
+	if err != nil {
+		return nil, err
+	}
+	if !op.used.CompareAndSwap(false, true) {
+		return nil, errors.New("client: UpdateWithStartWorkflow: the start operation was used already; make a new one per call")
+	}
+	runID, outcome, err := c.engine.UpdateWithStartWorkflow(ctx, start, update)
+	if runID == "" {
+		op.finish(nil, err)
+		return nil, updateCallError(ctx, err)
+	}
+	op.finish(c.run(op.options.ID, runID, start.WorkflowType), nil)
 	if err != nil {
 		return nil, updateCallError(ctx, err)
 	}
-	return &updateHandle{client: c, workflowID: options.WorkflowID, runID: outcome.RunID, updateID: req.UpdateID, outcome: outcome}, nil
+	return &updateHandle{client: c, workflowID: op.options.ID, runID: runID, updateID: update.UpdateID, outcome: outcome}, nil
 }
 
 func (c *embeddedClient) GetWorkflowUpdateHandle(ref GetWorkflowUpdateHandleOptions) WorkflowUpdateHandle {

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/grainflow/grainflow/actor"
 	"github.com/grainflow/grainflow/cluster"
 	"github.com/grainflow/grainflow/sdk/client"
+	"github.com/grainflow/grainflow/sdk/enums"
 	"github.com/grainflow/grainflow/sdk/temporal"
 	"github.com/grainflow/grainflow/sdk/worker"
 	"github.com/grainflow/grainflow/sdk/workflow"
@@ -313,5 +315,121 @@ func TestUpdateSurvivesRestart(t *testing.T) {
 	}
 	if n := acceptedEvents(t, c, "cart-5"); n != 1 {
 		t.Fatalf("%d accepted events, want 1", n)
+	}
+}
+
+func TestUpdateWithStart(t *testing.T) {
+	c, stop := openCartNode(t, t.TempDir())
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	startOp := func(policy enums.WorkflowIdConflictPolicy) client.WithStartWorkflowOperation {
+		return c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{ID: "cart-ws", TaskQueue: "carts",
+			WorkflowIDConflictPolicy: policy}, Cart, true)
+	}
+	addOptions := func(it Item) client.UpdateWorkflowOptions {
+		return client.UpdateWorkflowOptions{UpdateName: "add", Args: []any{it}, WaitForStage: client.WorkflowUpdateStageCompleted}
+	}
+
+	// No run yet: the cart starts and the update is its first input.
+	op := startOp(enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
+	h, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: addOptions(Item{"a", 2})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int
+	if err := h.Get(ctx, &total); err != nil || total != 200 {
+		t.Fatalf("first update: total %d, %v; want 200", total, err)
+	}
+	run, err := op.Get(ctx)
+	if err != nil || run.GetRunID() != h.RunID() || run.GetID() != "cart-ws" {
+		t.Fatalf("start operation: run %v, %v; the update went to run %s", run, err, h.RunID())
+	}
+	var kinds []string
+	it := c.GetWorkflowHistory(ctx, "cart-ws", "", false, client.HistoryEventFilterTypeAllEvent)
+	for it.HasNext() && len(kinds) < 3 {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds = append(kinds, ev.GetEventType().String())
+	}
+	// The first workflow task registers the handler; the update is accepted next.
+	if want := []string{"EVENT_TYPE_WORKFLOW_EXECUTION_STARTED", "EVENT_TYPE_WORKFLOW_TASK_COMPLETED",
+		"EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED"}; !slices.Equal(kinds, want) {
+		t.Fatalf("history starts %v, want %v", kinds, want)
+	}
+	if _, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: addOptions(Item{"a", 1})}); err == nil ||
+		!strings.Contains(err.Error(), "used already") {
+		t.Fatalf("a start operation used twice: %v", err)
+	}
+
+	// A running cart with USE_EXISTING: the update goes to it.
+	h, err = c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: startOp(enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING), UpdateOptions: addOptions(Item{"b", 1})})
+	if err != nil || h.RunID() != run.GetRunID() {
+		t.Fatalf("update-with-start on the running cart went to run %v, %v; want %s", h, err, run.GetRunID())
+	}
+	if err := h.Get(ctx, &total); err != nil || total != 300 {
+		t.Fatalf("second update: total %d, %v; want 300", total, err)
+	}
+
+	// With FAIL, the running cart is an error and gets no update.
+	failing := startOp(enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+	_, err = c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: failing, UpdateOptions: addOptions(Item{"c", 1})})
+	var started *client.WorkflowExecutionAlreadyStartedError
+	if !errors.As(err, &started) {
+		t.Fatalf("FAIL on a running workflow: %v", err)
+	}
+	if _, err := failing.Get(ctx); err == nil {
+		t.Fatal("the failed start operation returned a run")
+	}
+	if n := acceptedEvents(t, c, "cart-ws"); n != 2 {
+		t.Fatalf("%d accepted updates, want 2", n)
+	}
+
+	// Options the call refuses before anything is sent.
+	for _, tc := range []struct {
+		options client.UpdateWithStartWorkflowOptions
+		want    string
+	}{
+		{client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: c.NewWithStartWorkflowOperation(
+			client.StartWorkflowOptions{ID: "cart-x", TaskQueue: "carts"}, Cart, true), UpdateOptions: addOptions(Item{"a", 1})}, "needs a WorkflowIDConflictPolicy"},
+		{client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: startOp(enums.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING),
+			UpdateOptions: addOptions(Item{"a", 1})}, "needs the ID conflict policy"},
+		{client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: startOp(enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING),
+			UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: "other", UpdateName: "add", WaitForStage: client.WorkflowUpdateStageCompleted}}, "the update names workflow other"},
+		{client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: startOp(enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING),
+			UpdateOptions: client.UpdateWorkflowOptions{RunID: "r", UpdateName: "add", WaitForStage: client.WorkflowUpdateStageCompleted}}, "cannot name a run"},
+		{client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: startOp(enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING),
+			UpdateOptions: client.UpdateWorkflowOptions{UpdateName: "add"}}, "WaitForStage is required"},
+	} {
+		if _, err := c.UpdateWithStartWorkflow(ctx, tc.options); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("UpdateWithStartWorkflow(%+v) = %v, want an error containing %q", tc.options.UpdateOptions, err, tc.want)
+		}
+	}
+	if n := acceptedEvents(t, c, "cart-ws"); n != 2 {
+		t.Fatalf("%d accepted updates after refused calls, want 2", n)
+	}
+
+	// A rejected update still leaves the new workflow started, as in Temporal.
+	op = c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{ID: "cart-rejected", TaskQueue: "carts",
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL}, Cart, true)
+	h, err = c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: addOptions(Item{"", 1})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Get(ctx, &total); err == nil || !strings.Contains(err.Error(), "needs a SKU") {
+		t.Fatalf("a rejected update's Get: %v", err)
+	}
+	if run, err := op.Get(ctx); err != nil || run.GetRunID() == "" {
+		t.Fatalf("the rejected update's start: %v, %v", run, err)
+	}
+
+	if err := c.SignalWorkflow(ctx, "cart-ws", "", "checkout", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Get(ctx, &total); err != nil || total != 300 {
+		t.Fatalf("cart total %d, %v; want 300", total, err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	context "context"
 
+	enums "github.com/grainflow/grainflow/sdk/enums"
+
 	internal "github.com/grainflow/grainflow/sdk/internal"
 
 	mock "github.com/stretchr/testify/mock"
@@ -138,7 +140,7 @@ func (_m *Client) DescribeWorkflowExecution(ctx context.Context, workflowID stri
 }
 
 // ExecuteWorkflow provides a mock function with given fields: ctx, options, workflow, args
-func (_m *Client) ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow interface{}, args ...interface{}) (client.WorkflowRun, error) {
+func (_m *Client) ExecuteWorkflow(ctx context.Context, options internal.StartWorkflowOptions, workflow interface{}, args ...interface{}) (client.WorkflowRun, error) {
 	var _ca []interface{}
 	_ca = append(_ca, ctx, options, workflow)
 	_ca = append(_ca, args...)
@@ -150,10 +152,10 @@ func (_m *Client) ExecuteWorkflow(ctx context.Context, options client.StartWorkf
 
 	var r0 client.WorkflowRun
 	var r1 error
-	if rf, ok := ret.Get(0).(func(context.Context, client.StartWorkflowOptions, interface{}, ...interface{}) (client.WorkflowRun, error)); ok {
+	if rf, ok := ret.Get(0).(func(context.Context, internal.StartWorkflowOptions, interface{}, ...interface{}) (client.WorkflowRun, error)); ok {
 		return rf(ctx, options, workflow, args...)
 	}
-	if rf, ok := ret.Get(0).(func(context.Context, client.StartWorkflowOptions, interface{}, ...interface{}) client.WorkflowRun); ok {
+	if rf, ok := ret.Get(0).(func(context.Context, internal.StartWorkflowOptions, interface{}, ...interface{}) client.WorkflowRun); ok {
 		r0 = rf(ctx, options, workflow, args...)
 	} else {
 		if ret.Get(0) != nil {
@@ -161,7 +163,7 @@ func (_m *Client) ExecuteWorkflow(ctx context.Context, options client.StartWorkf
 		}
 	}
 
-	if rf, ok := ret.Get(1).(func(context.Context, client.StartWorkflowOptions, interface{}, ...interface{}) error); ok {
+	if rf, ok := ret.Get(1).(func(context.Context, internal.StartWorkflowOptions, interface{}, ...interface{}) error); ok {
 		r1 = rf(ctx, options, workflow, args...)
 	} else {
 		r1 = ret.Error(1)
@@ -191,7 +193,7 @@ func (_m *Client) GetWorkflow(ctx context.Context, workflowID string, runID stri
 }
 
 // GetWorkflowHistory provides a mock function with given fields: ctx, workflowID, runID, isLongPoll, filterType
-func (_m *Client) GetWorkflowHistory(ctx context.Context, workflowID string, runID string, isLongPoll bool, filterType client.HistoryEventFilterType) client.HistoryEventIterator {
+func (_m *Client) GetWorkflowHistory(ctx context.Context, workflowID string, runID string, isLongPoll bool, filterType enums.HistoryEventFilterType) client.HistoryEventIterator {
 	ret := _m.Called(ctx, workflowID, runID, isLongPoll, filterType)
 
 	if len(ret) == 0 {
@@ -199,7 +201,7 @@ func (_m *Client) GetWorkflowHistory(ctx context.Context, workflowID string, run
 	}
 
 	var r0 client.HistoryEventIterator
-	if rf, ok := ret.Get(0).(func(context.Context, string, string, bool, client.HistoryEventFilterType) client.HistoryEventIterator); ok {
+	if rf, ok := ret.Get(0).(func(context.Context, string, string, bool, enums.HistoryEventFilterType) client.HistoryEventIterator); ok {
 		r0 = rf(ctx, workflowID, runID, isLongPoll, filterType)
 	} else {
 		if ret.Get(0) != nil {
@@ -260,6 +262,29 @@ func (_m *Client) ListWorkflow(ctx context.Context, request *client.ListWorkflow
 	return r0, r1
 }
 
+// NewWithStartWorkflowOperation provides a mock function with given fields: options, workflow, args
+func (_m *Client) NewWithStartWorkflowOperation(options internal.StartWorkflowOptions, workflow interface{}, args ...interface{}) client.WithStartWorkflowOperation {
+	var _ca []interface{}
+	_ca = append(_ca, options, workflow)
+	_ca = append(_ca, args...)
+	ret := _m.Called(_ca...)
+
+	if len(ret) == 0 {
+		panic("no return value specified for NewWithStartWorkflowOperation")
+	}
+
+	var r0 client.WithStartWorkflowOperation
+	if rf, ok := ret.Get(0).(func(internal.StartWorkflowOptions, interface{}, ...interface{}) client.WithStartWorkflowOperation); ok {
+		r0 = rf(options, workflow, args...)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(client.WithStartWorkflowOperation)
+		}
+	}
+
+	return r0
+}
+
 // QueryWorkflow provides a mock function with given fields: ctx, workflowID, runID, queryType, args
 func (_m *Client) QueryWorkflow(ctx context.Context, workflowID string, runID string, queryType string, args ...interface{}) (internal.EncodedValue, error) {
 	var _ca []interface{}
@@ -314,7 +339,7 @@ func (_m *Client) ScheduleClient() client.ScheduleClient {
 }
 
 // SignalWithStartWorkflow provides a mock function with given fields: ctx, workflowID, signalName, signalArg, options, workflow, workflowArgs
-func (_m *Client) SignalWithStartWorkflow(ctx context.Context, workflowID string, signalName string, signalArg interface{}, options client.StartWorkflowOptions, workflow interface{}, workflowArgs ...interface{}) (client.WorkflowRun, error) {
+func (_m *Client) SignalWithStartWorkflow(ctx context.Context, workflowID string, signalName string, signalArg interface{}, options internal.StartWorkflowOptions, workflow interface{}, workflowArgs ...interface{}) (client.WorkflowRun, error) {
 	var _ca []interface{}
 	_ca = append(_ca, ctx, workflowID, signalName, signalArg, options, workflow)
 	_ca = append(_ca, workflowArgs...)
@@ -326,10 +351,10 @@ func (_m *Client) SignalWithStartWorkflow(ctx context.Context, workflowID string
 
 	var r0 client.WorkflowRun
 	var r1 error
-	if rf, ok := ret.Get(0).(func(context.Context, string, string, interface{}, client.StartWorkflowOptions, interface{}, ...interface{}) (client.WorkflowRun, error)); ok {
+	if rf, ok := ret.Get(0).(func(context.Context, string, string, interface{}, internal.StartWorkflowOptions, interface{}, ...interface{}) (client.WorkflowRun, error)); ok {
 		return rf(ctx, workflowID, signalName, signalArg, options, workflow, workflowArgs...)
 	}
-	if rf, ok := ret.Get(0).(func(context.Context, string, string, interface{}, client.StartWorkflowOptions, interface{}, ...interface{}) client.WorkflowRun); ok {
+	if rf, ok := ret.Get(0).(func(context.Context, string, string, interface{}, internal.StartWorkflowOptions, interface{}, ...interface{}) client.WorkflowRun); ok {
 		r0 = rf(ctx, workflowID, signalName, signalArg, options, workflow, workflowArgs...)
 	} else {
 		if ret.Get(0) != nil {
@@ -337,7 +362,7 @@ func (_m *Client) SignalWithStartWorkflow(ctx context.Context, workflowID string
 		}
 	}
 
-	if rf, ok := ret.Get(1).(func(context.Context, string, string, interface{}, client.StartWorkflowOptions, interface{}, ...interface{}) error); ok {
+	if rf, ok := ret.Get(1).(func(context.Context, string, string, interface{}, internal.StartWorkflowOptions, interface{}, ...interface{}) error); ok {
 		r1 = rf(ctx, workflowID, signalName, signalArg, options, workflow, workflowArgs...)
 	} else {
 		r1 = ret.Error(1)
@@ -383,6 +408,36 @@ func (_m *Client) TerminateWorkflow(ctx context.Context, workflowID string, runI
 	}
 
 	return r0
+}
+
+// UpdateWithStartWorkflow provides a mock function with given fields: ctx, options
+func (_m *Client) UpdateWithStartWorkflow(ctx context.Context, options client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	ret := _m.Called(ctx, options)
+
+	if len(ret) == 0 {
+		panic("no return value specified for UpdateWithStartWorkflow")
+	}
+
+	var r0 client.WorkflowUpdateHandle
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error)); ok {
+		return rf(ctx, options)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, client.UpdateWithStartWorkflowOptions) client.WorkflowUpdateHandle); ok {
+		r0 = rf(ctx, options)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(client.WorkflowUpdateHandle)
+		}
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, client.UpdateWithStartWorkflowOptions) error); ok {
+		r1 = rf(ctx, options)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
 }
 
 // UpdateWorkflow provides a mock function with given fields: ctx, options

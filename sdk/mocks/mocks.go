@@ -10,16 +10,17 @@
 // then).
 package mocks
 
-//go:generate go run github.com/vektra/mockery/v2@v2.53.7 --dir ../client --name ^(Client|WorkflowRun|HistoryEventIterator|ScheduleClient|ScheduleHandle|ScheduleListIterator|WorkflowUpdateHandle)$ --output . --outpkg mocks --case underscore --disable-version-string
+//go:generate go run github.com/vektra/mockery/v2@v2.53.7 --dir ../client --name ^(Client|WorkflowRun|HistoryEventIterator|ScheduleClient|ScheduleHandle|ScheduleListIterator|WorkflowUpdateHandle|WithStartWorkflowOperation)$ --output . --outpkg mocks --case underscore --disable-version-string
 
 import "github.com/grainflow/grainflow/sdk/client"
 
 var (
-	_ client.Client               = (*Client)(nil)
-	_ client.WorkflowRun          = (*WorkflowRun)(nil)
-	_ client.HistoryEventIterator = (*HistoryEventIterator)(nil)
-	_ client.ScheduleClient       = (*ScheduleClient)(nil)
-	_ client.ScheduleHandle       = (*ScheduleHandle)(nil)
-	_ client.ScheduleListIterator = (*ScheduleListIterator)(nil)
-	_ client.WorkflowUpdateHandle = (*WorkflowUpdateHandle)(nil)
+	_ client.Client                     = (*Client)(nil)
+	_ client.WorkflowRun                = (*WorkflowRun)(nil)
+	_ client.HistoryEventIterator       = (*HistoryEventIterator)(nil)
+	_ client.ScheduleClient             = (*ScheduleClient)(nil)
+	_ client.ScheduleHandle             = (*ScheduleHandle)(nil)
+	_ client.ScheduleListIterator       = (*ScheduleListIterator)(nil)
+	_ client.WorkflowUpdateHandle       = (*WorkflowUpdateHandle)(nil)
+	_ client.WithStartWorkflowOperation = (*WithStartWorkflowOperation)(nil)
 )
