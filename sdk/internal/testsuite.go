@@ -107,7 +107,9 @@ func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironmen
 //   - Child workflows run in the same loop. A child started with a
 //     CronSchedule runs again at each time of the schedule (virtual clock,
 //     UTC), with GetLastCompletionResult carried, as in Temporal; its
-//     parent's future stays pending meanwhile.
+//     parent's future stays pending meanwhile. A child with a RetryPolicy
+//     that fails or times out is retried by it, after the backoff on the
+//     virtual clock, and its parent sees only the last attempt.
 //
 // An environment runs one workflow: create a new one for each test.
 type TestWorkflowEnvironment struct {

@@ -136,6 +136,56 @@ func (e *TestWorkflowEnvironment) childIDRefused(in *journalpb.StartChildWorkflo
 	return false
 }
 
+// scheduleRetryRun follows a child run that failed or timed out with the
+// next attempt its retry policy allows, after the policy's backoff on the
+// virtual clock, as a node does (and Temporal's test environment): the
+// close event records the retry state and the next run's ID, and the
+// parent is told only when the last attempt closes. It reports whether an
+// attempt was scheduled. (The workflow under test is not retried, as in
+// Temporal.)
+func (r *testRun) scheduleRetryRun(closeEvent *journalpb.Event) bool {
+	e, p := r.env, r.parent
+	policy := r.started.GetRetryPolicy()
+	if p == nil || policy == nil {
+		return false
+	}
+	var failure *journalpb.Failure
+	switch {
+	case closeEvent.GetWorkflowExecutionFailed() != nil:
+		failure = closeEvent.GetWorkflowExecutionFailed().GetFailure()
+	case closeEvent.GetWorkflowExecutionTimedOut() != nil:
+		failure = ConvertErrorToFailure(NewTimeoutError("workflow run timed out", journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE, nil), nil)
+	default:
+		return false // completed, canceled and terminated runs are not retried
+	}
+	delay, state := NextRetryDelay(policy, r.started.GetAttempt(), failure)
+	if expiry := r.started.GetWorkflowExecutionExpirationTime(); delay >= 0 && expiry != nil && !e.now.Add(delay).Before(expiry.AsTime()) {
+		delay, state = -1, journalpb.RetryState_RETRY_STATE_TIMEOUT
+	}
+	runID := ""
+	if delay >= 0 {
+		runID = e.childRunID(r.id)
+	}
+	switch x := closeEvent.GetAttributes().(type) {
+	case *journalpb.Event_WorkflowExecutionFailed:
+		x.WorkflowExecutionFailed.RetryState, x.WorkflowExecutionFailed.NewExecutionRunId = state, runID
+	case *journalpb.Event_WorkflowExecutionTimedOut:
+		x.WorkflowExecutionTimedOut.RetryState, x.WorkflowExecutionTimedOut.NewExecutionRunId = state, runID
+	}
+	if delay < 0 {
+		return false
+	}
+	started := proto.Clone(r.started).(*journalpb.WorkflowExecutionStarted)
+	started.Attempt = max(started.GetAttempt(), 1) + 1
+	e.queue.add(e.now.Add(delay), func() {
+		if p.closeEvent != nil {
+			return // the parent closed meanwhile: its close policy ended the retries
+		}
+		r.follow(started)
+	})
+	return true
+}
+
 // scheduleCronRun follows a child run with a cron schedule that completed,
 // failed or timed out, as Temporal's test environment does: the next run
 // starts at the schedule's next time after now (UTC) on the virtual clock,

@@ -129,7 +129,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.Wo
 		Upserted:            e.upserted,
 	})
 	started.TaskQueue = cmp.Or(started.GetTaskQueue(), defaultTestTaskQueue)
-	started.Attempt = 1
+	started.Attempt = max(started.GetAttempt(), 1) // a retry brings its own
 	started.FirstExecutionRunId = cmp.Or(started.GetFirstExecutionRunId(), r.runID) // a continued run keeps its chain's
 	started.OriginalExecutionRunId = r.runID
 	if started.LastCompletionResult == nil {
@@ -140,8 +140,12 @@ func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.Wo
 		deadline = e.now.Add(d)
 	}
 	if d := started.GetWorkflowExecutionTimeout().AsDuration(); d > 0 {
-		expiration := e.now.Add(d)
-		started.WorkflowExecutionExpirationTime = timestamppb.New(expiration)
+		// The first run of a chain sets the expiration; its retries, cron
+		// runs and continuations keep it, as on a node.
+		if started.WorkflowExecutionExpirationTime == nil {
+			started.WorkflowExecutionExpirationTime = timestamppb.New(e.now.Add(d))
+		}
+		expiration := started.GetWorkflowExecutionExpirationTime().AsTime()
 		if deadline.IsZero() || expiration.Before(deadline) {
 			deadline = expiration
 		}
@@ -415,7 +419,7 @@ func (r *testRun) closed(ev *journalpb.Event) {
 		return
 	}
 	r.env.setOpen(r.id, false)
-	if r.scheduleCronRun(ev) {
+	if r.scheduleRetryRun(ev) || r.scheduleCronRun(ev) {
 		return
 	}
 	if p := r.parent; p != nil {

@@ -492,3 +492,45 @@ func TestChildRunsWithItsOptions(t *testing.T) {
 	require.Equal(t, "reminders", queue)
 	require.Equal(t, start.Add(time.Hour), env.Now())
 }
+
+// Flaky fails until its attempt reaches succeedAt, then reports the attempt.
+func Flaky(ctx workflow.Context, succeedAt int) (int, error) {
+	if attempt := int(workflow.GetInfo(ctx).Attempt); attempt < succeedAt {
+		return 0, temporal.NewApplicationError(fmt.Sprintf("attempt %d fails", attempt), "Flaky")
+	}
+	return int(workflow.GetInfo(ctx).Attempt), nil
+}
+
+// RetriedChild runs Flaky as a child under a retry policy of maxAttempts
+// and reports the attempt that succeeded and the virtual time it took.
+func RetriedChild(ctx workflow.Context, succeedAt, maxAttempts int) (string, error) {
+	opts := workflow.ChildWorkflowOptions{WorkflowID: "flaky", RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval: time.Minute, BackoffCoefficient: 2, MaximumAttempts: int32(maxAttempts)}}
+	start := workflow.Now(ctx)
+	var attempt int
+	if err := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), Flaky, succeedAt).Get(ctx, &attempt); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("attempt %d after %v", attempt, workflow.Now(ctx).Sub(start)), nil
+}
+
+// A child with a retry policy is retried as on a node: the parent sees only
+// the last attempt, and the backoffs pass on the virtual clock.
+func TestChildRetriedByItsPolicy(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Flaky)
+	env.ExecuteWorkflow(RetriedChild, 3, 5)
+	var got string
+	require.NoError(t, env.GetWorkflowResult(&got))
+	require.Equal(t, "attempt 3 after 3m0s", got) // backoffs of 1 and 2 minutes
+
+	// Out of attempts: the parent gets the last attempt's failure.
+	env = ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Flaky)
+	env.ExecuteWorkflow(RetriedChild, 3, 2)
+	err := env.GetWorkflowError()
+	var childErr *temporal.ChildWorkflowExecutionError
+	require.ErrorAs(t, err, &childErr)
+	require.ErrorContains(t, err, "attempt 2 fails")
+}
