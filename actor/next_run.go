@@ -259,7 +259,12 @@ func (a *workflowActor) cronRun(runID string, delay time.Duration, closeEvent *j
 }
 
 // inBackoff reports whether the run is a retry whose code must not run yet.
+// Once the code has run it never is, which spares every later task a look
+// at the start event.
 func (a *workflowActor) inBackoff() bool {
+	if a.codeRan || a.backoffFired {
+		return false
+	}
 	backoff := a.startEvent.GetWorkflowExecutionStarted().GetFirstWorkflowTaskBackoff().AsDuration()
-	return backoff > 0 && !a.codeRan && !a.backoffFired && time.Now().Before(a.startEvent.GetTime().AsTime().Add(backoff))
+	return backoff > 0 && time.Now().Before(a.startEvent.GetTime().AsTime().Add(backoff))
 }
