@@ -193,9 +193,11 @@ func (e *Engine) namespace(ns string) string {
 	return ns
 }
 
-func (e *Engine) checkPayload(what string, p *journalpb.Payloads) error {
+// checkPayload refuses a payload over the size limit. The error names it
+// what+name, joined only then: most payloads pass.
+func (e *Engine) checkPayload(what, name string, p *journalpb.Payloads) error {
 	if size := proto.Size(p); size > e.opts.MaxPayloadBytes {
-		return &PayloadTooLargeError{What: what, Size: size, Limit: e.opts.MaxPayloadBytes}
+		return &PayloadTooLargeError{What: what + name, Size: size, Limit: e.opts.MaxPayloadBytes}
 	}
 	return nil
 }
@@ -250,7 +252,7 @@ func (e *Engine) StartWorkflow(ctx context.Context, req *StartWorkflowRequest) (
 // the signal instead, and the conflict policy FAIL is refused: the call
 // exists to reach a running workflow.
 func (e *Engine) SignalWithStartWorkflow(ctx context.Context, req *StartWorkflowRequest, signalName string, input *journalpb.Payloads) (string, error) {
-	if err := e.checkPayload("signal "+signalName, input); err != nil {
+	if err := e.checkPayload("signal ", signalName, input); err != nil {
 		return "", err
 	}
 	if req.IDConflictPolicy == journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_FAIL {
@@ -300,7 +302,7 @@ func (e *Engine) start(ctx context.Context, in *StartWorkflowRequest, with *star
 	if req.WorkflowID == "" || req.WorkflowType == "" || req.TaskQueue == "" {
 		return "", errors.New("actor: start needs a workflow ID, a workflow type and a task queue")
 	}
-	if err := e.checkPayload("workflow input", req.Input); err != nil {
+	if err := e.checkPayload("workflow input", "", req.Input); err != nil {
 		return "", err
 	}
 	if req.StartDelay < 0 {
@@ -329,7 +331,7 @@ func (e *Engine) start(ctx context.Context, in *StartWorkflowRequest, with *star
 
 // SignalWorkflow delivers a signal and returns once it is durable.
 func (e *Engine) SignalWorkflow(ctx context.Context, ns, workflowID, runID, signalName string, input *journalpb.Payloads) error {
-	if err := e.checkPayload("signal "+signalName, input); err != nil {
+	if err := e.checkPayload("signal ", signalName, input); err != nil {
 		return err
 	}
 	ns = e.namespace(ns)
@@ -360,7 +362,7 @@ func (e *Engine) checkUpdate(workflowID string, req UpdateRequest) error {
 	case req.WaitFor != UpdateAccepted && req.WaitFor != UpdateCompleted:
 		return fmt.Errorf("actor: update %s of workflow %s: wait for stage %d: must be accepted or completed", req.UpdateID, workflowID, req.WaitFor)
 	}
-	return e.checkPayload("update "+req.Name, req.Input)
+	return e.checkPayload("update ", req.Name, req.Input)
 }
 
 // PollUpdate waits for the outcome of an update sent before.
@@ -380,7 +382,7 @@ func (e *Engine) askUpdate(ctx context.Context, ns, workflowID, runID string, re
 
 // QueryWorkflow runs a query handler of the run.
 func (e *Engine) QueryWorkflow(ctx context.Context, ns, workflowID, runID, queryType string, args *journalpb.Payloads) (*journalpb.Payloads, error) {
-	if err := e.checkPayload("query "+queryType, args); err != nil {
+	if err := e.checkPayload("query ", queryType, args); err != nil {
 		return nil, err
 	}
 	ns = e.namespace(ns)
@@ -497,7 +499,7 @@ func (e *Engine) CompleteActivity(ctx context.Context, token []byte, result *jou
 	if err != nil {
 		return err
 	}
-	if err := e.checkPayload("activity result", result); err != nil {
+	if err := e.checkPayload("activity result", "", result); err != nil {
 		return err
 	}
 	ch := make(chan error, 1)
@@ -512,7 +514,7 @@ func (e *Engine) CompleteActivity(ctx context.Context, token []byte, result *jou
 // CompleteActivityByID completes a pending activity named by workflow and
 // activity ID (runID empty: the latest run).
 func (e *Engine) CompleteActivityByID(ctx context.Context, ns, workflowID, runID, activityID string, result *journalpb.Payloads, failure *journalpb.Failure, canceled bool) error {
-	if err := e.checkPayload("activity result", result); err != nil {
+	if err := e.checkPayload("activity result", "", result); err != nil {
 		return err
 	}
 	ns = e.namespace(ns)

@@ -77,10 +77,17 @@ type Execution struct {
 
 	// lastEventID is the ID of the last event in the history so far.
 	lastEventID int64
-	// historyBytes is the encoded size of the history so far (the sum of
-	// its events' sizes), for GetCurrentHistorySize and the continue-as-new
-	// suggestion. Like lastEventID it only changes between workflow tasks.
+	// historyBytes is the encoded size of the history's events (the sum of
+	// their sizes) but for those in uncounted; historySize adds them when
+	// asked, for GetCurrentHistorySize and the continue-as-new suggestion.
+	// Like lastEventID the history only changes between workflow tasks.
 	historyBytes int64
+	// uncounted are the events the last Decide returned, not yet counted in
+	// historyBytes. The next Decide counts them: by then an owner that
+	// journals its history (as the engine does) has encoded them, which
+	// left each message's size cached in it, so counting them costs next to
+	// nothing; the last task's events are never sized unless asked for.
+	uncounted []*journalpb.Event
 	// seq is the last command sequence number handed out.
 	seq int64
 	// pending are input events not yet delivered to the code.
@@ -293,9 +300,9 @@ func (e *Execution) replayTask(wtc *journalpb.Event, recorded []*journalpb.Event
 		return err
 	}
 	e.lastEventID = wtc.GetEventId() + int64(len(recorded))
-	e.historyBytes += int64(proto.Size(wtc))
+	e.historyBytes += int64(cachedSize.Size(wtc))
 	for _, ev := range recorded {
-		e.historyBytes += int64(proto.Size(ev))
+		e.historyBytes += int64(cachedSize.Size(ev))
 	}
 	for i, c := range cmds {
 		c.record(recorded[i])
@@ -332,8 +339,26 @@ func (e *Execution) acceptInput(ev *journalpb.Event) error {
 	}
 	e.pending = append(e.pending, ev)
 	e.lastEventID = ev.GetEventId()
-	e.historyBytes += int64(proto.Size(ev))
+	e.historyBytes += int64(cachedSize.Size(ev))
 	return nil
+}
+
+// cachedSize sizes an event using the sizes that earlier sizing or encoding
+// left cached in it and its parts, where there are any. They are still
+// right: an event, and what it is built from, does not change once built.
+// (The engine has sized the payload of a signal or an activity result when
+// it checked it against its limit, the most costly part of an input.)
+var cachedSize = proto.MarshalOptions{UseCachedSize: true}
+
+// historySize returns the encoded size of the history so far, counting the
+// events not yet counted.
+func (e *Execution) historySize() int64 {
+	for _, ev := range e.uncounted {
+		e.historyBytes += int64(cachedSize.Size(ev))
+	}
+	clear(e.uncounted)
+	e.uncounted = e.uncounted[:0]
+	return e.historyBytes
 }
 
 // Decide delivers inputs (new input events whose IDs continue the history)
@@ -355,6 +380,7 @@ func (e *Execution) Decide(inputs []*journalpb.Event, now time.Time) ([]*journal
 	if e.closed {
 		return nil, errExecutionClosed
 	}
+	e.historySize() // the previous task's events, recorded by now
 	for _, ev := range inputs {
 		if isCommandEvent(ev) || ev.GetWorkflowTaskCompleted() != nil {
 			return nil, e.fail(fmt.Errorf("Decide: input event %d is a %s, which only the runtime produces",
@@ -388,9 +414,7 @@ func (e *Execution) Decide(inputs []*journalpb.Event, now time.Time) ([]*journal
 		c.record(c.event)
 		out = append(out, c.event)
 	}
-	for _, ev := range out {
-		e.historyBytes += int64(proto.Size(ev))
-	}
+	e.uncounted = append(e.uncounted, out...)
 	return out, nil
 }
 

@@ -101,7 +101,7 @@ const (
 // history before the current workflow task (its inputs included), so it is
 // the same when the task is replayed.
 func (info *WorkflowInfo) GetCurrentHistorySize() int {
-	return int(info.e.historyBytes)
+	return int(info.e.historySize())
 }
 
 // GetContinueAsNewSuggested reports whether the run's history has grown past
@@ -119,7 +119,7 @@ func (info *WorkflowInfo) GetContinueAsNewSuggested() bool {
 // (empty when it is not).
 func (info *WorkflowInfo) GetContinueAsNewSuggestedReasons() []ContinueAsNewSuggestedReason {
 	var reasons []ContinueAsNewSuggestedReason
-	if info.e.historyBytes >= SuggestContinueAsNewBytes {
+	if info.e.historySize() >= SuggestContinueAsNewBytes {
 		reasons = append(reasons, ContinueAsNewSuggestedReasonHistorySizeTooLarge)
 	}
 	if info.e.lastEventID >= SuggestContinueAsNewEvents {
