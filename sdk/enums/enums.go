@@ -59,3 +59,32 @@ const (
 	WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING       = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
 	WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING = journalpb.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
 )
+
+// TimeoutType says which timeout a TimeoutError reports
+// (temporal.TimeoutError.TimeoutType).
+type TimeoutType = journalpb.TimeoutType
+
+// The timeout types.
+const (
+	TIMEOUT_TYPE_UNSPECIFIED       = journalpb.TimeoutType_TIMEOUT_TYPE_UNSPECIFIED
+	TIMEOUT_TYPE_START_TO_CLOSE    = journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE
+	TIMEOUT_TYPE_SCHEDULE_TO_START = journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_START
+	TIMEOUT_TYPE_SCHEDULE_TO_CLOSE = journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
+	TIMEOUT_TYPE_HEARTBEAT         = journalpb.TimeoutType_TIMEOUT_TYPE_HEARTBEAT
+)
+
+// RetryState says why an activity or workflow stopped being retried
+// (temporal.ActivityError.RetryState, ChildWorkflowExecutionError.RetryState).
+type RetryState = journalpb.RetryState
+
+// The retry states.
+const (
+	RETRY_STATE_UNSPECIFIED              = journalpb.RetryState_RETRY_STATE_UNSPECIFIED
+	RETRY_STATE_IN_PROGRESS              = journalpb.RetryState_RETRY_STATE_IN_PROGRESS
+	RETRY_STATE_NON_RETRYABLE_FAILURE    = journalpb.RetryState_RETRY_STATE_NON_RETRYABLE_FAILURE
+	RETRY_STATE_TIMEOUT                  = journalpb.RetryState_RETRY_STATE_TIMEOUT
+	RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED = journalpb.RetryState_RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED
+	RETRY_STATE_RETRY_POLICY_NOT_SET     = journalpb.RetryState_RETRY_STATE_RETRY_POLICY_NOT_SET
+	RETRY_STATE_INTERNAL_SERVER_ERROR    = journalpb.RetryState_RETRY_STATE_INTERNAL_SERVER_ERROR
+	RETRY_STATE_CANCEL_REQUESTED         = journalpb.RetryState_RETRY_STATE_CANCEL_REQUESTED
+)

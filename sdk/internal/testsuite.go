@@ -95,7 +95,8 @@ func (s *WorkflowTestSuite) NewTestActivityEnvironment() *TestActivityEnvironmen
 //     As in Temporal's test environment, what the policy leaves unset
 //     (all of it when the options carry none) takes test defaults: initial
 //     interval 1 s, maximum interval equal to the initial interval,
-//     coefficient 2 and at most 10 attempts.
+//     coefficient 2 and at most 10 attempts. An attempt that does not
+//     heartbeat within its HeartbeatTimeout (wall-clock time) times out.
 //   - Time is virtual. Whenever the workflow is blocked and no activity is
 //     running, the clock jumps to the next timer, delayed callback or
 //     retry, so a workflow that sleeps for seven days finishes at once.

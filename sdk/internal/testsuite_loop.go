@@ -458,8 +458,12 @@ func (e *TestWorkflowEnvironment) inLoop() bool {
 }
 
 // errActivityCanceled is the cause of an attempt's context when the
-// workflow canceled the activity.
-var errActivityCanceled = errors.New("activity canceled by the workflow")
+// workflow canceled the activity, errHeartbeatTimedOut when the attempt
+// did not heartbeat within its heartbeat timeout.
+var (
+	errActivityCanceled  = errors.New("activity canceled by the workflow")
+	errHeartbeatTimedOut = errors.New("activity heartbeat timed out")
+)
 
 // testActivity is an activity the run scheduled, until it is recorded done.
 type testActivity struct {
@@ -530,9 +534,22 @@ func (a *testActivity) start() {
 		Info: info, HeartbeatDetails: a.heartbeat, DataConverter: e.dc, Logger: e.logger,
 		Heartbeat: heartbeats.record,
 	}
+	// An attempt that does not heartbeat within its heartbeat timeout (in
+	// wall-clock time) is stopped and times out, as on a node.
+	var watchdog *time.Timer
+	if hb := info.HeartbeatTimeout; hb > 0 {
+		watchdog = time.AfterFunc(hb, func() { stop(errHeartbeatTimedOut) })
+		env.Heartbeat = func(details *journalpb.Payloads) {
+			watchdog.Reset(hb)
+			heartbeats.record(details)
+		}
+	}
 	e.running++
 	go func() {
 		outcome := e.invokeActivity(ctx, env, a.scheduled.GetInput())
+		if watchdog != nil {
+			watchdog.Stop()
+		}
 		cause := context.Cause(ctx)
 		heartbeats.close(outcome.err != nil || cause != nil)
 		releaseDeadline()
@@ -589,7 +606,12 @@ func (a *testActivity) attemptDone(info *ActivityInfo, o activityOutcome, cause 
 		return
 	}
 	failure := ConvertErrorToFailure(o.err, e.dc)
-	if errors.Is(cause, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(cause, errHeartbeatTimedOut):
+		failure = ConvertErrorToFailure(NewTimeoutError("activity "+journalpb.TimeoutType_TIMEOUT_TYPE_HEARTBEAT.String(),
+			journalpb.TimeoutType_TIMEOUT_TYPE_HEARTBEAT, nil), e.dc)
+		failure.GetTimeout().LastHeartbeatDetails = a.heartbeat
+	case errors.Is(cause, context.DeadlineExceeded):
 		failure = ConvertErrorToFailure(NewTimeoutError("activity "+journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE.String(),
 			journalpb.TimeoutType_TIMEOUT_TYPE_START_TO_CLOSE, nil), e.dc)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/grainflow/grainflow/sdk/activity"
 	"github.com/grainflow/grainflow/sdk/converter"
+	"github.com/grainflow/grainflow/sdk/enums"
 	"github.com/grainflow/grainflow/sdk/temporal"
 	"github.com/grainflow/grainflow/sdk/testsuite"
 	"github.com/grainflow/grainflow/sdk/workflow"
@@ -92,7 +93,7 @@ func TestWorkflowEnvironmentThrottlesHeartbeats(t *testing.T) {
 		for i := 1; i <= 3; i++ {
 			activity.RecordHeartbeat(ctx, i)
 		}
-		select { // 3 is reported once the 80 ms interval ends
+		select { // 3 is reported once the 1.6 s interval ends, before the 2 s heartbeat timeout
 		case <-lastReported:
 			return nil
 		case <-time.After(5 * time.Second):
@@ -102,10 +103,44 @@ func TestWorkflowEnvironmentThrottlesHeartbeats(t *testing.T) {
 	env.RegisterActivityWithOptions(heldBeats, activity.RegisterOptions{Name: "HeldBeats"})
 	env.SetTestTimeout(10 * time.Second)
 	env.ExecuteWorkflow(func(ctx workflow.Context) error {
-		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 100 * time.Millisecond,
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 2 * time.Second,
 			RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1}})
 		return workflow.ExecuteActivity(ctx, "HeldBeats").Get(ctx, nil)
 	})
 	require.NoError(t, env.GetWorkflowError())
 	require.Equal(t, []int{1, 3}, got)
+}
+
+// An attempt that stops heartbeating times out after its heartbeat
+// timeout (wall-clock time, as the activity runs for real), is retried by
+// its policy with the last heartbeat's details, and the workflow sees a
+// heartbeat TimeoutError carrying them.
+func TestWorkflowEnvironmentEnforcesHeartbeatTimeouts(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	var resumedFrom []int
+	stalls := func(ctx context.Context) error {
+		from := 0
+		if activity.HasHeartbeatDetails(ctx) {
+			require.NoError(t, activity.GetHeartbeatDetails(ctx, &from))
+		}
+		resumedFrom = append(resumedFrom, from)
+		activity.RecordHeartbeat(ctx, from+10)
+		<-ctx.Done() // stalls: no more heartbeats
+		return ctx.Err()
+	}
+	env.RegisterActivityWithOptions(stalls, activity.RegisterOptions{Name: "Stalls"})
+	env.ExecuteWorkflow(func(ctx workflow.Context) error {
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 200 * time.Millisecond,
+			RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 2}})
+		return workflow.ExecuteActivity(ctx, "Stalls").Get(ctx, nil)
+	})
+	err := env.GetWorkflowError()
+	var timeoutErr *temporal.TimeoutError
+	require.ErrorAs(t, err, &timeoutErr)
+	require.Equal(t, enums.TIMEOUT_TYPE_HEARTBEAT, timeoutErr.TimeoutType())
+	var last int
+	require.NoError(t, timeoutErr.LastHeartbeatDetails(&last))
+	require.Equal(t, 20, last)
+	require.Equal(t, []int{0, 10}, resumedFrom, "the retry resumes from the first attempt's heartbeat")
 }
