@@ -3,6 +3,7 @@ package journal
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -14,8 +15,11 @@ import (
 
 // appendOp is one queued Append waiting for the committer.
 type appendOp struct {
-	ctx  context.Context
-	req  *AppendRequest
+	ctx context.Context
+	req *AppendRequest
+	// err is the outcome, set by the committer and the syncer before it is
+	// sent on done.
+	err  error
 	done chan error
 }
 
@@ -77,8 +81,13 @@ func checkRequest(req *AppendRequest) error {
 func (db *DB) commitLoop() {
 	defer db.wg.Done()
 	defer close(db.syncs) // the syncer answers what is in flight, then ends
+	// Both are reused from group to group: a group is gathered into group
+	// and handed to the syncer as a copy of its exact size.
+	group := make([]*appendOp, 0, maxGroup)
+	staged := make(map[string]*journalpb.WorkflowMeta) // run key -> meta after the staged appends
 	for {
-		group := make([]*appendOp, 0, maxGroup)
+		clear(group) // let answered appends be collected
+		group = group[:0]
 		select {
 		case <-db.done:
 			db.failQueued()
@@ -95,7 +104,8 @@ func (db *DB) commitLoop() {
 				break gather
 			}
 		}
-		db.commitGroup(group)
+		db.commitGroup(group, staged)
+		clear(staged)
 	}
 }
 
@@ -112,8 +122,9 @@ func (db *DB) failQueued() {
 }
 
 // commitGroup stages each append of the group on top of the ones before it
-// and applies the batch to Pebble in staging order; the syncer waits for its
-// fsync and answers the callers. The next group is staged while this one's
+// (staged, empty on entry, collects the runs' new metadata) and applies the
+// batch to Pebble in staging order; the syncer waits for its fsync and
+// answers the callers. The next group is staged while this one's
 // fsync is in flight: the WAL keeps the groups in order, so a later group is
 // never durable without the earlier ones.
 //
@@ -122,43 +133,39 @@ func (db *DB) failQueued() {
 // about a fifth over a blocking Commit(pebble.Sync) (bench/RESULTS.md); if
 // it ever misbehaves, Commit(pebble.Sync) in place of ApplyNoSyncWait plus
 // SyncWait is the drop-in fallback.
-func (db *DB) commitGroup(group []*appendOp) {
+func (db *DB) commitGroup(group []*appendOp, staged map[string]*journalpb.WorkflowMeta) {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
 	batch := db.pebble.NewBatch()
-	staged := make(map[string]*journalpb.WorkflowMeta) // run key -> meta after the staged appends
-	results := make([]error, len(group))
 	anyStaged := false
-	for i, op := range group {
-		if err := op.ctx.Err(); err != nil {
-			results[i] = err
+	for _, op := range group {
+		if op.err = op.ctx.Err(); op.err != nil {
 			continue
 		}
-		results[i] = db.stage(batch, staged, op.req)
-		anyStaged = anyStaged || results[i] == nil
+		op.err = db.stage(batch, staged, op.req)
+		anyStaged = anyStaged || op.err == nil
 	}
 	if !anyStaged {
 		_ = batch.Close()
-		answer(group, results)
+		answer(group)
 		return
 	}
 	if err := db.pebble.ApplyNoSyncWait(batch, pebble.Sync); err != nil {
 		_ = batch.Close()
-		failStaged(results, fmt.Errorf("journal: commit: %w", err))
-		answer(group, results)
+		failStaged(group, fmt.Errorf("journal: commit: %w", err))
+		answer(group)
 		return
 	}
 	for key, meta := range staged {
 		db.metas.put(key, meta)
 	}
-	db.syncs <- pendingSync{batch: batch, group: group, results: results}
+	db.syncs <- pendingSync{batch: batch, group: slices.Clone(group)}
 }
 
 // pendingSync is a group applied to Pebble and waiting for its fsync.
 type pendingSync struct {
-	batch   *pebble.Batch
-	group   []*appendOp
-	results []error
+	batch *pebble.Batch
+	group []*appendOp
 }
 
 // syncLoop waits, in order, for each applied group's fsync and only then
@@ -169,32 +176,33 @@ func (db *DB) syncLoop() {
 		err := p.batch.SyncWait()
 		_ = p.batch.Close()
 		if err != nil {
-			failStaged(p.results, fmt.Errorf("journal: sync: %w", err))
+			failStaged(p.group, fmt.Errorf("journal: sync: %w", err))
 		} else {
 			db.commits.Add(1)
-			for i, op := range p.group {
-				if p.results[i] == nil {
+			for _, op := range p.group {
+				if op.err == nil {
 					db.appended.Add(1)
 					db.events.Add(int64(len(op.req.Events)))
 				}
 			}
 		}
-		answer(p.group, p.results)
+		answer(p.group)
 	}
 }
 
 // failStaged gives err to every append of a group that was staged.
-func failStaged(results []error, err error) {
-	for i := range results {
-		if results[i] == nil {
-			results[i] = err
+func failStaged(group []*appendOp, err error) {
+	for _, op := range group {
+		if op.err == nil {
+			op.err = err
 		}
 	}
 }
 
-func answer(group []*appendOp, results []error) {
-	for i, op := range group {
-		op.done <- results[i]
+// answer sends each append of the group its outcome.
+func answer(group []*appendOp) {
+	for _, op := range group {
+		op.done <- op.err
 	}
 }
 
