@@ -65,12 +65,14 @@ func checkRequest(req *AppendRequest) error {
 				ErrOutOfSequence, req.Run.WorkflowID, req.Run.RunID, e.GetEventId(), req.Events[i-1].GetEventId())
 		}
 	}
-	for _, t := range append(append([]Timer(nil), req.AddTimers...), req.DeleteTimers...) {
-		if t.Run != req.Run {
-			return fmt.Errorf("journal: timer %s belongs to run %v, not %v", t.ID, t.Run, req.Run)
-		}
-		if err := validName("timer ID", t.ID); err != nil {
-			return err
+	for _, timers := range [...][]Timer{req.AddTimers, req.DeleteTimers} {
+		for _, t := range timers {
+			if t.Run != req.Run {
+				return fmt.Errorf("journal: timer %s belongs to run %v, not %v", t.ID, t.Run, req.Run)
+			}
+			if err := validName("timer ID", t.ID); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

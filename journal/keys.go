@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -148,7 +149,7 @@ func validName(what, s string) error {
 	if s == "" {
 		return fmt.Errorf("journal: %s is empty", what)
 	}
-	if bytes.IndexByte([]byte(s), 0) >= 0 {
+	if strings.IndexByte(s, 0) >= 0 {
 		return fmt.Errorf("journal: %s %q contains a NUL byte", what, s)
 	}
 	return nil
