@@ -208,12 +208,23 @@ func answer(group []*appendOp) {
 	}
 }
 
+// stageScratch is memory stage reuses from append to append: Pebble's
+// Batch copies every key and value it is given, so none of them needs to
+// outlive its Set.
+type stageScratch struct {
+	runKey []byte // the run key of the append being staged
+	key    []byte // every other key, one at a time
+	values []byte // the append's encoded events, then its metadata
+	ends   []int  // where each encoded event ends in values
+}
+
 // stage validates req against the committed state and the appends staged
 // before it, then adds its writes to batch. On error it adds nothing.
 func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMeta, req *AppendRequest) error {
+	s := &db.scratch
 	p := db.PartitionOf(req.Run.Namespace, req.Run.WorkflowID)
-	rk := runKey(p, req.Run)
-	meta, err := db.stagedMeta(staged, rk)
+	s.runKey = appendRunKey(s.runKey[:0], p, req.Run)
+	meta, err := db.stagedMeta(staged, s.runKey)
 	if err != nil {
 		return err
 	}
@@ -227,18 +238,16 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	}
 
 	// Encode everything before writing anything, so a failure leaves the batch untouched.
-	encoded := make([][]byte, len(req.Events))
-	size := 0
-	for i, e := range req.Events {
-		b, err := proto.Marshal(e)
-		if err != nil {
+	s.values, s.ends = s.values[:0], s.ends[:0]
+	for _, e := range req.Events {
+		if s.values, err = (proto.MarshalOptions{}).MarshalAppend(s.values, e); err != nil {
 			return fmt.Errorf("journal: encode event %d of workflow %s: %w", e.GetEventId(), req.Run.WorkflowID, err)
 		}
-		encoded[i], size = b, size+len(b)
+		s.ends = append(s.ends, len(s.values))
 	}
-	if size > db.opts.MaxBatchBytes {
+	if len(s.values) > db.opts.MaxBatchBytes {
 		return fmt.Errorf("journal: workflow %s run %s: %d bytes of events exceed the %d-byte limit of one append",
-			req.Run.WorkflowID, req.Run.RunID, size, db.opts.MaxBatchBytes)
+			req.Run.WorkflowID, req.Run.RunID, len(s.values), db.opts.MaxBatchBytes)
 	}
 	before := meta
 	if isNew {
@@ -262,39 +271,50 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 			return err
 		}
 	}
-	metaBytes, err := proto.Marshal(meta)
-	if err != nil {
+	metaStart := len(s.values)
+	if s.values, err = (proto.MarshalOptions{}).MarshalAppend(s.values, meta); err != nil {
 		return fmt.Errorf("journal: encode metadata of workflow %s: %w", req.Run.WorkflowID, err)
 	}
-
-	for i, e := range req.Events {
-		_ = batch.Set(eventKey(p, req.Run, e.GetEventId()), encoded[i], nil)
-	}
-	_ = batch.Set(rk, metaBytes, nil)
+	metaEnd := len(s.values)
 	if isNew {
-		_ = batch.Set(currentKey(req.Run.Namespace, req.Run.WorkflowID), []byte(req.Run.RunID), nil)
+		s.values = append(s.values, req.Run.RunID...) // the value of the current-run key
+	}
+
+	start := 0
+	for i, e := range req.Events {
+		s.key = appendEventKey(s.key[:0], p, req.Run, e.GetEventId())
+		_ = batch.Set(s.key, s.values[start:s.ends[i]], nil)
+		start = s.ends[i]
+	}
+	_ = batch.Set(s.runKey, s.values[metaStart:metaEnd], nil)
+	if isNew {
+		s.key = appendCurrentKey(s.key[:0], req.Run.Namespace, req.Run.WorkflowID)
+		_ = batch.Set(s.key, s.values[metaEnd:], nil)
 	}
 	if vis != nil {
-		vis.write(batch, req.Run.Namespace)
+		s.key = vis.write(batch, s.key)
 	}
 	for _, t := range req.DeleteTimers {
-		_ = batch.Delete(timerKey(p, t), nil)
+		s.key = appendTimerKey(s.key[:0], p, t)
+		_ = batch.Delete(s.key, nil)
 	}
 	for _, t := range req.AddTimers {
-		_ = batch.Set(timerKey(p, t), nil, nil)
+		s.key = appendTimerKey(s.key[:0], p, t)
+		_ = batch.Set(s.key, nil, nil)
 	}
 	if closing {
-		_ = batch.Set(retentionKey(meta.CloseTime.AsTime(), p, req.Run), nil, nil)
+		s.key = appendRetentionKey(s.key[:0], meta.CloseTime.AsTime(), p, req.Run)
+		_ = batch.Set(s.key, nil, nil)
 	}
-	switch {
-	case closing && (req.Wake == nil || !*req.Wake):
-		_ = batch.Delete(wakeKey(p, req.Run), nil)
-	case req.Wake != nil && *req.Wake:
-		_ = batch.Set(wakeKey(p, req.Run), nil, nil)
-	case req.Wake != nil:
-		_ = batch.Delete(wakeKey(p, req.Run), nil)
+	switch wake := req.Wake != nil && *req.Wake; {
+	case wake:
+		s.key = appendWakeKey(s.key[:0], p, req.Run)
+		_ = batch.Set(s.key, nil, nil)
+	case req.Wake != nil || closing: // cleared, or closed without a run to follow
+		s.key = appendWakeKey(s.key[:0], p, req.Run)
+		_ = batch.Delete(s.key, nil)
 	}
-	staged[string(rk)] = meta
+	staged[string(s.runKey)] = meta
 	return nil
 }
 
