@@ -249,11 +249,10 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 		return fmt.Errorf("journal: workflow %s run %s: %d bytes of events exceed the %d-byte limit of one append",
 			req.Run.WorkflowID, req.Run.RunID, len(s.values), db.opts.MaxBatchBytes)
 	}
-	before := meta
-	if isNew {
-		before = nil
+	var before *journalpb.WorkflowMeta // the run's metadata before this append; nil for a new run
+	if !isNew {
+		before, meta = meta, copyMeta(meta) // before stays as the cache and staged have it
 	}
-	meta = proto.Clone(meta).(*journalpb.WorkflowMeta)
 	meta.NextEventId += int64(len(req.Events))
 	setAttributes, indexed := applyVisibility(meta, req.Events)
 	closing := false
@@ -335,6 +334,32 @@ func (db *DB) stagedMeta(staged map[string]*journalpb.WorkflowMeta, rk []byte) (
 		return nil, err
 	}
 	return meta, nil
+}
+
+// copyMeta returns a copy of m for an append to change. It shares m's
+// timestamps and maps, which is safe because their changes replace them:
+// stage and applyVisibility assign new timestamps, and applyVisibility
+// merges into a copy of a map. That makes it much cheaper than proto.Clone,
+// which copies every search attribute and memo entry on every append.
+func copyMeta(m *journalpb.WorkflowMeta) *journalpb.WorkflowMeta {
+	c := &journalpb.WorkflowMeta{
+		Namespace:        m.Namespace,
+		WorkflowId:       m.WorkflowId,
+		RunId:            m.RunId,
+		WorkflowType:     m.WorkflowType,
+		TaskQueue:        m.TaskQueue,
+		Status:           m.Status,
+		StartTime:        m.StartTime,
+		CloseTime:        m.CloseTime,
+		NextEventId:      m.NextEventId,
+		SearchAttributes: m.SearchAttributes,
+		Memo:             m.Memo,
+		ExecutionTime:    m.ExecutionTime,
+	}
+	if unknown := m.ProtoReflect().GetUnknown(); len(unknown) > 0 {
+		c.ProtoReflect().SetUnknown(unknown) // fields of a newer version, kept as proto.Clone would
+	}
+	return c
 }
 
 // newRunMeta checks that req starts a run and returns the run's first metadata.

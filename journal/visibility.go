@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -223,8 +224,9 @@ func (c *visibilityChange) write(batch *pebble.Batch, buf []byte) []byte {
 	return buf
 }
 
-// applyVisibility updates meta (a copy the append owns) with the search
-// attributes, memo and execution time that events set. It returns the
+// applyVisibility updates meta (a copy the append owns, which may share its
+// maps with older metadata: see copyMeta) with the search attributes, memo
+// and execution time that events set. It returns the
 // search attributes the events set or removed (nil if none), even those a
 // later event of the same append removed again.
 func applyVisibility(meta *journalpb.WorkflowMeta, events []*journalpb.Event) (set map[string]*journalpb.Payload, changed bool) {
@@ -242,22 +244,33 @@ func applyVisibility(meta *journalpb.WorkflowMeta, events []*journalpb.Event) (s
 		switch x := ev.GetAttributes().(type) {
 		case *journalpb.Event_WorkflowExecutionStarted:
 			started := x.WorkflowExecutionStarted
-			visibility.Merge(&meta.SearchAttributes, started.GetSearchAttributes())
+			mergeCopy(&meta.SearchAttributes, started.GetSearchAttributes())
 			collect(started.GetSearchAttributes())
-			visibility.Merge(&meta.Memo, started.GetMemo())
+			mergeCopy(&meta.Memo, started.GetMemo())
 			if b := started.GetFirstWorkflowTaskBackoff(); b != nil {
 				meta.ExecutionTime = timestamppb.New(ev.GetTime().AsTime().Add(b.AsDuration()))
 			}
 			changed = true
 		case *journalpb.Event_UpsertWorkflowSearchAttributes:
-			visibility.Merge(&meta.SearchAttributes, x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
+			mergeCopy(&meta.SearchAttributes, x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
 			collect(x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
 			changed = true
 		case *journalpb.Event_WorkflowPropertiesModified:
-			visibility.Merge(&meta.Memo, x.WorkflowPropertiesModified.GetUpsertedMemo())
+			mergeCopy(&meta.Memo, x.WorkflowPropertiesModified.GetUpsertedMemo())
 		}
 	}
 	return set, changed
+}
+
+// mergeCopy replaces *dst with a copy that has upserts merged in (see
+// visibility.Merge), so that the map it replaces, which older metadata may
+// share, is left as it was.
+func mergeCopy(dst *map[string]*journalpb.Payload, upserts map[string]*journalpb.Payload) {
+	if len(upserts) == 0 {
+		return
+	}
+	*dst = maps.Clone(*dst)
+	visibility.Merge(dst, upserts)
 }
 
 // schemaCache holds the types of custom search attributes by namespace and
