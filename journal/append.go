@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -23,6 +24,11 @@ type appendOp struct {
 	done chan error
 }
 
+// appendOps recycles appendOps with their done channels. An op is free
+// again once its caller has received the outcome: whoever sends it never
+// touches the op afterwards.
+var appendOps = sync.Pool{New: func() any { return &appendOp{done: make(chan error, 1)} }}
+
 // Append implements Journal. Requests are checked on the caller's goroutine
 // as far as they can be without reading state, then queued; the committer
 // merges everything queued into one Pebble batch and one synced commit.
@@ -30,22 +36,33 @@ func (db *DB) Append(ctx context.Context, req *AppendRequest) error {
 	if err := checkRequest(req); err != nil {
 		return err
 	}
-	op := &appendOp{ctx: ctx, req: req, done: make(chan error, 1)}
+	op := appendOps.Get().(*appendOp)
+	op.ctx, op.req = ctx, req
+	// Once queued, wait for the outcome even if ctx ends: the committer may
+	// already be writing the request, and the caller must know whether it did.
+	err := db.enqueue(op)
+	if err == nil {
+		err = <-op.done
+	}
+	*op = appendOp{done: op.done} // keeps no request alive in the pool
+	appendOps.Put(op)
+	return err
+}
+
+// enqueue queues op for the committer unless the journal is closed or ctx
+// ends first.
+func (db *DB) enqueue(op *appendOp) error {
 	db.mu.RLock()
+	defer db.mu.RUnlock()
 	if db.closed {
-		db.mu.RUnlock()
 		return ErrClosed
 	}
 	select {
 	case db.appends <- op:
-		db.mu.RUnlock()
-	case <-ctx.Done():
-		db.mu.RUnlock()
-		return ctx.Err()
+		return nil
+	case <-op.ctx.Done():
+		return op.ctx.Err()
 	}
-	// Once queued, wait for the outcome even if ctx ends: the committer may
-	// already be writing the request, and the caller must know whether it did.
-	return <-op.done
 }
 
 // checkRequest validates what can be validated without reading the database.
