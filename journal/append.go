@@ -225,6 +225,10 @@ func answer(group []*appendOp) {
 	}
 }
 
+// maxScratchValues bounds the capacity of stageScratch.values kept from one
+// append to the next; appends are typically a few kilobytes.
+const maxScratchValues = 1 << 20
+
 // stageScratch is memory stage reuses from append to append: Pebble's
 // Batch copies every key and value it is given, so none of them needs to
 // outlive its Set.
@@ -255,6 +259,9 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	}
 
 	// Encode everything before writing anything, so a failure leaves the batch untouched.
+	if cap(s.values) > maxScratchValues {
+		s.values = nil // let the buffer of an unusually large append go
+	}
 	s.values, s.ends = s.values[:0], s.ends[:0]
 	for _, e := range req.Events {
 		if s.values, err = (proto.MarshalOptions{}).MarshalAppend(s.values, e); err != nil {
