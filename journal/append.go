@@ -3,6 +3,8 @@ package journal
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -14,10 +16,18 @@ import (
 
 // appendOp is one queued Append waiting for the committer.
 type appendOp struct {
-	ctx  context.Context
-	req  *AppendRequest
+	ctx context.Context
+	req *AppendRequest
+	// err is the outcome, set by the committer and the syncer before it is
+	// sent on done.
+	err  error
 	done chan error
 }
+
+// appendOps recycles appendOps with their done channels. An op is free
+// again once its caller has received the outcome: whoever sends it never
+// touches the op afterwards.
+var appendOps = sync.Pool{New: func() any { return &appendOp{done: make(chan error, 1)} }}
 
 // Append implements Journal. Requests are checked on the caller's goroutine
 // as far as they can be without reading state, then queued; the committer
@@ -26,22 +36,33 @@ func (db *DB) Append(ctx context.Context, req *AppendRequest) error {
 	if err := checkRequest(req); err != nil {
 		return err
 	}
-	op := &appendOp{ctx: ctx, req: req, done: make(chan error, 1)}
+	op := appendOps.Get().(*appendOp)
+	op.ctx, op.req = ctx, req
+	// Once queued, wait for the outcome even if ctx ends: the committer may
+	// already be writing the request, and the caller must know whether it did.
+	err := db.enqueue(op)
+	if err == nil {
+		err = <-op.done
+	}
+	*op = appendOp{done: op.done} // keeps no request alive in the pool
+	appendOps.Put(op)
+	return err
+}
+
+// enqueue queues op for the committer unless the journal is closed or ctx
+// ends first.
+func (db *DB) enqueue(op *appendOp) error {
 	db.mu.RLock()
+	defer db.mu.RUnlock()
 	if db.closed {
-		db.mu.RUnlock()
 		return ErrClosed
 	}
 	select {
 	case db.appends <- op:
-		db.mu.RUnlock()
-	case <-ctx.Done():
-		db.mu.RUnlock()
-		return ctx.Err()
+		return nil
+	case <-op.ctx.Done():
+		return op.ctx.Err()
 	}
-	// Once queued, wait for the outcome even if ctx ends: the committer may
-	// already be writing the request, and the caller must know whether it did.
-	return <-op.done
 }
 
 // checkRequest validates what can be validated without reading the database.
@@ -61,12 +82,14 @@ func checkRequest(req *AppendRequest) error {
 				ErrOutOfSequence, req.Run.WorkflowID, req.Run.RunID, e.GetEventId(), req.Events[i-1].GetEventId())
 		}
 	}
-	for _, t := range append(append([]Timer(nil), req.AddTimers...), req.DeleteTimers...) {
-		if t.Run != req.Run {
-			return fmt.Errorf("journal: timer %s belongs to run %v, not %v", t.ID, t.Run, req.Run)
-		}
-		if err := validName("timer ID", t.ID); err != nil {
-			return err
+	for _, timers := range [...][]Timer{req.AddTimers, req.DeleteTimers} {
+		for _, t := range timers {
+			if t.Run != req.Run {
+				return fmt.Errorf("journal: timer %s belongs to run %v, not %v", t.ID, t.Run, req.Run)
+			}
+			if err := validName("timer ID", t.ID); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -77,8 +100,13 @@ func checkRequest(req *AppendRequest) error {
 func (db *DB) commitLoop() {
 	defer db.wg.Done()
 	defer close(db.syncs) // the syncer answers what is in flight, then ends
+	// Both are reused from group to group: a group is gathered into group
+	// and handed to the syncer as a copy of its exact size.
+	group := make([]*appendOp, 0, maxGroup)
+	staged := make(map[string]*journalpb.WorkflowMeta) // run key -> meta after the staged appends
 	for {
-		group := make([]*appendOp, 0, maxGroup)
+		clear(group) // let answered appends be collected
+		group = group[:0]
 		select {
 		case <-db.done:
 			db.failQueued()
@@ -95,7 +123,8 @@ func (db *DB) commitLoop() {
 				break gather
 			}
 		}
-		db.commitGroup(group)
+		db.commitGroup(group, staged)
+		clear(staged)
 	}
 }
 
@@ -112,8 +141,9 @@ func (db *DB) failQueued() {
 }
 
 // commitGroup stages each append of the group on top of the ones before it
-// and applies the batch to Pebble in staging order; the syncer waits for its
-// fsync and answers the callers. The next group is staged while this one's
+// (staged, empty on entry, collects the runs' new metadata) and applies the
+// batch to Pebble in staging order; the syncer waits for its fsync and
+// answers the callers. The next group is staged while this one's
 // fsync is in flight: the WAL keeps the groups in order, so a later group is
 // never durable without the earlier ones.
 //
@@ -122,43 +152,39 @@ func (db *DB) failQueued() {
 // about a fifth over a blocking Commit(pebble.Sync) (bench/RESULTS.md); if
 // it ever misbehaves, Commit(pebble.Sync) in place of ApplyNoSyncWait plus
 // SyncWait is the drop-in fallback.
-func (db *DB) commitGroup(group []*appendOp) {
+func (db *DB) commitGroup(group []*appendOp, staged map[string]*journalpb.WorkflowMeta) {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
 	batch := db.pebble.NewBatch()
-	staged := make(map[string]*journalpb.WorkflowMeta) // run key -> meta after the staged appends
-	results := make([]error, len(group))
 	anyStaged := false
-	for i, op := range group {
-		if err := op.ctx.Err(); err != nil {
-			results[i] = err
+	for _, op := range group {
+		if op.err = op.ctx.Err(); op.err != nil {
 			continue
 		}
-		results[i] = db.stage(batch, staged, op.req)
-		anyStaged = anyStaged || results[i] == nil
+		op.err = db.stage(batch, staged, op.req)
+		anyStaged = anyStaged || op.err == nil
 	}
 	if !anyStaged {
 		_ = batch.Close()
-		answer(group, results)
+		answer(group)
 		return
 	}
 	if err := db.pebble.ApplyNoSyncWait(batch, pebble.Sync); err != nil {
 		_ = batch.Close()
-		failStaged(results, fmt.Errorf("journal: commit: %w", err))
-		answer(group, results)
+		failStaged(group, fmt.Errorf("journal: commit: %w", err))
+		answer(group)
 		return
 	}
 	for key, meta := range staged {
 		db.metas.put(key, meta)
 	}
-	db.syncs <- pendingSync{batch: batch, group: group, results: results}
+	db.syncs <- pendingSync{batch: batch, group: slices.Clone(group)}
 }
 
 // pendingSync is a group applied to Pebble and waiting for its fsync.
 type pendingSync struct {
-	batch   *pebble.Batch
-	group   []*appendOp
-	results []error
+	batch *pebble.Batch
+	group []*appendOp
 }
 
 // syncLoop waits, in order, for each applied group's fsync and only then
@@ -169,41 +195,57 @@ func (db *DB) syncLoop() {
 		err := p.batch.SyncWait()
 		_ = p.batch.Close()
 		if err != nil {
-			failStaged(p.results, fmt.Errorf("journal: sync: %w", err))
+			failStaged(p.group, fmt.Errorf("journal: sync: %w", err))
 		} else {
 			db.commits.Add(1)
-			for i, op := range p.group {
-				if p.results[i] == nil {
+			for _, op := range p.group {
+				if op.err == nil {
 					db.appended.Add(1)
 					db.events.Add(int64(len(op.req.Events)))
 				}
 			}
 		}
-		answer(p.group, p.results)
+		answer(p.group)
 	}
 }
 
 // failStaged gives err to every append of a group that was staged.
-func failStaged(results []error, err error) {
-	for i := range results {
-		if results[i] == nil {
-			results[i] = err
+func failStaged(group []*appendOp, err error) {
+	for _, op := range group {
+		if op.err == nil {
+			op.err = err
 		}
 	}
 }
 
-func answer(group []*appendOp, results []error) {
-	for i, op := range group {
-		op.done <- results[i]
+// answer sends each append of the group its outcome.
+func answer(group []*appendOp) {
+	for _, op := range group {
+		op.done <- op.err
 	}
+}
+
+// maxScratchValues bounds the capacity of stageScratch.values kept from one
+// append to the next; appends are typically a few kilobytes.
+const maxScratchValues = 1 << 20
+
+// stageScratch is memory stage reuses from append to append: Pebble's
+// Batch copies every key and value it is given, so none of them needs to
+// outlive its Set.
+type stageScratch struct {
+	runKey []byte // the run key of the append being staged
+	key    []byte // every other key, one at a time
+	values []byte // the append's encoded events, then its metadata
+	ends   []int  // where each encoded event ends in values
 }
 
 // stage validates req against the committed state and the appends staged
 // before it, then adds its writes to batch. On error it adds nothing.
 func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMeta, req *AppendRequest) error {
+	s := &db.scratch
 	p := db.PartitionOf(req.Run.Namespace, req.Run.WorkflowID)
-	rk := runKey(p, req.Run)
-	meta, err := db.stagedMeta(staged, rk)
+	s.runKey = appendRunKey(s.runKey[:0], p, req.Run)
+	meta, err := db.stagedMeta(staged, s.runKey)
 	if err != nil {
 		return err
 	}
@@ -217,24 +259,24 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	}
 
 	// Encode everything before writing anything, so a failure leaves the batch untouched.
-	encoded := make([][]byte, len(req.Events))
-	size := 0
-	for i, e := range req.Events {
-		b, err := proto.Marshal(e)
-		if err != nil {
+	if cap(s.values) > maxScratchValues {
+		s.values = nil // let the buffer of an unusually large append go
+	}
+	s.values, s.ends = s.values[:0], s.ends[:0]
+	for _, e := range req.Events {
+		if s.values, err = (proto.MarshalOptions{}).MarshalAppend(s.values, e); err != nil {
 			return fmt.Errorf("journal: encode event %d of workflow %s: %w", e.GetEventId(), req.Run.WorkflowID, err)
 		}
-		encoded[i], size = b, size+len(b)
+		s.ends = append(s.ends, len(s.values))
 	}
-	if size > db.opts.MaxBatchBytes {
+	if len(s.values) > db.opts.MaxBatchBytes {
 		return fmt.Errorf("journal: workflow %s run %s: %d bytes of events exceed the %d-byte limit of one append",
-			req.Run.WorkflowID, req.Run.RunID, size, db.opts.MaxBatchBytes)
+			req.Run.WorkflowID, req.Run.RunID, len(s.values), db.opts.MaxBatchBytes)
 	}
-	before := meta
-	if isNew {
-		before = nil
+	var before *journalpb.WorkflowMeta // the run's metadata before this append; nil for a new run
+	if !isNew {
+		before, meta = meta, copyMeta(meta) // before stays as the cache and staged have it
 	}
-	meta = proto.Clone(meta).(*journalpb.WorkflowMeta)
 	meta.NextEventId += int64(len(req.Events))
 	setAttributes, indexed := applyVisibility(meta, req.Events)
 	closing := false
@@ -252,39 +294,50 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 			return err
 		}
 	}
-	metaBytes, err := proto.Marshal(meta)
-	if err != nil {
+	metaStart := len(s.values)
+	if s.values, err = (proto.MarshalOptions{}).MarshalAppend(s.values, meta); err != nil {
 		return fmt.Errorf("journal: encode metadata of workflow %s: %w", req.Run.WorkflowID, err)
 	}
-
-	for i, e := range req.Events {
-		_ = batch.Set(eventKey(p, req.Run, e.GetEventId()), encoded[i], nil)
-	}
-	_ = batch.Set(rk, metaBytes, nil)
+	metaEnd := len(s.values)
 	if isNew {
-		_ = batch.Set(currentKey(req.Run.Namespace, req.Run.WorkflowID), []byte(req.Run.RunID), nil)
+		s.values = append(s.values, req.Run.RunID...) // the value of the current-run key
+	}
+
+	start := 0
+	for i, e := range req.Events {
+		s.key = appendEventKey(s.key[:0], p, req.Run, e.GetEventId())
+		_ = batch.Set(s.key, s.values[start:s.ends[i]], nil)
+		start = s.ends[i]
+	}
+	_ = batch.Set(s.runKey, s.values[metaStart:metaEnd], nil)
+	if isNew {
+		s.key = appendCurrentKey(s.key[:0], req.Run.Namespace, req.Run.WorkflowID)
+		_ = batch.Set(s.key, s.values[metaEnd:], nil)
 	}
 	if vis != nil {
-		vis.write(batch, req.Run.Namespace)
+		s.key = vis.write(batch, s.key)
 	}
 	for _, t := range req.DeleteTimers {
-		_ = batch.Delete(timerKey(p, t), nil)
+		s.key = appendTimerKey(s.key[:0], p, t)
+		_ = batch.Delete(s.key, nil)
 	}
 	for _, t := range req.AddTimers {
-		_ = batch.Set(timerKey(p, t), nil, nil)
+		s.key = appendTimerKey(s.key[:0], p, t)
+		_ = batch.Set(s.key, nil, nil)
 	}
 	if closing {
-		_ = batch.Set(retentionKey(meta.CloseTime.AsTime(), p, req.Run), nil, nil)
+		s.key = appendRetentionKey(s.key[:0], meta.CloseTime.AsTime(), p, req.Run)
+		_ = batch.Set(s.key, nil, nil)
 	}
-	switch {
-	case closing && (req.Wake == nil || !*req.Wake):
-		_ = batch.Delete(wakeKey(p, req.Run), nil)
-	case req.Wake != nil && *req.Wake:
-		_ = batch.Set(wakeKey(p, req.Run), nil, nil)
-	case req.Wake != nil:
-		_ = batch.Delete(wakeKey(p, req.Run), nil)
+	switch wake := req.Wake != nil && *req.Wake; {
+	case wake:
+		s.key = appendWakeKey(s.key[:0], p, req.Run)
+		_ = batch.Set(s.key, nil, nil)
+	case req.Wake != nil || closing: // cleared, or closed without a run to follow
+		s.key = appendWakeKey(s.key[:0], p, req.Run)
+		_ = batch.Delete(s.key, nil)
 	}
-	staged[string(rk)] = meta
+	staged[string(s.runKey)] = meta
 	return nil
 }
 
@@ -305,6 +358,32 @@ func (db *DB) stagedMeta(staged map[string]*journalpb.WorkflowMeta, rk []byte) (
 		return nil, err
 	}
 	return meta, nil
+}
+
+// copyMeta returns a copy of m for an append to change. It shares m's
+// timestamps and maps, which is safe because their changes replace them:
+// stage and applyVisibility assign new timestamps, and applyVisibility
+// merges into a copy of a map. That makes it much cheaper than proto.Clone,
+// which copies every search attribute and memo entry on every append.
+func copyMeta(m *journalpb.WorkflowMeta) *journalpb.WorkflowMeta {
+	c := &journalpb.WorkflowMeta{
+		Namespace:        m.Namespace,
+		WorkflowId:       m.WorkflowId,
+		RunId:            m.RunId,
+		WorkflowType:     m.WorkflowType,
+		TaskQueue:        m.TaskQueue,
+		Status:           m.Status,
+		StartTime:        m.StartTime,
+		CloseTime:        m.CloseTime,
+		NextEventId:      m.NextEventId,
+		SearchAttributes: m.SearchAttributes,
+		Memo:             m.Memo,
+		ExecutionTime:    m.ExecutionTime,
+	}
+	if unknown := m.ProtoReflect().GetUnknown(); len(unknown) > 0 {
+		c.ProtoReflect().SetUnknown(unknown) // fields of a newer version, kept as proto.Clone would
+	}
+	return c
 }
 
 // newRunMeta checks that req starts a run and returns the run's first metadata.

@@ -57,3 +57,42 @@ func BenchmarkAppendParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "appends/s")
 }
+
+// BenchmarkAppendRunLife measures the appends of whole runs, shaped like
+// the seq3 scenario's: a start, two appends in the middle and a close, of
+// three events each, from 64 appenders. One op is one run.
+func BenchmarkAppendRunLife(b *testing.B) {
+	db, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	events := []*journalpb.Event{started(1)}
+	for id := int64(2); id < 12; id++ {
+		events = append(events, signaled(id, "s"))
+	}
+	events = append(events, completed(12))
+	wake := true
+	var next atomic.Int64
+	b.SetParallelism(32) // 32 × GOMAXPROCS(2) = 64 appenders
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			r := run(fmt.Sprintf("wf-%d", next.Add(1)))
+			reqs := []*AppendRequest{
+				{Run: r, Events: events[0:3], Wake: &wake},
+				{Run: r, Events: events[3:6]},
+				{Run: r, Events: events[6:9]},
+				{Run: r, Events: events[9:12], Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED},
+			}
+			for _, req := range reqs {
+				if err := db.Append(ctx, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+}

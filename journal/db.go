@@ -72,6 +72,8 @@ type DB struct {
 	schema schemaCache
 	// metas caches the metadata of runs written lately (guarded by writeMu).
 	metas *metaCache
+	// scratch is the memory stage reuses (guarded by writeMu).
+	scratch stageScratch
 }
 
 // Stats counts the journal's work since Open.

@@ -257,7 +257,7 @@ func TestCorruptEventIsAnError(t *testing.T) {
 	r := run("wf")
 	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{started(1)}})
 	// Overwrite the event with bytes that are not a protobuf message.
-	key := eventKey(db.PartitionOf(r.Namespace, r.WorkflowID), r, 1)
+	key := appendEventKey(nil, db.PartitionOf(r.Namespace, r.WorkflowID), r, 1)
 	if err := db.pebble.Set(key, []byte{0xff, 0xff, 0xff}, pebble.Sync); err != nil {
 		t.Fatal(err)
 	}

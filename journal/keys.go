@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -44,9 +45,11 @@ func decodeTime(b []byte) time.Time {
 	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
 }
 
-// newKey returns an empty key buffer starting with tag, with room for n
-// more bytes, so that building a key allocates once.
-func newKey(tag byte, n int) []byte { return append(make([]byte, 0, 1+n), tag) }
+// Every key has an append form, appendXKey(b, ...), which adds the key to
+// b: the committer builds its keys in one reused buffer, as Pebble's Batch
+// copies the keys it is given. The keys that readers build also have an
+// allocating form, xKey(...), which sizes its buffer for the whole key so
+// that building it allocates once.
 
 // runLen is how many bytes appendRun adds for run.
 func runLen(run RunKey) int { return len(run.Namespace) + len(run.WorkflowID) + len(run.RunID) + 3 }
@@ -55,40 +58,54 @@ func appendRun(b []byte, run RunKey) []byte {
 	return appendString(appendString(appendString(b, run.Namespace), run.WorkflowID), run.RunID)
 }
 
-// runPrefix is the prefix of every event key of run in partition p.
-func eventPrefix(p int, run RunKey) []byte {
-	return appendRun(appendPartition(newKey(tagEvent, 2+runLen(run)+8), p), run)
+// appendEventPrefix adds the prefix of every event key of run in partition p.
+func appendEventPrefix(b []byte, p int, run RunKey) []byte {
+	return appendRun(appendPartition(append(b, tagEvent), p), run)
 }
 
-func eventKey(p int, run RunKey, eventID int64) []byte {
-	return binary.BigEndian.AppendUint64(eventPrefix(p, run), uint64(eventID))
+// eventPrefix leaves room for an event ID, so that a key made from it
+// allocates no more.
+func eventPrefix(p int, run RunKey) []byte {
+	return appendEventPrefix(make([]byte, 0, 1+2+runLen(run)+8), p, run)
+}
+
+func appendEventKey(b []byte, p int, run RunKey, eventID int64) []byte {
+	return binary.BigEndian.AppendUint64(appendEventPrefix(b, p, run), uint64(eventID))
+}
+
+func appendRunKey(b []byte, p int, run RunKey) []byte {
+	return appendRun(appendPartition(append(b, tagRun), p), run)
 }
 
 func runKey(p int, run RunKey) []byte {
-	return appendRun(appendPartition(newKey(tagRun, 2+runLen(run)), p), run)
+	return appendRunKey(make([]byte, 0, 1+2+runLen(run)), p, run)
 }
 
 func currentPrefix(namespace string) []byte { return appendString([]byte{tagCurrent}, namespace) }
 
+func appendCurrentKey(b []byte, namespace, workflowID string) []byte {
+	return appendString(appendString(append(b, tagCurrent), namespace), workflowID)
+}
+
 func currentKey(namespace, workflowID string) []byte {
-	return appendString(appendString(newKey(tagCurrent, len(namespace)+len(workflowID)+2), namespace), workflowID)
+	return appendCurrentKey(make([]byte, 0, 1+len(namespace)+len(workflowID)+2), namespace, workflowID)
 }
 
 func timerPrefix(p int) []byte { return appendPartition([]byte{tagTimer}, p) }
 
-func timerKey(p int, t Timer) []byte {
-	b := appendPartition(newKey(tagTimer, 2+8+runLen(t.Run)+len(t.ID)+1), p)
+func appendTimerKey(b []byte, p int, t Timer) []byte {
+	b = appendPartition(append(b, tagTimer), p)
 	return appendString(appendRun(appendTime(b, t.FireAt), t.Run), t.ID)
 }
 
 func wakePrefix(p int) []byte { return appendPartition([]byte{tagWake}, p) }
 
-func wakeKey(p int, run RunKey) []byte {
-	return appendRun(appendPartition(newKey(tagWake, 2+runLen(run)), p), run)
+func appendWakeKey(b []byte, p int, run RunKey) []byte {
+	return appendRun(appendPartition(append(b, tagWake), p), run)
 }
 
-func retentionKey(closeTime time.Time, p int, run RunKey) []byte {
-	return appendRun(appendPartition(appendTime(newKey(tagRetention, 8+2+runLen(run)), closeTime), p), run)
+func appendRetentionKey(b []byte, closeTime time.Time, p int, run RunKey) []byte {
+	return appendRun(appendPartition(appendTime(append(b, tagRetention), closeTime), p), run)
 }
 
 // prefixEnd returns the smallest key greater than every key with the prefix.
@@ -148,7 +165,7 @@ func validName(what, s string) error {
 	if s == "" {
 		return fmt.Errorf("journal: %s is empty", what)
 	}
-	if bytes.IndexByte([]byte(s), 0) >= 0 {
+	if strings.IndexByte(s, 0) >= 0 {
 		return fmt.Errorf("journal: %s %q contains a NUL byte", what, s)
 	}
 	return nil

@@ -45,6 +45,7 @@ func (db *DB) Sweep(now time.Time) (int, error) {
 	batch := db.pebble.NewBatch()
 	defer batch.Close()
 	removed := 0
+	var indexKey []byte // reused: the batch copies keys
 	for iter.First(); iter.Valid(); iter.Next() {
 		k := iter.Key()
 		const head = 1 + 8 + 2
@@ -59,9 +60,8 @@ func (db *DB) Sweep(now time.Time) (int, error) {
 		meta := &journalpb.WorkflowMeta{}
 		switch err := db.get(runKey(p, run), meta); {
 		case err == nil:
-			for _, k := range indexKeys(meta) {
-				_ = batch.Delete(k, nil)
-			}
+			entries := indexOf(meta)
+			indexKey = entries.keys(indexKey, run, func(key []byte) { _ = batch.Delete(key, nil) })
 		case !errors.Is(err, ErrNotFound):
 			return removed, err
 		}

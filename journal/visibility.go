@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -62,23 +63,21 @@ func hasSystemKeywordIndex(attr string) bool {
 }
 
 func keywordIndexPrefix(ns, attr string, value string) []byte {
-	return appendKeywordIndexPrefix(newKey(tagKeywordIndex, len(ns)+len(attr)+len(value)+4), ns, attr, value)
+	return appendKeywordIndexPrefix(make([]byte, 0, 1+len(ns)+len(attr)+len(value)+4), ns, attr, value)
 }
 
 func appendKeywordIndexPrefix(b []byte, ns, attr, value string) []byte {
-	return visibility.AppendKeywordKey(appendString(appendString(b, ns), attr), value)
+	return visibility.AppendKeywordKey(appendString(appendString(append(b, tagKeywordIndex), ns), attr), value)
 }
 
-// keywordIndexKey is the index entry of run for attr = value.
-func keywordIndexKey(run RunKey, attr, value string) []byte {
-	b := newKey(tagKeywordIndex, len(attr)+len(value)+runLen(run)+3)
+// appendKeywordIndexKey adds the index entry of run for attr = value.
+func appendKeywordIndexKey(b []byte, run RunKey, attr, value string) []byte {
 	return runSuffix(appendKeywordIndexPrefix(b, run.Namespace, attr, value), run)
 }
 
-// startIndexKey is the start-time index entry of run.
-func startIndexKey(run RunKey, start time.Time) []byte {
-	b := appendString(newKey(tagStartIndex, 8+runLen(run)), run.Namespace)
-	return runSuffix(appendTime(b, start), run)
+// appendStartIndexKey adds the start-time index entry of run.
+func appendStartIndexKey(b []byte, run RunKey, start time.Time) []byte {
+	return runSuffix(appendTime(appendString(append(b, tagStartIndex), run.Namespace), start), run)
 }
 
 func startIndexPrefix(ns string) []byte { return appendString([]byte{tagStartIndex}, ns) }
@@ -100,16 +99,27 @@ func decodeIndexRun(ns string, key []byte, n int) (RunKey, error) {
 	return RunKey{Namespace: ns, WorkflowID: parts[0], RunID: parts[1]}, nil
 }
 
-// indexKeys returns the index entries of the run meta describes: its start
-// time, its indexed system keywords and its custom Keyword attributes. It
-// runs on the committer for every start and close, so it reads the values
-// straight from meta instead of building the run's whole visibility.Record.
-func indexKeys(meta *journalpb.WorkflowMeta) [][]byte {
-	run := RunKey{Namespace: meta.GetNamespace(), WorkflowID: meta.GetWorkflowId(), RunID: meta.GetRunId()}
-	keys := make([][]byte, 0, 1+len(indexedSystemKeywords)+len(meta.GetSearchAttributes()))
-	keys = append(keys, startIndexKey(run, meta.GetStartTime().AsTime()))
+// keywordEntry is a keyword index entry of a run, less the run: an indexed
+// keyword attribute and its value.
+type keywordEntry struct{ attr, value string }
+
+// indexEntries are index entries of one run, less the run: its start-time
+// entry if hasStart, and keyword entries.
+type indexEntries struct {
+	hasStart bool
+	start    time.Time
+	keywords []keywordEntry
+}
+
+// indexOf returns all the index entries of the run meta describes: its
+// start time, its indexed system keywords and its custom Keyword
+// attributes. It runs on the committer for every start and close, so it
+// reads the values straight from meta instead of building the run's whole
+// visibility.Record.
+func indexOf(meta *journalpb.WorkflowMeta) indexEntries {
+	keywords := make([]keywordEntry, 0, len(indexedSystemKeywords)+len(meta.GetSearchAttributes()))
 	for _, k := range indexedSystemKeywords {
-		keys = append(keys, keywordIndexKey(run, k.name, k.value(meta)))
+		keywords = append(keywords, keywordEntry{k.name, k.value(meta)})
 	}
 	for name, p := range meta.GetSearchAttributes() {
 		if isSystemAttribute(name) {
@@ -119,9 +129,23 @@ func indexKeys(meta *journalpb.WorkflowMeta) [][]byte {
 		if err != nil || v.Type() != visibility.Keyword {
 			continue // attributes that do not decode are not indexed
 		}
-		keys = append(keys, keywordIndexKey(run, name, v.Interface().(string)))
+		keywords = append(keywords, keywordEntry{name, v.Interface().(string)})
 	}
-	return keys
+	return indexEntries{hasStart: true, start: meta.GetStartTime().AsTime(), keywords: keywords}
+}
+
+// keys calls fn with the key of each entry of run, built in buf, which it
+// returns grown for reuse. fn must not keep the key.
+func (e *indexEntries) keys(buf []byte, run RunKey, fn func(key []byte)) []byte {
+	if e.hasStart {
+		buf = appendStartIndexKey(buf[:0], run, e.start)
+		fn(buf)
+	}
+	for _, k := range e.keywords {
+		buf = appendKeywordIndexKey(buf[:0], run, k.attr, k.value)
+		fn(buf)
+	}
+	return buf
 }
 
 // systemAttributes are the attributes every run has.
@@ -134,29 +158,37 @@ func isSystemAttribute(name string) bool {
 
 // visibilityChange is what an append changes in the indexes and schema.
 type visibilityChange struct {
-	deletes, sets [][]byte
+	run           RunKey
+	deletes, sets indexEntries
 	schema        map[string]visibility.ValueType // custom attributes set, by name, with their recorded types
 }
 
 // planVisibility returns the changes that bring the indexes from the run's
 // old metadata (nil for a new run) to its new one, and records the types of
 // the attributes the append sets. It reads the schema but writes nothing,
-// so that a failed read leaves the batch untouched.
+// so that a failed read leaves the batch untouched. Entries are compared
+// rather than keys: two entries of one run have the same key exactly when
+// they are equal, so only the keys written are built.
 func (db *DB) planVisibility(old, meta *journalpb.WorkflowMeta, set map[string]*journalpb.Payload) (*visibilityChange, error) {
-	c := &visibilityChange{}
-	var oldKeys [][]byte
-	if old != nil {
-		oldKeys = indexKeys(old)
-	}
-	newKeys := indexKeys(meta)
-	for _, k := range oldKeys {
-		if !slices.ContainsFunc(newKeys, func(n []byte) bool { return bytes.Equal(n, k) }) {
-			c.deletes = append(c.deletes, k)
+	c := &visibilityChange{run: RunKey{Namespace: meta.GetNamespace(), WorkflowID: meta.GetWorkflowId(), RunID: meta.GetRunId()}}
+	now := indexOf(meta)
+	if old == nil {
+		c.sets = now
+	} else {
+		was := indexOf(old)
+		if was.start.UnixNano() != now.start.UnixNano() { // as appendTime encodes them
+			c.deletes.hasStart, c.deletes.start = true, was.start
+			c.sets.hasStart, c.sets.start = true, now.start
 		}
-	}
-	for _, k := range newKeys {
-		if !slices.ContainsFunc(oldKeys, func(o []byte) bool { return bytes.Equal(o, k) }) {
-			c.sets = append(c.sets, k)
+		for _, k := range was.keywords {
+			if !slices.Contains(now.keywords, k) {
+				c.deletes.keywords = append(c.deletes.keywords, k)
+			}
+		}
+		for _, k := range now.keywords {
+			if !slices.Contains(was.keywords, k) {
+				c.sets.keywords = append(c.sets.keywords, k)
+			}
 		}
 	}
 	for name, p := range set {
@@ -179,22 +211,22 @@ func (db *DB) planVisibility(old, meta *journalpb.WorkflowMeta, set map[string]*
 	return c, nil
 }
 
-// write adds the changes to batch. Schema entries are written again
-// whenever an attribute is set with a new type, so a lost write heals.
-func (c *visibilityChange) write(batch *pebble.Batch, ns string) {
-	for _, k := range c.deletes {
-		_ = batch.Delete(k, nil)
-	}
-	for _, k := range c.sets {
-		_ = batch.Set(k, nil, nil)
-	}
+// write adds the changes to batch, building each key in buf, which it
+// returns grown for reuse. Schema entries are written again whenever an
+// attribute is set with a new type, so a lost write heals.
+func (c *visibilityChange) write(batch *pebble.Batch, buf []byte) []byte {
+	buf = c.deletes.keys(buf, c.run, func(key []byte) { _ = batch.Delete(key, nil) })
+	buf = c.sets.keys(buf, c.run, func(key []byte) { _ = batch.Set(key, nil, nil) })
 	for name, t := range c.schema {
-		_ = batch.Set(appendString(schemaPrefix(ns), name), []byte(t.String()), nil)
+		buf = appendString(appendString(append(buf[:0], tagSchema), c.run.Namespace), name)
+		_ = batch.Set(buf, []byte(t.String()), nil)
 	}
+	return buf
 }
 
-// applyVisibility updates meta (a copy the append owns) with the search
-// attributes, memo and execution time that events set. It returns the
+// applyVisibility updates meta (a copy the append owns, which may share its
+// maps with older metadata: see copyMeta) with the search attributes, memo
+// and execution time that events set. It returns the
 // search attributes the events set or removed (nil if none), even those a
 // later event of the same append removed again.
 func applyVisibility(meta *journalpb.WorkflowMeta, events []*journalpb.Event) (set map[string]*journalpb.Payload, changed bool) {
@@ -212,22 +244,33 @@ func applyVisibility(meta *journalpb.WorkflowMeta, events []*journalpb.Event) (s
 		switch x := ev.GetAttributes().(type) {
 		case *journalpb.Event_WorkflowExecutionStarted:
 			started := x.WorkflowExecutionStarted
-			visibility.Merge(&meta.SearchAttributes, started.GetSearchAttributes())
+			mergeCopy(&meta.SearchAttributes, started.GetSearchAttributes())
 			collect(started.GetSearchAttributes())
-			visibility.Merge(&meta.Memo, started.GetMemo())
+			mergeCopy(&meta.Memo, started.GetMemo())
 			if b := started.GetFirstWorkflowTaskBackoff(); b != nil {
 				meta.ExecutionTime = timestamppb.New(ev.GetTime().AsTime().Add(b.AsDuration()))
 			}
 			changed = true
 		case *journalpb.Event_UpsertWorkflowSearchAttributes:
-			visibility.Merge(&meta.SearchAttributes, x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
+			mergeCopy(&meta.SearchAttributes, x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
 			collect(x.UpsertWorkflowSearchAttributes.GetSearchAttributes())
 			changed = true
 		case *journalpb.Event_WorkflowPropertiesModified:
-			visibility.Merge(&meta.Memo, x.WorkflowPropertiesModified.GetUpsertedMemo())
+			mergeCopy(&meta.Memo, x.WorkflowPropertiesModified.GetUpsertedMemo())
 		}
 	}
 	return set, changed
+}
+
+// mergeCopy replaces *dst with a copy that has upserts merged in (see
+// visibility.Merge), so that the map it replaces, which older metadata may
+// share, is left as it was.
+func mergeCopy(dst *map[string]*journalpb.Payload, upserts map[string]*journalpb.Payload) {
+	if len(upserts) == 0 {
+		return
+	}
+	*dst = maps.Clone(*dst)
+	visibility.Merge(dst, upserts)
 }
 
 // schemaCache holds the types of custom search attributes by namespace and
