@@ -351,23 +351,24 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 			deadline, deadlineType = d, journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
 		}
 	}
+	// ctx already ends when cancellation is requested or the worker stops;
+	// the attempt's context adds the deadline, and a lost heartbeat cancels
+	// ctx itself.
+	attemptCtx := ctx
 	if !deadline.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
+		attemptCtx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	attemptCtx, stopAttempt := context.WithCancelCause(ctx)
-	defer stopAttempt(nil)
 
 	var heartbeatTimer *time.Timer
 	hbTimeout := s.GetHeartbeatTimeout().AsDuration()
 	if hbTimeout > 0 {
-		heartbeatTimer = time.AfterFunc(hbTimeout, func() { stopAttempt(errHeartbeatLost) })
+		heartbeatTimer = time.AfterFunc(hbTimeout, func() { attempt.cancel(errHeartbeatLost) })
 		defer heartbeatTimer.Stop()
 	}
 	env := &internal.ActivityEnvironment{
 		Info: internal.ActivityInfo{
-			TaskToken:              encodeTaskToken(q.name, t),
 			WorkflowType:           &internal.WorkflowType{Name: t.workflowType},
 			WorkflowNamespace:      t.namespace,
 			WorkflowExecution:      internal.WorkflowExecution{ID: t.workflowID, RunID: t.runID},
@@ -383,10 +384,15 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 			Deadline:               deadline,
 			Attempt:                t.attempt,
 		},
+		// The task token and the logger are built only for the few
+		// activities that use them.
+		NewTaskToken:     func() []byte { return encodeTaskToken(q.name, t) },
 		HeartbeatDetails: t.heartbeatDetails,
 		DataConverter:    dc,
-		Logger: internal.NewStructuredLogger(q.engine.opts.Logger.With(
-			"workflow_id", t.workflowID, "activity_id", s.GetActivityId(), "activity_type", s.GetActivityType(), "attempt", t.attempt)),
+		NewLogger: func() internal.Logger {
+			return internal.NewStructuredLogger(q.engine.opts.Logger.With(
+				"workflow_id", t.workflowID, "activity_id", s.GetActivityId(), "activity_type", s.GetActivityType(), "attempt", t.attempt))
+		},
 		Heartbeat: func(details *journalpb.Payloads) {
 			attempt.heartbeat(details)
 			if heartbeatTimer != nil {

@@ -236,7 +236,7 @@ func TestActivityContext(t *testing.T) {
 			info = GetActivityInfo(ctx)
 			GetActivityLogger(ctx).Info("logging goes nowhere by default")
 			RecordActivityHeartbeat(ctx) // no callback: nothing happens
-			if ActivityEnvironmentOf(ctx) == nil {
+			if !IsActivityContext(ctx) {
 				return errors.New("no environment in the activity's context")
 			}
 			return nil
@@ -255,7 +255,7 @@ func TestActivityContext(t *testing.T) {
 
 func TestActivityFunctionsOutsideAnActivity(t *testing.T) {
 	ctx := context.Background()
-	if ActivityEnvironmentOf(ctx) != nil {
+	if IsActivityContext(ctx) {
 		t.Fatal("a plain context has an activity environment")
 	}
 	for name, f := range map[string]func(){
