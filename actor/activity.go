@@ -47,17 +47,26 @@ type attemptKey struct {
 // what it last reported through a heartbeat.
 type runningAttempt struct {
 	cancel context.CancelCauseFunc
+	// heartbeatTimer, set before the activity starts if it has a heartbeat
+	// timeout, cancels the attempt when no heartbeat comes for
+	// heartbeatTimeout.
+	heartbeatTimer   *time.Timer
+	heartbeatTimeout time.Duration
 
 	mu            sync.Mutex
 	details       *journalpb.Payloads
 	lastHeartbeat time.Time
 }
 
-// heartbeat records the details of a heartbeat.
+// heartbeat records the details of a heartbeat and restarts the heartbeat
+// timeout.
 func (r *runningAttempt) heartbeat(details *journalpb.Payloads) {
 	r.mu.Lock()
 	r.details, r.lastHeartbeat = details, time.Now()
 	r.mu.Unlock()
+	if r.heartbeatTimer != nil {
+		r.heartbeatTimer.Reset(r.heartbeatTimeout)
+	}
 }
 
 // lastDetails returns the latest heartbeat details and their time (zero if
@@ -319,6 +328,41 @@ func (q *taskQueue) runAttemptSafely(ctx context.Context, cfg *workerConfig, t *
 	return q.runAttempt(ctx, cfg, t, attempt)
 }
 
+// activityEnvironment is what the attempt's activity reaches through its
+// context.
+func (q *taskQueue) activityEnvironment(t *activityTask, attempt *runningAttempt, dc internal.DataConverter,
+	started, deadline time.Time) internal.ActivityEnvironment {
+	s := t.scheduled
+	return internal.ActivityEnvironment{
+		Info: internal.ActivityInfo{
+			WorkflowType:           &internal.WorkflowType{Name: t.workflowType},
+			WorkflowNamespace:      t.namespace,
+			WorkflowExecution:      internal.WorkflowExecution{ID: t.workflowID, RunID: t.runID},
+			ActivityID:             s.GetActivityId(),
+			ActivityType:           internal.ActivityType{Name: s.GetActivityType()},
+			TaskQueue:              q.name,
+			HeartbeatTimeout:       attempt.heartbeatTimeout,
+			ScheduleToCloseTimeout: s.GetScheduleToCloseTimeout().AsDuration(),
+			StartToCloseTimeout:    s.GetStartToCloseTimeout().AsDuration(),
+			RetryPolicy:            internal.RetryPolicyFromProto(s.GetRetryPolicy()),
+			ScheduledTime:          t.scheduledTime,
+			StartedTime:            started,
+			Deadline:               deadline,
+			Attempt:                t.attempt,
+		},
+		// The task token and the logger are built only for the few
+		// activities that use them.
+		NewTaskToken:     func() []byte { return encodeTaskToken(q.name, t) },
+		HeartbeatDetails: t.heartbeatDetails,
+		DataConverter:    dc,
+		NewLogger: func() internal.Logger {
+			return internal.NewStructuredLogger(q.engine.opts.Logger.With(
+				"workflow_id", t.workflowID, "activity_id", s.GetActivityId(), "activity_type", s.GetActivityType(), "attempt", t.attempt))
+		},
+		Heartbeat: attempt.heartbeat,
+	}
+}
+
 // runAttempt runs one attempt under its timeouts and returns its outcome.
 func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt) *activityResult {
 	s := t.scheduled
@@ -361,44 +405,10 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 		defer cancel()
 	}
 
-	var heartbeatTimer *time.Timer
-	hbTimeout := s.GetHeartbeatTimeout().AsDuration()
-	if hbTimeout > 0 {
-		heartbeatTimer = time.AfterFunc(hbTimeout, func() { attempt.cancel(errHeartbeatLost) })
-		defer heartbeatTimer.Stop()
-	}
-	env := &internal.ActivityEnvironment{
-		Info: internal.ActivityInfo{
-			WorkflowType:           &internal.WorkflowType{Name: t.workflowType},
-			WorkflowNamespace:      t.namespace,
-			WorkflowExecution:      internal.WorkflowExecution{ID: t.workflowID, RunID: t.runID},
-			ActivityID:             s.GetActivityId(),
-			ActivityType:           internal.ActivityType{Name: s.GetActivityType()},
-			TaskQueue:              q.name,
-			HeartbeatTimeout:       hbTimeout,
-			ScheduleToCloseTimeout: s.GetScheduleToCloseTimeout().AsDuration(),
-			StartToCloseTimeout:    s.GetStartToCloseTimeout().AsDuration(),
-			RetryPolicy:            internal.RetryPolicyFromProto(s.GetRetryPolicy()),
-			ScheduledTime:          t.scheduledTime,
-			StartedTime:            now,
-			Deadline:               deadline,
-			Attempt:                t.attempt,
-		},
-		// The task token and the logger are built only for the few
-		// activities that use them.
-		NewTaskToken:     func() []byte { return encodeTaskToken(q.name, t) },
-		HeartbeatDetails: t.heartbeatDetails,
-		DataConverter:    dc,
-		NewLogger: func() internal.Logger {
-			return internal.NewStructuredLogger(q.engine.opts.Logger.With(
-				"workflow_id", t.workflowID, "activity_id", s.GetActivityId(), "activity_type", s.GetActivityType(), "attempt", t.attempt))
-		},
-		Heartbeat: func(details *journalpb.Payloads) {
-			attempt.heartbeat(details)
-			if heartbeatTimer != nil {
-				heartbeatTimer.Reset(hbTimeout)
-			}
-		},
+	if hbTimeout := s.GetHeartbeatTimeout().AsDuration(); hbTimeout > 0 {
+		attempt.heartbeatTimeout = hbTimeout
+		attempt.heartbeatTimer = time.AfterFunc(hbTimeout, func() { attempt.cancel(errHeartbeatLost) })
+		defer attempt.heartbeatTimer.Stop()
 	}
 	type outcome struct {
 		result *journalpb.Payloads
@@ -406,7 +416,9 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		r, err := internal.RunActivity(attemptCtx, fn, env, s.GetInput())
+		// RunActivity copies the environment; this one stays on the stack.
+		env := q.activityEnvironment(t, attempt, dc, now, deadline)
+		r, err := internal.RunActivity(attemptCtx, fn, &env, s.GetInput())
 		done <- outcome{r, err}
 	}()
 	var o outcome

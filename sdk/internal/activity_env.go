@@ -273,7 +273,7 @@ func RunActivity(ctx context.Context, fn any, env *ActivityEnvironment, input *j
 // decodeActivityArgs builds the argument list of ft: ctx first if ft takes
 // a context.Context, then one decoded value per remaining parameter.
 func decodeActivityArgs(ft reflect.Type, ctx context.Context, input *journalpb.Payloads, dc DataConverter) ([]reflect.Value, error) {
-	var args []reflect.Value
+	args := make([]reflect.Value, 0, ft.NumIn())
 	first := 0
 	if ft.NumIn() > 0 && ft.In(0) == reflect.TypeFor[context.Context]() {
 		args = append(args, reflect.ValueOf(ctx))
