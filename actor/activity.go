@@ -46,9 +46,11 @@ type attemptKey struct {
 // runningAttempt is an attempt that holds a pool slot: how to cancel it and
 // what it last reported through a heartbeat.
 type runningAttempt struct {
+	// cancel cancels the context the attempt runs under. Call it through
+	// stop: the pool goroutine reuses that context for its next attempt.
 	cancel context.CancelCauseFunc
 	// heartbeatTimer, set before the activity starts if it has a heartbeat
-	// timeout, cancels the attempt when no heartbeat comes for
+	// timeout, stops the attempt when no heartbeat comes for
 	// heartbeatTimeout.
 	heartbeatTimer   *time.Timer
 	heartbeatTimeout time.Duration
@@ -56,6 +58,24 @@ type runningAttempt struct {
 	mu            sync.Mutex
 	details       *journalpb.Payloads
 	lastHeartbeat time.Time
+	finished      bool // the attempt returned; its context may serve another
+}
+
+// stop cancels the attempt for cause, unless it has finished already.
+func (r *runningAttempt) stop(cause error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.finished {
+		r.cancel(cause)
+	}
+}
+
+// finish marks the attempt returned, so that a late stop (a cancel request
+// or heartbeat timeout racing with its end) leaves the context alone.
+func (r *runningAttempt) finish() {
+	r.mu.Lock()
+	r.finished = true
+	r.mu.Unlock()
 }
 
 // heartbeat records the details of a heartbeat and restarts the heartbeat
@@ -206,7 +226,7 @@ func (q *taskQueue) cancel(key attemptKey) bool {
 	q.mu.Lock()
 	if r, ok := q.running[key]; ok {
 		q.mu.Unlock()
-		r.cancel(errCancelRequested)
+		r.stop(errCancelRequested)
 		return true
 	}
 	for i, t := range q.tasks {
@@ -236,6 +256,11 @@ func (q *taskQueue) heartbeat(key attemptKey) (details *journalpb.Payloads, at t
 // work is one pool goroutine of a started worker.
 func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 	defer cfg.pool.Done()
+	// Each attempt runs under a context that cancel requests, a lost
+	// heartbeat and stopping the worker cancel, with a cause. The goroutine
+	// keeps it for its next attempt until one of those ends it.
+	ctx, cancel := context.WithCancelCause(stopCtx)
+	defer func() { cancel(nil) }()
 	for {
 		q.mu.Lock()
 		for len(q.tasks) == 0 && q.cfg == cfg {
@@ -247,12 +272,15 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 		}
 		t := q.tasks[0]
 		q.tasks = q.tasks[1:]
-		ctx, cancel := context.WithCancelCause(stopCtx)
+		if ctx.Err() != nil {
+			ctx, cancel = context.WithCancelCause(stopCtx)
+		}
 		attempt := &runningAttempt{cancel: cancel, details: t.heartbeatDetails}
 		q.running[t.key()] = attempt
 		q.mu.Unlock()
 
 		result := q.runAttemptSafely(ctx, cfg, t, attempt)
+		attempt.finish()
 
 		stopping := errors.Is(context.Cause(ctx), errWorkerStopping)
 		q.mu.Lock()
@@ -263,7 +291,6 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 			delete(q.outstanding, t.key())
 		}
 		q.mu.Unlock()
-		cancel(nil)
 		if stopping {
 			continue
 		}
@@ -395,19 +422,21 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 			deadline, deadlineType = d, journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
 		}
 	}
-	// ctx already ends when cancellation is requested or the worker stops;
-	// the attempt's context adds the deadline, and a lost heartbeat cancels
-	// ctx itself.
-	attemptCtx := ctx
-	if !deadline.IsZero() {
-		var cancel context.CancelFunc
-		attemptCtx, cancel = context.WithDeadline(ctx, deadline)
-		defer cancel()
+	// ctx already ends when cancellation is requested or the worker stops,
+	// and a lost heartbeat cancels it too. The attempt's own context adds
+	// the deadline; it ends when the attempt returns, since ctx outlives it.
+	var attemptCtx context.Context
+	var release context.CancelFunc
+	if deadline.IsZero() {
+		attemptCtx, release = context.WithCancel(ctx)
+	} else {
+		attemptCtx, release = context.WithDeadline(ctx, deadline)
 	}
+	defer release()
 
 	if hbTimeout := s.GetHeartbeatTimeout().AsDuration(); hbTimeout > 0 {
 		attempt.heartbeatTimeout = hbTimeout
-		attempt.heartbeatTimer = time.AfterFunc(hbTimeout, func() { attempt.cancel(errHeartbeatLost) })
+		attempt.heartbeatTimer = time.AfterFunc(hbTimeout, func() { attempt.stop(errHeartbeatLost) })
 		defer attempt.heartbeatTimer.Stop()
 	}
 	type outcome struct {
