@@ -46,18 +46,47 @@ type attemptKey struct {
 // runningAttempt is an attempt that holds a pool slot: how to cancel it and
 // what it last reported through a heartbeat.
 type runningAttempt struct {
+	// cancel cancels the context the attempt runs under. Call it through
+	// stop: the pool goroutine reuses that context for its next attempt.
 	cancel context.CancelCauseFunc
+	// heartbeatTimer, set before the activity starts if it has a heartbeat
+	// timeout, stops the attempt when no heartbeat comes for
+	// heartbeatTimeout.
+	heartbeatTimer   *time.Timer
+	heartbeatTimeout time.Duration
 
 	mu            sync.Mutex
 	details       *journalpb.Payloads
 	lastHeartbeat time.Time
+	finished      bool // the attempt returned; its context may serve another
 }
 
-// heartbeat records the details of a heartbeat.
+// stop cancels the attempt for cause, unless it has finished already.
+func (r *runningAttempt) stop(cause error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.finished {
+		r.cancel(cause)
+	}
+}
+
+// finish marks the attempt returned, so that a late stop (a cancel request
+// or heartbeat timeout racing with its end) leaves the context alone.
+func (r *runningAttempt) finish() {
+	r.mu.Lock()
+	r.finished = true
+	r.mu.Unlock()
+}
+
+// heartbeat records the details of a heartbeat and restarts the heartbeat
+// timeout.
 func (r *runningAttempt) heartbeat(details *journalpb.Payloads) {
 	r.mu.Lock()
 	r.details, r.lastHeartbeat = details, time.Now()
 	r.mu.Unlock()
+	if r.heartbeatTimer != nil {
+		r.heartbeatTimer.Reset(r.heartbeatTimeout)
+	}
 }
 
 // lastDetails returns the latest heartbeat details and their time (zero if
@@ -197,7 +226,7 @@ func (q *taskQueue) cancel(key attemptKey) bool {
 	q.mu.Lock()
 	if r, ok := q.running[key]; ok {
 		q.mu.Unlock()
-		r.cancel(errCancelRequested)
+		r.stop(errCancelRequested)
 		return true
 	}
 	for i, t := range q.tasks {
@@ -227,6 +256,11 @@ func (q *taskQueue) heartbeat(key attemptKey) (details *journalpb.Payloads, at t
 // work is one pool goroutine of a started worker.
 func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 	defer cfg.pool.Done()
+	// Each attempt runs under a context that cancel requests, a lost
+	// heartbeat and stopping the worker cancel, with a cause. The goroutine
+	// keeps it for its next attempt until one of those ends it.
+	ctx, cancel := context.WithCancelCause(stopCtx)
+	defer func() { cancel(nil) }()
 	for {
 		q.mu.Lock()
 		for len(q.tasks) == 0 && q.cfg == cfg {
@@ -238,12 +272,15 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 		}
 		t := q.tasks[0]
 		q.tasks = q.tasks[1:]
-		ctx, cancel := context.WithCancelCause(stopCtx)
+		if ctx.Err() != nil {
+			ctx, cancel = context.WithCancelCause(stopCtx)
+		}
 		attempt := &runningAttempt{cancel: cancel, details: t.heartbeatDetails}
 		q.running[t.key()] = attempt
 		q.mu.Unlock()
 
 		result := q.runAttemptSafely(ctx, cfg, t, attempt)
+		attempt.finish()
 
 		stopping := errors.Is(context.Cause(ctx), errWorkerStopping)
 		q.mu.Lock()
@@ -254,7 +291,6 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 			delete(q.outstanding, t.key())
 		}
 		q.mu.Unlock()
-		cancel(nil)
 		if stopping {
 			continue
 		}
@@ -319,6 +355,41 @@ func (q *taskQueue) runAttemptSafely(ctx context.Context, cfg *workerConfig, t *
 	return q.runAttempt(ctx, cfg, t, attempt)
 }
 
+// activityEnvironment is what the attempt's activity reaches through its
+// context.
+func (q *taskQueue) activityEnvironment(t *activityTask, attempt *runningAttempt, dc internal.DataConverter,
+	started, deadline time.Time) internal.ActivityEnvironment {
+	s := t.scheduled
+	return internal.ActivityEnvironment{
+		Info: internal.ActivityInfo{
+			WorkflowType:           &internal.WorkflowType{Name: t.workflowType},
+			WorkflowNamespace:      t.namespace,
+			WorkflowExecution:      internal.WorkflowExecution{ID: t.workflowID, RunID: t.runID},
+			ActivityID:             s.GetActivityId(),
+			ActivityType:           internal.ActivityType{Name: s.GetActivityType()},
+			TaskQueue:              q.name,
+			HeartbeatTimeout:       attempt.heartbeatTimeout,
+			ScheduleToCloseTimeout: s.GetScheduleToCloseTimeout().AsDuration(),
+			StartToCloseTimeout:    s.GetStartToCloseTimeout().AsDuration(),
+			RetryPolicy:            internal.RetryPolicyFromProto(s.GetRetryPolicy()),
+			ScheduledTime:          t.scheduledTime,
+			StartedTime:            started,
+			Deadline:               deadline,
+			Attempt:                t.attempt,
+		},
+		// The task token and the logger are built only for the few
+		// activities that use them.
+		NewTaskToken:     func() []byte { return encodeTaskToken(q.name, t) },
+		HeartbeatDetails: t.heartbeatDetails,
+		DataConverter:    dc,
+		NewLogger: func() internal.Logger {
+			return internal.NewStructuredLogger(q.engine.opts.Logger.With(
+				"workflow_id", t.workflowID, "activity_id", s.GetActivityId(), "activity_type", s.GetActivityType(), "attempt", t.attempt))
+		},
+		Heartbeat: attempt.heartbeat,
+	}
+}
+
 // runAttempt runs one attempt under its timeouts and returns its outcome.
 func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt) *activityResult {
 	s := t.scheduled
@@ -351,48 +422,22 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 			deadline, deadlineType = d, journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
 		}
 	}
-	if !deadline.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
-		defer cancel()
+	// ctx already ends when cancellation is requested or the worker stops,
+	// and a lost heartbeat cancels it too. The attempt's own context adds
+	// the deadline; it ends when the attempt returns, since ctx outlives it.
+	var attemptCtx context.Context
+	var release context.CancelFunc
+	if deadline.IsZero() {
+		attemptCtx, release = context.WithCancel(ctx)
+	} else {
+		attemptCtx, release = context.WithDeadline(ctx, deadline)
 	}
-	attemptCtx, stopAttempt := context.WithCancelCause(ctx)
-	defer stopAttempt(nil)
+	defer release()
 
-	var heartbeatTimer *time.Timer
-	hbTimeout := s.GetHeartbeatTimeout().AsDuration()
-	if hbTimeout > 0 {
-		heartbeatTimer = time.AfterFunc(hbTimeout, func() { stopAttempt(errHeartbeatLost) })
-		defer heartbeatTimer.Stop()
-	}
-	env := &internal.ActivityEnvironment{
-		Info: internal.ActivityInfo{
-			TaskToken:              encodeTaskToken(q.name, t),
-			WorkflowType:           &internal.WorkflowType{Name: t.workflowType},
-			WorkflowNamespace:      t.namespace,
-			WorkflowExecution:      internal.WorkflowExecution{ID: t.workflowID, RunID: t.runID},
-			ActivityID:             s.GetActivityId(),
-			ActivityType:           internal.ActivityType{Name: s.GetActivityType()},
-			TaskQueue:              q.name,
-			HeartbeatTimeout:       hbTimeout,
-			ScheduleToCloseTimeout: s.GetScheduleToCloseTimeout().AsDuration(),
-			StartToCloseTimeout:    s.GetStartToCloseTimeout().AsDuration(),
-			RetryPolicy:            internal.RetryPolicyFromProto(s.GetRetryPolicy()),
-			ScheduledTime:          t.scheduledTime,
-			StartedTime:            now,
-			Deadline:               deadline,
-			Attempt:                t.attempt,
-		},
-		HeartbeatDetails: t.heartbeatDetails,
-		DataConverter:    dc,
-		Logger: internal.NewStructuredLogger(q.engine.opts.Logger.With(
-			"workflow_id", t.workflowID, "activity_id", s.GetActivityId(), "activity_type", s.GetActivityType(), "attempt", t.attempt)),
-		Heartbeat: func(details *journalpb.Payloads) {
-			attempt.heartbeat(details)
-			if heartbeatTimer != nil {
-				heartbeatTimer.Reset(hbTimeout)
-			}
-		},
+	if hbTimeout := s.GetHeartbeatTimeout().AsDuration(); hbTimeout > 0 {
+		attempt.heartbeatTimeout = hbTimeout
+		attempt.heartbeatTimer = time.AfterFunc(hbTimeout, func() { attempt.stop(errHeartbeatLost) })
+		defer attempt.heartbeatTimer.Stop()
 	}
 	type outcome struct {
 		result *journalpb.Payloads
@@ -400,7 +445,9 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		r, err := internal.RunActivity(attemptCtx, fn, env, s.GetInput())
+		// RunActivity copies the environment; this one stays on the stack.
+		env := q.activityEnvironment(t, attempt, dc, now, deadline)
+		r, err := internal.RunActivity(attemptCtx, fn, &env, s.GetInput())
 		done <- outcome{r, err}
 	}()
 	var o outcome

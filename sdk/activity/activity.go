@@ -47,7 +47,7 @@ func GetHeartbeatDetails(ctx context.Context, d ...any) error {
 func GetLogger(ctx context.Context) log.Logger { return internal.GetActivityLogger(ctx) }
 
 // IsActivity reports whether ctx is an activity's context.
-func IsActivity(ctx context.Context) bool { return internal.ActivityEnvironmentOf(ctx) != nil }
+func IsActivity(ctx context.Context) bool { return internal.IsActivityContext(ctx) }
 
 // GetClient returns the client of the worker running the activity, so that
 // an activity can start, signal or query workflows on the same node. It is

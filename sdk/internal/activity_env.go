@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
@@ -84,41 +84,95 @@ func (i *ActivityInfo) IsWorkflowActivity() bool { return i.WorkflowExecution.ID
 // engine's heartbeat callback. The engine builds one per attempt.
 type ActivityEnvironment struct {
 	Info ActivityInfo
+	// NewTaskToken, if set and Info.TaskToken is not, builds the task token
+	// the first time the activity asks for its info: few activities need
+	// it, so an engine can leave it unbuilt for the others.
+	NewTaskToken func() []byte
 	// HeartbeatDetails are the last details an earlier attempt heartbeated.
 	HeartbeatDetails *journalpb.Payloads
 	// DataConverter encodes arguments, results and heartbeat details
 	// (default GetDefaultDataConverter()).
 	DataConverter DataConverter
-	// Logger is what activity.GetLogger returns (default: discard).
+	// Logger is what activity.GetLogger returns. If it is nil, NewLogger
+	// builds it the first time the activity logs; without either, entries
+	// are discarded.
 	Logger Logger
+	// NewLogger builds the logger on first use, for an engine whose
+	// per-attempt logger costs something to make and is seldom used.
+	NewLogger func() Logger
 	// Heartbeat delivers encoded heartbeat details to the engine; it must be
 	// safe to call from any goroutine.
 	Heartbeat func(details *journalpb.Payloads)
 }
 
-type activityEnvKey struct{}
-
-// ActivityEnvironmentOf returns the environment of an activity context, or
-// nil if ctx is not one.
-func ActivityEnvironmentOf(ctx context.Context) *ActivityEnvironment {
-	env, _ := ctx.Value(activityEnvKey{}).(*ActivityEnvironment)
-	return env
+// activityAttempt is what an activity context carries: RunActivity's copy
+// of the environment, whose task token and logger are built on first use.
+// Read them through info and logger only, which may run concurrently.
+type activityAttempt struct {
+	env                  ActivityEnvironment
+	infoOnce, loggerOnce sync.Once
 }
 
-// mustActivityEnvironment is ActivityEnvironmentOf for the activity
-// package's functions, which panic outside an activity, as Temporal's do:
-// calling them elsewhere is a programming error.
-func mustActivityEnvironment(ctx context.Context, op string) *ActivityEnvironment {
-	env := ActivityEnvironmentOf(ctx)
-	if env == nil {
+// info returns the attempt's info, with its task token.
+func (a *activityAttempt) info() ActivityInfo {
+	a.infoOnce.Do(func() {
+		if a.env.Info.TaskToken == nil && a.env.NewTaskToken != nil {
+			a.env.Info.TaskToken = a.env.NewTaskToken()
+		}
+	})
+	return a.env.Info
+}
+
+// logger returns the attempt's logger.
+func (a *activityAttempt) logger() Logger {
+	a.loggerOnce.Do(func() {
+		switch {
+		case a.env.Logger != nil:
+		case a.env.NewLogger != nil:
+			a.env.Logger = a.env.NewLogger()
+		default:
+			a.env.Logger = discardLogger{}
+		}
+	})
+	return a.env.Logger
+}
+
+type activityAttemptKey struct{}
+
+// withActivityAttempt returns a context for an attempt in env: it carries
+// a copy of env, with the default data converter and namespace filled in.
+func withActivityAttempt(ctx context.Context, env *ActivityEnvironment) (context.Context, *activityAttempt) {
+	a := &activityAttempt{env: *env}
+	if a.env.DataConverter == nil {
+		a.env.DataConverter = GetDefaultDataConverter()
+	}
+	if a.env.Info.Namespace == "" {
+		a.env.Info.Namespace = a.env.Info.WorkflowNamespace
+	}
+	return context.WithValue(ctx, activityAttemptKey{}, a), a
+}
+
+// IsActivityContext reports whether ctx is (or derives from) the context
+// of an activity attempt.
+func IsActivityContext(ctx context.Context) bool {
+	_, ok := ctx.Value(activityAttemptKey{}).(*activityAttempt)
+	return ok
+}
+
+// mustActivityAttempt returns the attempt of an activity context for the
+// activity package's functions, which panic outside an activity, as
+// Temporal's do: calling them elsewhere is a programming error.
+func mustActivityAttempt(ctx context.Context, op string) *activityAttempt {
+	a, ok := ctx.Value(activityAttemptKey{}).(*activityAttempt)
+	if !ok {
 		panic(fmt.Sprintf("activity.%s called outside an activity context", op))
 	}
-	return env
+	return a
 }
 
 // GetActivityInfo returns the info of the running activity.
 func GetActivityInfo(ctx context.Context) ActivityInfo {
-	return mustActivityEnvironment(ctx, "GetInfo").Info
+	return mustActivityAttempt(ctx, "GetInfo").info()
 }
 
 // RecordActivityHeartbeat reports that the activity is alive, with progress
@@ -126,10 +180,11 @@ func GetActivityInfo(ctx context.Context) ActivityInfo {
 // and that a heartbeat timeout error carries. Details that cannot be
 // encoded are logged and not sent.
 func RecordActivityHeartbeat(ctx context.Context, details ...any) {
-	env := mustActivityEnvironment(ctx, "RecordHeartbeat")
+	a := mustActivityAttempt(ctx, "RecordHeartbeat")
+	env := &a.env
 	payloads, err := env.DataConverter.ToPayloads(details...)
 	if err != nil {
-		env.Logger.Error("activity heartbeat details cannot be encoded; heartbeat not sent", "error", err)
+		a.logger().Error("activity heartbeat details cannot be encoded; heartbeat not sent", "error", err)
 		return
 	}
 	if env.Heartbeat != nil {
@@ -139,13 +194,13 @@ func RecordActivityHeartbeat(ctx context.Context, details ...any) {
 
 // HasActivityHeartbeatDetails reports whether an earlier attempt heartbeated details.
 func HasActivityHeartbeatDetails(ctx context.Context) bool {
-	return len(mustActivityEnvironment(ctx, "HasHeartbeatDetails").HeartbeatDetails.GetPayloads()) > 0
+	return len(mustActivityAttempt(ctx, "HasHeartbeatDetails").env.HeartbeatDetails.GetPayloads()) > 0
 }
 
 // GetActivityHeartbeatDetails decodes the last details an earlier attempt
 // heartbeated, or returns ErrNoData.
 func GetActivityHeartbeatDetails(ctx context.Context, valuePtrs ...any) error {
-	env := mustActivityEnvironment(ctx, "GetHeartbeatDetails")
+	env := &mustActivityAttempt(ctx, "GetHeartbeatDetails").env
 	if len(env.HeartbeatDetails.GetPayloads()) == 0 {
 		return ErrNoData
 	}
@@ -154,7 +209,7 @@ func GetActivityHeartbeatDetails(ctx context.Context, valuePtrs ...any) error {
 
 // GetActivityLogger returns the activity's logger.
 func GetActivityLogger(ctx context.Context) Logger {
-	return mustActivityEnvironment(ctx, "GetLogger").Logger
+	return mustActivityAttempt(ctx, "GetLogger").logger()
 }
 
 // Application error types of the failures RunActivity produces itself.
@@ -182,17 +237,7 @@ const (
 // retryable PanicError carrying the stack. Errors fn returns are returned
 // unchanged.
 func RunActivity(ctx context.Context, fn any, env *ActivityEnvironment, input *journalpb.Payloads) (result *journalpb.Payloads, err error) {
-	attempt := *env
-	if attempt.DataConverter == nil {
-		attempt.DataConverter = GetDefaultDataConverter()
-	}
-	if attempt.Logger == nil {
-		attempt.Logger = NewStructuredLogger(slog.New(slog.DiscardHandler))
-	}
-	if attempt.Info.Namespace == "" {
-		attempt.Info.Namespace = attempt.Info.WorkflowNamespace
-	}
-	name := attempt.Info.ActivityType.Name
+	name := env.Info.ActivityType.Name
 	defer func() {
 		if p := recover(); p != nil {
 			result, err = nil, newActivityPanicError(p, string(debug.Stack()))
@@ -206,8 +251,8 @@ func RunActivity(ctx context.Context, fn any, env *ActivityEnvironment, input *j
 	if err := validateActivityFunc(fv.Type()); err != nil {
 		return nil, NewApplicationError(fmt.Sprintf("activity %s: %v", name, err), ActivitySignatureErrorType, true, nil)
 	}
-	ctx = context.WithValue(ctx, activityEnvKey{}, &attempt)
-	args, err := decodeActivityArgs(fv.Type(), ctx, input, attempt.DataConverter)
+	ctx, attempt := withActivityAttempt(ctx, env)
+	args, err := decodeActivityArgs(fv.Type(), ctx, input, attempt.env.DataConverter)
 	if err != nil {
 		return nil, NewApplicationError(fmt.Sprintf("activity %s: %v", name, err), ActivityArgumentsErrorType, true, nil)
 	}
@@ -218,7 +263,7 @@ func RunActivity(ctx context.Context, fn any, env *ActivityEnvironment, input *j
 	if len(out) == 1 {
 		return nil, nil
 	}
-	encoded, err := attempt.DataConverter.ToPayloads(out[0].Interface())
+	encoded, err := attempt.env.DataConverter.ToPayloads(out[0].Interface())
 	if err != nil {
 		return nil, NewApplicationError(fmt.Sprintf("activity %s: encoding the result: %v", name, err), ActivityResultErrorType, true, nil)
 	}
@@ -228,7 +273,7 @@ func RunActivity(ctx context.Context, fn any, env *ActivityEnvironment, input *j
 // decodeActivityArgs builds the argument list of ft: ctx first if ft takes
 // a context.Context, then one decoded value per remaining parameter.
 func decodeActivityArgs(ft reflect.Type, ctx context.Context, input *journalpb.Payloads, dc DataConverter) ([]reflect.Value, error) {
-	var args []reflect.Value
+	args := make([]reflect.Value, 0, ft.NumIn())
 	first := 0
 	if ft.NumIn() > 0 && ft.In(0) == reflect.TypeFor[context.Context]() {
 		args = append(args, reflect.ValueOf(ctx))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -236,7 +237,7 @@ func TestActivityContext(t *testing.T) {
 			info = GetActivityInfo(ctx)
 			GetActivityLogger(ctx).Info("logging goes nowhere by default")
 			RecordActivityHeartbeat(ctx) // no callback: nothing happens
-			if ActivityEnvironmentOf(ctx) == nil {
+			if !IsActivityContext(ctx) {
 				return errors.New("no environment in the activity's context")
 			}
 			return nil
@@ -253,9 +254,68 @@ func TestActivityContext(t *testing.T) {
 	})
 }
 
+func TestActivityBuildsTokenAndLoggerOnFirstUse(t *testing.T) {
+	env, _ := newTestActivityEnv(t)
+	var mu sync.Mutex
+	var tokens, loggers int
+	var logs bytes.Buffer
+	env.NewTaskToken = func() []byte {
+		mu.Lock()
+		defer mu.Unlock()
+		tokens++
+		return []byte("token")
+	}
+	env.NewLogger = func() Logger {
+		mu.Lock()
+		defer mu.Unlock()
+		loggers++
+		return NewStructuredLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+	}
+	_, err := RunActivity(context.Background(), func(ctx context.Context) error {
+		mu.Lock()
+		built := tokens + loggers
+		mu.Unlock()
+		if built != 0 {
+			return errors.New("token or logger built before the activity asked")
+		}
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				if got := string(GetActivityInfo(ctx).TaskToken); got != "token" {
+					t.Errorf("task token %q", got)
+				}
+				GetActivityLogger(ctx).Info("logged")
+			})
+		}
+		wg.Wait()
+		return nil
+	}, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tokens != 1 || loggers != 1 || strings.Count(logs.String(), "logged") != 4 {
+		t.Errorf("built %d tokens and %d loggers; logs %q", tokens, loggers, logs.String())
+	}
+
+	// A token or logger already set wins over its builder.
+	env.Info.TaskToken, env.Logger = []byte("set"), discardLogger{}
+	_, err = RunActivity(context.Background(), func(ctx context.Context) error {
+		if got := string(GetActivityInfo(ctx).TaskToken); got != "set" {
+			return fmt.Errorf("task token %q", got)
+		}
+		if _, ok := GetActivityLogger(ctx).(discardLogger); !ok {
+			return errors.New("the builder replaced the logger that was set")
+		}
+		return nil
+	}, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestActivityFunctionsOutsideAnActivity(t *testing.T) {
 	ctx := context.Background()
-	if ActivityEnvironmentOf(ctx) != nil {
+	if IsActivityContext(ctx) {
 		t.Fatal("a plain context has an activity environment")
 	}
 	for name, f := range map[string]func(){

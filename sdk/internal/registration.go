@@ -36,11 +36,17 @@ type Registry struct {
 	mu         sync.RWMutex
 	workflows  map[string]any
 	activities map[string]any
+	// workflowNames and activityNames remember registeredName's answers by
+	// function code pointer, since workflows ask for every call and finding
+	// a function's name is slow. Registering clears them.
+	workflowNames map[uintptr]string
+	activityNames map[uintptr]string
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{workflows: map[string]any{}, activities: map[string]any{}}
+	return &Registry{workflows: map[string]any{}, activities: map[string]any{},
+		workflowNames: map[uintptr]string{}, activityNames: map[uintptr]string{}}
 }
 
 // RegisterWorkflow registers a workflow function under its function name.
@@ -63,6 +69,7 @@ func (r *Registry) RegisterWorkflowWithOptions(fn any, opts RegisterWorkflowOpti
 		panic(fmt.Sprintf("workflow type %q is already registered", name))
 	}
 	r.workflows[name] = fn
+	r.forgetNames()
 }
 
 // RegisterActivity registers an activity function, or every exported method
@@ -115,30 +122,57 @@ func (r *Registry) addActivity(name string, fn any, replace bool) {
 		panic(fmt.Sprintf("activity type %q is already registered", name))
 	}
 	r.activities[name] = fn
+	r.forgetNames()
+}
+
+// forgetNames clears the names registeredName found, which a registration
+// may change. The caller holds r.mu for writing.
+func (r *Registry) forgetNames() {
+	clear(r.workflowNames)
+	clear(r.activityNames)
 }
 
 // activityNameOf returns the name activity function fn is registered
 // under (RegisterActivityWithOptions may have given it another name than
 // its function name), or its function name if it is not registered.
 func (r *Registry) activityNameOf(fn any) string {
-	return registeredName(fn, r.Activity, r.ActivityTypes)
+	return r.nameOf(fn, r.activities, r.activityNames)
 }
 
 // workflowNameOf is activityNameOf for a workflow function.
 func (r *Registry) workflowNameOf(fn any) string {
-	return registeredName(fn, r.Workflow, r.WorkflowTypes)
+	return r.nameOf(fn, r.workflows, r.workflowNames)
 }
 
-// registeredName returns the name fn is registered under, looked up with
-// lookup among names, or its function name.
-func registeredName(fn any, lookup func(string) (any, bool), names func() []string) string {
-	name := FunctionName(fn)
+// nameOf returns registeredName(fn, registered), from cache if it was
+// found before.
+func (r *Registry) nameOf(fn any, registered map[string]any, cache map[uintptr]string) string {
 	pc := reflect.ValueOf(fn).Pointer()
-	if registered, ok := lookup(name); ok && reflect.ValueOf(registered).Pointer() == pc {
+	r.mu.RLock()
+	name, ok := cache[pc]
+	r.mu.RUnlock()
+	if ok {
 		return name
 	}
-	for _, other := range names() {
-		if registered, _ := lookup(other); reflect.ValueOf(registered).Pointer() == pc {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	name = registeredName(fn, registered)
+	cache[pc] = name
+	return name
+}
+
+// registeredName returns the name fn is registered under in registered, or
+// its function name. Functions are compared by code pointer, which is all
+// the answer depends on besides the registrations. The caller holds the
+// registry's lock.
+func registeredName(fn any, registered map[string]any) string {
+	name := FunctionName(fn)
+	pc := reflect.ValueOf(fn).Pointer()
+	if same, ok := registered[name]; ok && reflect.ValueOf(same).Pointer() == pc {
+		return name
+	}
+	for _, other := range sortedKeys(registered) {
+		if reflect.ValueOf(registered[other]).Pointer() == pc {
 			return other
 		}
 	}

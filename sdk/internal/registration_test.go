@@ -216,3 +216,24 @@ func TestUnknownTypeError(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)
 	}
 }
+
+func TestRegisteredNamesFollowRegistrations(t *testing.T) {
+	r := NewRegistry()
+	if got := r.activityNameOf(regActivityNoContext); got != "regActivityNoContext" {
+		t.Errorf("unregistered activity: name %q", got)
+	}
+	r.RegisterActivityWithOptions(regActivityNoContext, RegisterActivityOptions{Name: "Plain"})
+	if got := r.activityNameOf(regActivityNoContext); got != "Plain" {
+		t.Errorf("after registering it as Plain: name %q", got)
+	}
+	if got := r.workflowNameOf(regWorkflow); got != "regWorkflow" {
+		t.Errorf("unregistered workflow: name %q", got)
+	}
+	r.RegisterWorkflowWithOptions(regWorkflow, RegisterWorkflowOptions{Name: "Flow"})
+	if got := r.workflowNameOf(regWorkflow); got != "Flow" {
+		t.Errorf("after registering it as Flow: name %q", got)
+	}
+	if got := r.activityNameOf(regActivityNoContext); got != "Plain" {
+		t.Errorf("after a workflow registration: activity name %q", got)
+	}
+}

@@ -336,7 +336,8 @@ func (e *TestWorkflowEnvironment) invokeActivity(ctx context.Context, env *Activ
 		return activityOutcome{err: err}
 	}
 	if l := e.listeners.activityStarted; l != nil {
-		e.runOnLoop(ctx, func() { l(&env.Info, context.WithValue(ctx, activityEnvKey{}, env), NewEncodedValues(input, e.dc)) })
+		listenerCtx, _ := withActivityAttempt(ctx, env)
+		e.runOnLoop(ctx, func() { l(&env.Info, listenerCtx, NewEncodedValues(input, e.dc)) })
 	}
 	if !e.isMocked(&e.activityMock, name) {
 		result, err := RunActivity(ctx, fn, env, input)
@@ -353,8 +354,8 @@ func (e *TestWorkflowEnvironment) invokeActivity(ctx context.Context, env *Activ
 func runMockedActivity(ctx context.Context, fn any, env *ActivityEnvironment, input *journalpb.Payloads,
 	mocked func(context.Context, []reflect.Value) ([]reflect.Value, time.Duration, error)) activityOutcome {
 	name := env.Info.ActivityType.Name
-	ctx = context.WithValue(ctx, activityEnvKey{}, env)
-	args, err := decodeActivityArgs(reflect.TypeOf(fn), ctx, input, env.DataConverter)
+	ctx, attempt := withActivityAttempt(ctx, env)
+	args, err := decodeActivityArgs(reflect.TypeOf(fn), ctx, input, attempt.env.DataConverter)
 	if err != nil {
 		return activityOutcome{err: NewApplicationError(fmt.Sprintf("activity %s: %v", name, err), ActivityArgumentsErrorType, true, nil)}
 	}
@@ -368,7 +369,7 @@ func runMockedActivity(ctx context.Context, fn any, env *ActivityEnvironment, in
 	if len(out) == 1 {
 		return activityOutcome{delay: delay}
 	}
-	result, err := env.DataConverter.ToPayloads(out[0].Interface())
+	result, err := attempt.env.DataConverter.ToPayloads(out[0].Interface())
 	if err != nil {
 		err = NewApplicationError(fmt.Sprintf("activity %s: encoding the mock's result: %v", name, err), ActivityResultErrorType, true, nil)
 	}

@@ -6,7 +6,12 @@
 // code should not import it.
 package internalbindings
 
-import "github.com/grainflow/grainflow/sdk/internal"
+import (
+	"context"
+
+	"github.com/grainflow/grainflow/journal/journalpb"
+	"github.com/grainflow/grainflow/sdk/internal"
+)
 
 type (
 	Execution           = internal.Execution
@@ -24,7 +29,6 @@ type (
 
 var (
 	NewExecution            = internal.NewExecution
-	RunActivity             = internal.RunActivity
 	RunsCode                = internal.RunsCode
 	CloseStatus             = internal.CloseStatus
 	ChildParentExecution    = internal.ChildParentExecution
@@ -50,3 +54,10 @@ type (
 	WorkflowTaskPanicError = internal.WorkflowTaskPanicError
 	DeadlockError          = internal.DeadlockError
 )
+
+// RunActivity is internal.RunActivity. It is a function, not a variable
+// like the bindings above, so that the compiler sees that env does not
+// escape and the engine can keep each attempt's environment on its stack.
+func RunActivity(ctx context.Context, fn any, env *ActivityEnvironment, input *journalpb.Payloads) (*journalpb.Payloads, error) {
+	return internal.RunActivity(ctx, fn, env, input)
+}
