@@ -494,6 +494,9 @@ func NewJSONPayloadConverter() *JSONPayloadConverter { return &JSONPayloadConver
 
 // ToPayload encodes value as JSON.
 func (JSONPayloadConverter) ToPayload(value any) (*journalpb.Payload, error) {
+	if b, ok := jsonScalar(value); ok {
+		return newPayload(MetadataEncodingJSON, b), nil
+	}
 	b, err := json.Marshal(value)
 	if err != nil {
 		return nil, fmt.Errorf("%T as JSON: %w: %v", value, ErrUnableToEncode, err)
@@ -503,6 +506,9 @@ func (JSONPayloadConverter) ToPayload(value any) (*journalpb.Payload, error) {
 
 // FromPayload decodes JSON into the value valuePtr points to.
 func (JSONPayloadConverter) FromPayload(payload *journalpb.Payload, valuePtr any) error {
+	if decodeJSONScalar(payload.GetData(), valuePtr) {
+		return nil
+	}
 	if _, err := decodeTarget(valuePtr); err != nil {
 		return err
 	}
