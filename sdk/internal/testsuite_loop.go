@@ -129,7 +129,7 @@ func (e *TestWorkflowEnvironment) newRun(id, runID string, started *journalpb.Wo
 		Upserted:            e.upserted,
 	})
 	started.TaskQueue = cmp.Or(started.GetTaskQueue(), defaultTestTaskQueue)
-	started.Attempt = max(started.GetAttempt(), 1) // a retry brings its own
+	started.Attempt = max(started.GetAttempt(), 1)                                  // a retry brings its own
 	started.FirstExecutionRunId = cmp.Or(started.GetFirstExecutionRunId(), r.runID) // a continued run keeps its chain's
 	started.OriginalExecutionRunId = r.runID
 	if started.LastCompletionResult == nil {
