@@ -506,11 +506,11 @@ func (JSONPayloadConverter) ToPayload(value any) (*journalpb.Payload, error) {
 
 // FromPayload decodes JSON into the value valuePtr points to.
 func (JSONPayloadConverter) FromPayload(payload *journalpb.Payload, valuePtr any) error {
-	if decodeJSONScalar(payload.GetData(), valuePtr) {
-		return nil
-	}
 	if _, err := decodeTarget(valuePtr); err != nil {
 		return err
+	}
+	if decodeJSONScalar(payload.GetData(), valuePtr) {
+		return nil
 	}
 	if err := json.Unmarshal(payload.GetData(), valuePtr); err != nil {
 		return fmt.Errorf("JSON into %T: %w: %v", valuePtr, ErrUnableToDecode, err)

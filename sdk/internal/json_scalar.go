@@ -74,6 +74,7 @@ func plainJSONString(s string) bool {
 // jsonScalar writes (a quoted string without escapes, true or false,
 // a decimal integer in range). It reports whether it did; on false nothing
 // was changed and encoding/json must decide, including what error to give.
+// valuePtr must not be a nil pointer.
 func decodeJSONScalar(data []byte, valuePtr any) bool {
 	switch p := valuePtr.(type) {
 	case *string:
