@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -96,9 +97,10 @@ func newDispatcher(deadlockTimeout time.Duration) *dispatcher {
 type coroutine struct {
 	d    *dispatcher
 	name string
-	// goid is the Go runtime's goroutine number, used to find the
-	// coroutine's stack in a full stack dump.
-	goid string
+	// goid is the Go runtime's number of the goroutine that runs the
+	// coroutine, used to find its stack in a full stack dump. The runner
+	// sets it when it takes the coroutine; it reads "" until then.
+	goid atomic.Pointer[string]
 	// resume hands control to the coroutine; parked hands it back.
 	resume chan struct{}
 	parked chan struct{}
@@ -121,17 +123,82 @@ func (d *dispatcher) newCoroutine(name string, fn func()) *coroutine {
 	}
 	co := &coroutine{d: d, name: name, resume: make(chan struct{}), parked: make(chan struct{})}
 	d.coroutines = append(d.coroutines, co)
-	goidReady := make(chan string)
-	go co.run(fn, goidReady)
-	co.goid = <-goidReady
+	startCoroutine(coroutineStart{co: co, fn: fn})
 	return co
 }
 
-func (co *coroutine) run(fn func(), goidReady chan<- string) {
+// Coroutines run on runner goroutines that outlive them: a runner whose
+// coroutine has returned waits a while for the next one. Workflow code
+// grows a goroutine's stack, by copying, to the depth its calls need
+// (reflection, the data converter, the workflow API) every time it starts
+// on a fresh goroutine; a runner keeps the grown stack. At most
+// maxIdleRunners wait at once, and each for at most runnerIdleTimeout, so
+// that a burst of closing workflows does not leave their stacks behind.
+const (
+	maxIdleRunners    = 256
+	runnerIdleTimeout = time.Second
+)
+
+var (
+	// coroutineStarts hands a coroutine to a waiting runner. It is
+	// unbuffered: a send succeeds only if a runner waits.
+	coroutineStarts = make(chan coroutineStart)
+	// idleRunners counts the runners waiting on coroutineStarts.
+	idleRunners atomic.Int32
+)
+
+type coroutineStart struct {
+	co *coroutine
+	fn func()
+}
+
+// startCoroutine gives s to a waiting runner, or to a new one.
+func startCoroutine(s coroutineStart) {
+	select {
+	case coroutineStarts <- s:
+		idleRunners.Add(-1) // here, not in the runner, so the count is exact on return
+	default:
+		go runCoroutines(s)
+	}
+}
+
+// runCoroutines is a runner: it runs s, then the coroutines handed to it
+// while it waits, until none comes in time or enough runners wait already.
+func runCoroutines(s coroutineStart) {
+	goid := currentGoroutineID()
+	idle := time.NewTimer(runnerIdleTimeout)
+	defer idle.Stop()
+	for {
+		s.co.goid.Store(&goid)
+		s.co.run(s.fn)
+		if idleRunners.Add(1) > maxIdleRunners {
+			idleRunners.Add(-1)
+			return
+		}
+		idle.Reset(runnerIdleTimeout)
+		select {
+		case s = <-coroutineStarts:
+		case <-idle.C:
+			idleRunners.Add(-1)
+			return
+		}
+	}
+}
+
+// run runs the coroutine's function when the dispatcher first resumes it.
+func (co *coroutine) run(fn func()) {
 	defer co.exit()
-	goidReady <- currentGoroutineID()
 	co.waitForTurn()
 	fn()
+}
+
+// stack returns the stack of the coroutine's goroutine, or "" if it has
+// not started.
+func (co *coroutine) stack() string {
+	if goid := co.goid.Load(); goid != nil {
+		return goroutineStack(*goid)
+	}
+	return ""
 }
 
 // exit records a panic, marks the coroutine finished and hands control back.
@@ -219,7 +286,7 @@ func (d *dispatcher) step(co *coroutine) error {
 	co.resume <- struct{}{}
 	if !d.await(co) {
 		d.stuck = co
-		return &DeadlockError{Coroutine: co.name, Timeout: d.deadlockTimeout, StackTrace: goroutineStack(co.goid)}
+		return &DeadlockError{Coroutine: co.name, Timeout: d.deadlockTimeout, StackTrace: co.stack()}
 	}
 	d.current = nil
 	return nil
@@ -293,7 +360,7 @@ func (d *dispatcher) stackTraces() string {
 		if co.finished {
 			continue
 		}
-		fmt.Fprintf(&b, "coroutine %s [blocked on %s]:\n%s\n", co.name, co.blockedOn, goroutineStack(co.goid))
+		fmt.Fprintf(&b, "coroutine %s [blocked on %s]:\n%s\n", co.name, co.blockedOn, co.stack())
 	}
 	return b.String()
 }

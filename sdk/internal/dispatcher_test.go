@@ -3,6 +3,7 @@ package internal
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -439,4 +440,27 @@ func TestCloseUnwindsEveryCoroutine(t *testing.T) {
 	te.e.Close()
 	te.e.Close()
 	wantLog(t, unwound, "receive", "send", "future", "await", "select", "sleep", "waitgroup")
+}
+
+func TestCoroutinesReuseIdleRunners(t *testing.T) {
+	wf := func(ctx Context) error { return Await(ctx, func() bool { return false }) }
+	first := newTestEnv(t, wf)
+	first.start()
+	first.e.Close() // its root coroutine unwinds and its runner waits for the next
+	deadline := time.Now().Add(10 * time.Second)
+	for idleRunners.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	idle, goroutines := idleRunners.Load(), runtime.NumGoroutine()
+	if idle == 0 {
+		t.Fatal("no coroutine runner waits after an execution closed")
+	}
+	second := newTestEnv(t, wf)
+	second.start()
+	// The second root coroutine took a waiting runner instead of a new
+	// goroutine. Runners only ever end meanwhile (timed out), and runners
+	// of earlier tests may join the idle ones, so neither count is exact.
+	if n := runtime.NumGoroutine(); n > goroutines {
+		t.Errorf("%d goroutines after starting a coroutine with %d runners waiting, want at most %d", n, idle, goroutines)
+	}
 }
