@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -255,7 +256,6 @@ func (q *taskQueue) heartbeat(key attemptKey) (details *journalpb.Payloads, at t
 
 // work is one pool goroutine of a started worker.
 func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
-	defer cfg.pool.Done()
 	// Each attempt runs under a context that cancel requests, a lost
 	// heartbeat and stopping the worker cancel, with a cause. The goroutine
 	// keeps it for its next attempt until one of those ends it.
@@ -268,6 +268,7 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 		}
 		if q.cfg != cfg {
 			q.mu.Unlock()
+			cfg.pool.Done()
 			return
 		}
 		t := q.tasks[0]
@@ -279,25 +280,40 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 		q.running[t.key()] = attempt
 		q.mu.Unlock()
 
-		result := q.runAttemptSafely(ctx, cfg, t, attempt)
-		attempt.finish()
+		attemptCtx := ctx
+		abandon := func(r *activityResult) {
+			q.endAttempt(attemptCtx, t, attempt, r)
+			go q.work(cfg, stopCtx) // takes over this goroutine's place in the pool
+		}
+		result, kept := q.runAttemptSafely(ctx, cfg, t, attempt, abandon)
+		if !kept {
+			// The function overran its context and was abandoned: the
+			// attempt is settled and another goroutine has this one's
+			// place (and its count in cfg.pool).
+			return
+		}
+		q.endAttempt(ctx, t, attempt, result)
+	}
+}
 
-		stopping := errors.Is(context.Cause(ctx), errWorkerStopping)
-		q.mu.Lock()
-		delete(q.running, t.key())
-		if stopping {
-			// The worker is stopping: leave the attempt unreported; it is
-			// dispatched again when the workflow is next activated.
-			delete(q.outstanding, t.key())
-		}
-		q.mu.Unlock()
-		if stopping {
-			continue
-		}
-		if result.pending {
-			q.awaitCompletion(t, result)
-			continue
-		}
+// endAttempt ends an attempt that ran under ctx: it leaves the running set
+// and its result goes to its workflow, unless the worker is stopping.
+func (q *taskQueue) endAttempt(ctx context.Context, t *activityTask, attempt *runningAttempt, result *activityResult) {
+	attempt.finish()
+	stopping := errors.Is(context.Cause(ctx), errWorkerStopping)
+	q.mu.Lock()
+	delete(q.running, t.key())
+	if stopping {
+		// The worker is stopping: leave the attempt unreported; it is
+		// dispatched again when the workflow is next activated.
+		delete(q.outstanding, t.key())
+	}
+	q.mu.Unlock()
+	switch {
+	case stopping:
+	case result.pending:
+		q.awaitCompletion(t, result)
+	default:
 		q.report(t, result)
 	}
 }
@@ -343,16 +359,23 @@ func (q *taskQueue) report(t *activityTask, r *activityResult) {
 // runAttemptSafely is runAttempt with a panic of the engine's own code
 // turned into a failed attempt (panics of the activity are PanicErrors
 // already), so a pool goroutine never dies.
-func (q *taskQueue) runAttemptSafely(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt) (r *activityResult) {
+func (q *taskQueue) runAttemptSafely(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt,
+	abandon func(*activityResult)) (r *activityResult, kept bool) {
 	defer func() {
 		if p := recover(); p != nil {
-			q.engine.opts.Logger.Error("activity attempt panicked in the engine", "workflow_id", t.workflowID,
-				"activity_type", t.scheduled.GetActivityType(), "panic", p)
-			err := internal.NewApplicationError(fmt.Sprintf("internal error running the activity: %v", p), "EngineError", false, nil)
-			r = &activityResult{failure: internal.ConvertErrorToFailure(err, nil)}
+			r, kept = q.engineFailure(t, p), true
 		}
 	}()
-	return q.runAttempt(ctx, cfg, t, attempt)
+	return q.runAttempt(ctx, cfg, t, attempt, abandon)
+}
+
+// engineFailure is the outcome of an attempt during which the engine's own
+// code panicked with p.
+func (q *taskQueue) engineFailure(t *activityTask, p any) *activityResult {
+	q.engine.opts.Logger.Error("activity attempt panicked in the engine", "workflow_id", t.workflowID,
+		"activity_type", t.scheduled.GetActivityType(), "panic", p)
+	err := internal.NewApplicationError(fmt.Sprintf("internal error running the activity: %v", p), "EngineError", false, nil)
+	return &activityResult{failure: internal.ConvertErrorToFailure(err, nil)}
 }
 
 // activityEnvironment is what the attempt's activity reaches through its
@@ -390,25 +413,30 @@ func (q *taskQueue) activityEnvironment(t *activityTask, attempt *runningAttempt
 	}
 }
 
-// runAttempt runs one attempt under its timeouts and returns its outcome.
-func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt) *activityResult {
+// runAttempt runs one attempt under its timeouts, on the calling pool
+// goroutine, and returns its outcome with kept true.
+//
+// The attempt is reported when its context ends even if the function
+// ignores it: after overrunGrace, a watchdog passes the outcome (the
+// context's error) to abandon instead, which settles the attempt and
+// starts another pool goroutine; runAttempt then returns, whenever the
+// function does, with kept false, and its goroutine leaves the pool.
+// Running the function here rather than on a goroutine of its own spares
+// each attempt a goroutine start, its stack growth and a hand-off.
+func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt,
+	abandon func(*activityResult)) (*activityResult, bool) {
 	s := t.scheduled
 	dc := cfg.opts.DataConverter
-	timeout := func(tt journalpb.TimeoutType, details *journalpb.Payloads) *activityResult {
-		f := internal.ConvertErrorToFailure(internal.NewTimeoutError("activity "+tt.String(), tt, nil), dc)
-		f.GetTimeout().LastHeartbeatDetails = details
-		return &activityResult{failure: f, heartbeat: details}
-	}
 	now := time.Now()
 	if sts := s.GetScheduleToStartTimeout().AsDuration(); sts > 0 && now.Sub(t.enqueued) > sts {
-		return timeout(journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_START, t.heartbeatDetails)
+		return timedOut(journalpb.TimeoutType_TIMEOUT_TYPE_SCHEDULE_TO_START, t.heartbeatDetails, dc), true
 	}
 	fn, ok := cfg.registry.Activity(s.GetActivityType())
 	if !ok {
 		err := internal.NewApplicationError(
 			(&internal.UnknownTypeError{Kind: "activity", Name: s.GetActivityType(), Known: cfg.registry.ActivityTypes()}).Error(),
 			"UnknownActivityType", true, nil)
-		return &activityResult{failure: internal.ConvertErrorToFailure(err, dc)}
+		return &activityResult{failure: internal.ConvertErrorToFailure(err, dc)}, true
 	}
 
 	// The attempt's deadline is the earlier of start-to-close and what is
@@ -439,57 +467,102 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 		attempt.heartbeatTimer = time.AfterFunc(hbTimeout, func() { attempt.stop(errHeartbeatLost) })
 		defer attempt.heartbeatTimer.Stop()
 	}
-	type outcome struct {
-		result *journalpb.Payloads
-		err    error
+	run := &startedAttempt{cfg: cfg, t: t, attempt: attempt, ctx: attemptCtx, deadline: deadline, deadlineType: deadlineType}
+	stopWatchdog := context.AfterFunc(attemptCtx, func() {
+		time.AfterFunc(overrunGrace, func() {
+			if run.state.CompareAndSwap(attemptRunning, attemptAbandoned) {
+				abandon(q.safely(t, func() *activityResult { return q.conclude(run, nil, attemptCtx.Err()) }))
+			}
+		})
+	})
+	// RunActivity copies the environment; this one stays on the stack.
+	env := q.activityEnvironment(t, attempt, dc, now, deadline)
+	result, err := internal.RunActivity(attemptCtx, fn, &env, s.GetInput())
+	if !run.state.CompareAndSwap(attemptRunning, attemptReturned) {
+		return nil, false
 	}
-	done := make(chan outcome, 1)
-	go func() {
-		// RunActivity copies the environment; this one stays on the stack.
-		env := q.activityEnvironment(t, attempt, dc, now, deadline)
-		r, err := internal.RunActivity(attemptCtx, fn, &env, s.GetInput())
-		done <- outcome{r, err}
-	}()
-	var o outcome
-	select {
-	case o = <-done:
-	case <-attemptCtx.Done():
-		// Report at the deadline even if the function ignores its context;
-		// give it a moment to return on its own first.
-		select {
-		case o = <-done:
-		case <-time.After(50 * time.Millisecond):
-			o.err = attemptCtx.Err()
+	stopWatchdog()
+	return q.conclude(run, result, err), true
+}
+
+// startedAttempt is an attempt whose function was started: what its
+// outcome depends on besides what the function returns.
+type startedAttempt struct {
+	cfg          *workerConfig
+	t            *activityTask
+	attempt      *runningAttempt
+	ctx          context.Context // the attempt's own, with its deadline
+	deadline     time.Time
+	deadlineType journalpb.TimeoutType
+	// state is attemptRunning until the function returns or the watchdog
+	// abandons it, whichever comes first.
+	state atomic.Int32
+}
+
+// overrunGrace is how long an activity function that ignores the end of
+// its context may still return on its own before its attempt is reported.
+const overrunGrace = 50 * time.Millisecond
+
+// The states of an attempt's function, which the attempt's goroutine and
+// its watchdog race to leave attemptRunning.
+const (
+	attemptRunning int32 = iota
+	attemptReturned
+	attemptAbandoned
+)
+
+// timedOut is the outcome of an attempt that timed out with timeout type tt.
+func timedOut(tt journalpb.TimeoutType, details *journalpb.Payloads, dc internal.DataConverter) *activityResult {
+	f := internal.ConvertErrorToFailure(internal.NewTimeoutError("activity "+tt.String(), tt, nil), dc)
+	f.GetTimeout().LastHeartbeatDetails = details
+	return &activityResult{failure: f, heartbeat: details}
+}
+
+// safely returns f's outcome, or a failed attempt if the engine's code in
+// f panics.
+func (q *taskQueue) safely(t *activityTask, f func() *activityResult) (r *activityResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = q.engineFailure(t, p)
 		}
+	}()
+	return f()
+}
+
+// conclude turns what an attempt's function returned (or, if it overran,
+// its context's error) into the attempt's outcome; nil when the worker is
+// stopping.
+func (q *taskQueue) conclude(run *startedAttempt, result *journalpb.Payloads, err error) *activityResult {
+	s := run.t.scheduled
+	cfg, dc := run.cfg, run.cfg.opts.DataConverter
+	details, _ := run.attempt.lastDetails()
+	if errors.Is(err, internal.ErrResultPending) && run.ctx.Err() == nil {
+		return &activityResult{pending: true, pendingUntil: run.deadline, deadlineType: run.deadlineType, heartbeat: details}
 	}
-	details, _ := attempt.lastDetails()
-	if errors.Is(o.err, internal.ErrResultPending) && attemptCtx.Err() == nil {
-		return &activityResult{pending: true, pendingUntil: deadline, deadlineType: deadlineType, heartbeat: details}
-	}
-	if o.err == nil {
-		if size, limit := proto.Size(o.result), q.engine.opts.MaxPayloadBytes; size > limit {
+	if err == nil {
+		if size, limit := proto.Size(result), q.engine.opts.MaxPayloadBytes; size > limit {
 			// Recording it would fail the append; say so instead, for good.
 			err := internal.NewApplicationError(fmt.Sprintf("activity %s returned %d bytes, over the %d-byte payload limit",
 				s.GetActivityType(), size, limit), "PayloadTooLarge", true, nil)
 			return &activityResult{failure: internal.ConvertErrorToFailure(err, dc), heartbeat: details}
 		}
-		return &activityResult{result: o.result, heartbeat: details}
+		return &activityResult{result: result, heartbeat: details}
 	}
-	switch cause := context.Cause(attemptCtx); {
+	switch cause := context.Cause(run.ctx); {
 	case errors.Is(cause, errWorkerStopping):
 		return nil
 	case cfg.opts.BackgroundActivityContext.Err() != nil && !errors.Is(cause, errHeartbeatLost) && !errors.Is(cause, errCancelRequested):
 		// The worker's background context ended (canceled or past its own
 		// deadline), not the attempt's deadline: as in Temporal, that is an
 		// ordinary failed attempt, retried by the activity's policy.
-		return &activityResult{failure: internal.ConvertErrorToFailure(o.err, dc), heartbeat: details}
+		return &activityResult{failure: internal.ConvertErrorToFailure(err, dc), heartbeat: details}
 	case errors.Is(cause, errHeartbeatLost):
-		return timeout(journalpb.TimeoutType_TIMEOUT_TYPE_HEARTBEAT, details)
+		return timedOut(journalpb.TimeoutType_TIMEOUT_TYPE_HEARTBEAT, details, dc)
 	case errors.Is(cause, context.DeadlineExceeded):
-		return timeout(deadlineType, details)
+		return timedOut(run.deadlineType, details, dc)
 	case errors.Is(cause, errCancelRequested):
 		return &activityResult{canceled: true, heartbeat: details,
 			failure: internal.ConvertErrorToFailure(internal.NewCanceledError(), dc)}
 	}
-	return &activityResult{failure: internal.ConvertErrorToFailure(o.err, dc), heartbeat: details}
+	return &activityResult{failure: internal.ConvertErrorToFailure(err, dc), heartbeat: details}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -12,7 +14,9 @@ import (
 
 	"github.com/grainflow/grainflow/actor"
 	"github.com/grainflow/grainflow/sdk/activity"
+	"github.com/grainflow/grainflow/sdk/enums"
 	internal "github.com/grainflow/grainflow/sdk/internalbindings"
+	"github.com/grainflow/grainflow/sdk/temporal"
 	"github.com/grainflow/grainflow/sdk/workflow"
 )
 
@@ -76,5 +80,58 @@ func TestActivityLoggerAndTaskToken(t *testing.T) {
 	}
 	if fields.WorkflowID != "intro" || fields.RunID == "" || fields.TaskQueue != "q" || fields.ScheduledEventID == 0 || fields.Attempt != 1 {
 		t.Errorf("task token %q", token)
+	}
+}
+
+// stubbornRelease lets StubbornActivity return; until then it ignores its
+// context.
+var stubbornRelease = make(chan struct{})
+
+func StubbornActivity(context.Context) (string, error) {
+	<-stubbornRelease
+	return "late", nil
+}
+
+func QuickActivity(context.Context) (string, error) { return "quick", nil }
+
+// OverrunWorkflow runs an activity that overruns its start-to-close
+// timeout, then one more.
+func OverrunWorkflow(ctx workflow.Context) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 100 * time.Millisecond,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1}})
+	err := workflow.ExecuteActivity(ctx, StubbornActivity).Get(ctx, nil)
+	var timeout *temporal.TimeoutError
+	if !errors.As(err, &timeout) || timeout.TimeoutType() != enums.TIMEOUT_TYPE_START_TO_CLOSE {
+		return "", fmt.Errorf("stubborn activity: %v, want a start-to-close timeout", err)
+	}
+	var s string
+	err = workflow.ExecuteActivity(ctx, QuickActivity).Get(ctx, &s)
+	return s, err
+}
+
+// An activity that ignores its context is reported at its deadline, the
+// slot it holds goes to the next activity (the pool here has one), and
+// what it returns when it finally does is dropped.
+func TestOverrunningActivityIsReportedAndGivesUpItsSlot(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(OverrunWorkflow)
+	reg.RegisterActivity(StubbornActivity)
+	reg.RegisterActivity(QuickActivity)
+	if _, err := n.engine.StartWorker("q", reg, actor.WorkerOptions{MaxConcurrentActivityExecutionSize: 1}); err != nil {
+		t.Fatal(err)
+	}
+	n.start("overrun", OverrunWorkflow)
+	var s string
+	err := n.result("overrun", &s)
+	close(stubbornRelease) // only now: the quick activity ran while the stubborn one still held its goroutine
+	if err != nil || s != "quick" {
+		t.Fatalf("result %q, %v; want quick", s, err)
+	}
+	const want = "WorkflowExecutionStarted WorkflowTaskCompleted ActivityTaskScheduled " +
+		"ActivityTaskTimedOut WorkflowTaskCompleted ActivityTaskScheduled " +
+		"ActivityTaskCompleted WorkflowTaskCompleted WorkflowExecutionCompleted"
+	if got := n.kinds("overrun"); got != want {
+		t.Errorf("history:\n  got  %s\n  want %s", got, want)
 	}
 }
