@@ -90,3 +90,20 @@ func BenchmarkPayloadRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPayloadRoundTripString encodes and decodes a short string, the
+// most common argument and result, with the default converter.
+func BenchmarkPayloadRoundTripString(b *testing.B) {
+	dc := GetDefaultDataConverter()
+	b.ReportAllocs()
+	for range b.N {
+		p, err := dc.ToPayloads("order-42")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out string
+		if err := dc.FromPayloads(p, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
