@@ -96,3 +96,35 @@ func BenchmarkAppendRunLife(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 }
+
+// BenchmarkRun measures Run, the read behind Current, List and ListRuns,
+// of a run of 20 events written by 20 appends and flushed to an sstable.
+func BenchmarkRun(b *testing.B) {
+	db, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	r := run("bench")
+	ctx := context.Background()
+	if err := db.Append(ctx, &AppendRequest{Run: r, Events: []*journalpb.Event{started(1)}}); err != nil {
+		b.Fatal(err)
+	}
+	for id := int64(2); id <= 20; id++ {
+		if err := db.Append(ctx, &AppendRequest{Run: r, Events: []*journalpb.Event{signaled(id, "s")}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.pebble.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		meta, err := db.Run(ctx, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if meta.GetNextEventId() != 21 {
+			b.Fatalf("next event ID %d, want 21", meta.GetNextEventId())
+		}
+	}
+}
