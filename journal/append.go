@@ -245,7 +245,7 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	s := &db.scratch
 	p := db.PartitionOf(req.Run.Namespace, req.Run.WorkflowID)
 	s.runKey = appendRunKey(s.runKey[:0], p, req.Run)
-	meta, err := db.stagedMeta(staged, s.runKey)
+	meta, err := db.stagedMeta(staged, s.runKey, p, req.Run)
 	if err != nil {
 		return err
 	}
@@ -294,9 +294,16 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 			return err
 		}
 	}
+	// The committer checks the next append against the staged and cached
+	// meta, so they always get all of it. Pebble gets it only when a field
+	// other than the next event ID changes: readers take the next event ID
+	// from the run's last event key (raiseNextEventID).
+	writeMeta := isNew || req.Status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED || changesMeta(req.Events)
 	metaStart := len(s.values)
-	if s.values, err = (proto.MarshalOptions{}).MarshalAppend(s.values, meta); err != nil {
-		return fmt.Errorf("journal: encode metadata of workflow %s: %w", req.Run.WorkflowID, err)
+	if writeMeta {
+		if s.values, err = (proto.MarshalOptions{}).MarshalAppend(s.values, meta); err != nil {
+			return fmt.Errorf("journal: encode metadata of workflow %s: %w", req.Run.WorkflowID, err)
+		}
 	}
 	metaEnd := len(s.values)
 	if isNew {
@@ -309,7 +316,9 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 		_ = batch.Set(s.key, s.values[start:s.ends[i]], nil)
 		start = s.ends[i]
 	}
-	_ = batch.Set(s.runKey, s.values[metaStart:metaEnd], nil)
+	if writeMeta {
+		_ = batch.Set(s.runKey, s.values[metaStart:metaEnd], nil)
+	}
 	if isNew {
 		s.key = appendCurrentKey(s.key[:0], req.Run.Namespace, req.Run.WorkflowID)
 		_ = batch.Set(s.key, s.values[metaEnd:], nil)
@@ -341,9 +350,10 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	return nil
 }
 
-// stagedMeta returns the run's metadata as the staged appends left it, or as
-// committed, or nil if the run does not exist.
-func (db *DB) stagedMeta(staged map[string]*journalpb.WorkflowMeta, rk []byte) (*journalpb.WorkflowMeta, error) {
+// stagedMeta returns the metadata of run (in partition p, with run key rk)
+// as the staged appends left it, or as committed, or nil if the run does
+// not exist.
+func (db *DB) stagedMeta(staged map[string]*journalpb.WorkflowMeta, rk []byte, p int, run RunKey) (*journalpb.WorkflowMeta, error) {
 	if meta, ok := staged[string(rk)]; ok {
 		return meta, nil
 	}
@@ -357,7 +367,36 @@ func (db *DB) stagedMeta(staged map[string]*journalpb.WorkflowMeta, rk []byte) (
 	case err != nil:
 		return nil, err
 	}
+	// The Get and this read see the same state: the committer is the only
+	// writer, and every batch it applied is visible (ApplyNoSyncWait).
+	events := eventPrefix(p, run)
+	iter, err := db.pebble.NewIter(&pebble.IterOptions{LowerBound: events, UpperBound: prefixEnd(events)})
+	if err != nil {
+		return nil, fmt.Errorf("journal: read the last event of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
+	}
+	defer iter.Close()
+	if err := raiseNextEventID(meta, iter, events); err != nil {
+		return nil, err
+	}
 	return meta, nil
+}
+
+// changesMeta reports whether events may change a field of the run's
+// metadata other than the next event ID, that is, whether applyVisibility
+// may change anything: a start sets the search attributes, memo and
+// execution time, an upsert the search attributes, a properties change the
+// memo. An append for which it is false, and that neither creates the run
+// nor sets its status, leaves the metadata record as it was.
+func changesMeta(events []*journalpb.Event) bool {
+	for _, ev := range events {
+		switch ev.GetAttributes().(type) {
+		case *journalpb.Event_WorkflowExecutionStarted,
+			*journalpb.Event_UpsertWorkflowSearchAttributes,
+			*journalpb.Event_WorkflowPropertiesModified:
+			return true
+		}
+	}
+	return false
 }
 
 // copyMeta returns a copy of m for an append to change. It shares m's

@@ -9,6 +9,11 @@ import (
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
+// walBytes is how many bytes of records Pebble has written to its WAL:
+// the batches' keys, values and headers, the volume that flushes and
+// compactions then rewrite.
+func walBytes(db *DB) float64 { return float64(db.pebble.Metrics().WAL.BytesIn) }
+
 // BenchmarkAppendSingle measures one appender: every append waits for its own fsync.
 func BenchmarkAppendSingle(b *testing.B) {
 	db, err := Open(b.TempDir(), Options{})
@@ -21,6 +26,7 @@ func BenchmarkAppendSingle(b *testing.B) {
 	if err := db.Append(ctx, &AppendRequest{Run: r, Events: []*journalpb.Event{started(1)}}); err != nil {
 		b.Fatal(err)
 	}
+	wal := walBytes(db)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := db.Append(ctx, &AppendRequest{Run: r, Events: []*journalpb.Event{signaled(int64(i)+2, "s")}}); err != nil {
@@ -28,6 +34,7 @@ func BenchmarkAppendSingle(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "appends/s")
+	b.ReportMetric((walBytes(db)-wal)/float64(b.N), "WAL-B/op")
 }
 
 // BenchmarkAppendParallel measures 64 appenders on distinct workflows, whose
@@ -40,6 +47,7 @@ func BenchmarkAppendParallel(b *testing.B) {
 	defer db.Close()
 	var next atomic.Int64
 	b.SetParallelism(32) // 32 × GOMAXPROCS(2) = 64 appenders
+	wal := walBytes(db)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		r := run(fmt.Sprintf("wf-%d", next.Add(1)))
@@ -56,6 +64,7 @@ func BenchmarkAppendParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "appends/s")
+	b.ReportMetric((walBytes(db)-wal)/float64(b.N), "WAL-B/op")
 }
 
 // BenchmarkAppendRunLife measures the appends of whole runs, shaped like
@@ -75,6 +84,7 @@ func BenchmarkAppendRunLife(b *testing.B) {
 	wake := true
 	var next atomic.Int64
 	b.SetParallelism(32) // 32 × GOMAXPROCS(2) = 64 appenders
+	wal := walBytes(db)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		ctx := context.Background()
@@ -95,4 +105,37 @@ func BenchmarkAppendRunLife(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+	b.ReportMetric((walBytes(db)-wal)/float64(b.N), "WAL-B/op")
+}
+
+// BenchmarkRun measures Run, the read behind Current, List and ListRuns,
+// of a run of 20 events written by 20 appends and flushed to an sstable.
+func BenchmarkRun(b *testing.B) {
+	db, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	r := run("bench")
+	ctx := context.Background()
+	if err := db.Append(ctx, &AppendRequest{Run: r, Events: []*journalpb.Event{started(1)}}); err != nil {
+		b.Fatal(err)
+	}
+	for id := int64(2); id <= 20; id++ {
+		if err := db.Append(ctx, &AppendRequest{Run: r, Events: []*journalpb.Event{signaled(id, "s")}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.pebble.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		meta, err := db.Run(ctx, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if meta.GetNextEventId() != 21 {
+			b.Fatalf("next event ID %d, want 21", meta.GetNextEventId())
+		}
+	}
 }

@@ -221,6 +221,31 @@ func (db *DB) get(key []byte, msg proto.Message) error {
 	return nil
 }
 
+// raiseNextEventID raises meta's next event ID to one past the ID of the
+// run's last event, if that is higher. An append that changes nothing in
+// the metadata but the next event ID does not rewrite the metadata record
+// (see changesMeta), so the record's next_event_id may lag the history,
+// while the last event key, which every append with events writes, does
+// not. iter must be bounded to the run's event keys, which start with
+// prefix; raiseNextEventID repositions it.
+func raiseNextEventID(meta *journalpb.WorkflowMeta, iter *pebble.Iterator, prefix []byte) error {
+	if !iter.Last() {
+		if err := iter.Error(); err != nil {
+			return fmt.Errorf("journal: read the last event of workflow %s run %s: %w", meta.GetWorkflowId(), meta.GetRunId(), err)
+		}
+		return nil // no events yet
+	}
+	key := iter.Key()
+	if len(key) != len(prefix)+8 {
+		return fmt.Errorf("%w: event key %q of workflow %s run %s does not end in an 8-byte event ID",
+			ErrCorrupt, key, meta.GetWorkflowId(), meta.GetRunId())
+	}
+	if next := int64(binary.BigEndian.Uint64(key[len(prefix):])) + 1; next > meta.NextEventId {
+		meta.NextEventId = next
+	}
+	return nil
+}
+
 // History implements Journal.
 func (db *DB) History(ctx context.Context, run RunKey) ([]*journalpb.Event, error) {
 	if err := validRun(run); err != nil {
@@ -253,16 +278,37 @@ func (db *DB) History(ctx context.Context, run RunKey) ([]*journalpb.Event, erro
 	return events, nil
 }
 
-// Run implements Journal.
+// Run implements Journal. It reads the metadata record and then the run's
+// last event key (see raiseNextEventID) through one iterator, so that both
+// come from the same moment even while appends commit.
 func (db *DB) Run(ctx context.Context, run RunKey) (*journalpb.WorkflowMeta, error) {
 	if err := validRun(run); err != nil {
 		return nil, err
 	}
-	meta := &journalpb.WorkflowMeta{}
-	if err := db.get(runKey(db.PartitionOf(run.Namespace, run.WorkflowID), run), meta); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil, fmt.Errorf("%w: workflow %s run %s", ErrNotFound, run.WorkflowID, run.RunID)
+	p := db.PartitionOf(run.Namespace, run.WorkflowID)
+	rk := runKey(p, run)
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: rk, UpperBound: prefixEnd(rk)})
+	if err != nil {
+		return nil, fmt.Errorf("journal: read metadata of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
+	}
+	defer iter.Close()
+	if !iter.First() {
+		if err := iter.Error(); err != nil {
+			return nil, fmt.Errorf("journal: read metadata of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
 		}
+		return nil, fmt.Errorf("%w: workflow %s run %s", ErrNotFound, run.WorkflowID, run.RunID)
+	}
+	v, err := iter.ValueAndErr()
+	if err != nil {
+		return nil, fmt.Errorf("journal: read metadata of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
+	}
+	meta := &journalpb.WorkflowMeta{}
+	if err := proto.Unmarshal(v, meta); err != nil {
+		return nil, fmt.Errorf("%w: key %q: %v", ErrCorrupt, rk, err)
+	}
+	events := eventPrefix(p, run)
+	iter.SetBounds(events, prefixEnd(events)) // the same view, another range
+	if err := raiseNextEventID(meta, iter, events); err != nil {
 		return nil, err
 	}
 	return meta, nil

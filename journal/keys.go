@@ -19,6 +19,12 @@ import (
 //	't' | p | fireAt | ns 0 wf 0 run 0 id 0    -> empty (due-timer index)
 //	'w' | p | ns 0 wf 0 run 0                  -> empty (wake index)
 //	'x' | closeTime | p | ns 0 wf 0 run 0      -> empty (retention index)
+//
+// An append rewrites a run's 'r' record only when it changes a field other
+// than next_event_id (it creates the run, sets a status, or its events set
+// search attributes or memo: see changesMeta), so the stored next_event_id
+// is a lower bound: the run's next event ID is one past the ID in its last
+// 'e' key (see raiseNextEventID).
 const (
 	tagPartitions = '#'
 	tagEvent      = 'e'

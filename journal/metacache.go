@@ -8,7 +8,9 @@ const metaCacheSize = 1 << 15
 // metaCache keeps the metadata of open runs the committer wrote lately, so
 // that the next append to such a run (a workflow's appends follow each
 // other within milliseconds) does not read it back from Pebble. It holds
-// what Pebble would return: entries are put once their batch is applied.
+// what reading it back would return (the record, with the next event ID
+// taken from the last event key): entries are put once their batch is
+// applied.
 // Closed runs are left out, so the retention sweep, which deletes only
 // closed runs, never leaves a stale entry. Only the holder of DB.writeMu
 // uses it. Entries are never modified; stage clones a meta before it
