@@ -127,12 +127,35 @@ func (h *partitionHost) stop() {
 }
 
 // startTimerService starts the loop that sends due timers to their workflows.
+//
+// The loop scans the partition's due timers in passes. A pass reads them
+// timerBatch at a time, each scan continuing after the last timer the one
+// before it read, and ends at the first timer not yet due; the next pass
+// starts from the earliest again. So a backlog of due timers costs one
+// read of each (rescanning from the start each time read every timer
+// still with its workflow, and the tombstones of those handled, again and
+// again: a quarter of the CPU of 20,000 timers due at once). Between
+// passes the loop sleeps until the next timer is due, for at most
+// maxTimerSleep, or until a nudge: a new timer may be due sooner. A nudge
+// during a pass waits for its end, and a timer added behind the pass (one
+// already overdue when it was started) is found by the next; so is a timer
+// whose delivery was dropped.
 func (h *partitionHost) startTimerService() {
 	h.timerRun.Add(1)
 	go func() {
 		defer h.timerRun.Done()
+		var after *journal.Timer // where the pass is; nil starts one
 		for {
-			wait := h.fireDueTimers()
+			var wait time.Duration
+			wait, after = h.fireDueTimers(after)
+			if after != nil { // the pass goes on at once
+				select {
+				case <-h.done:
+					return
+				default:
+					continue
+				}
+			}
 			t := time.NewTimer(wait)
 			select {
 			case <-h.done:
@@ -159,24 +182,20 @@ func (h *partitionHost) nudgeTimers() {
 // delivery was dropped (its workflow had no worker) is retried.
 const maxTimerSleep = time.Second
 
-// timerBatch is how many due timers beyond those in flight one scan sends.
+// timerBatch is how many due timers one scan reads.
 const timerBatch = 1000
 
-// fireDueTimers sends due timers not already in flight to their workflows
-// and returns how long to sleep before scanning again. The scan reaches past
-// the timers in flight, so a backlog of due timers is sent as fast as the
-// workflows take them rather than a window at a time.
-func (h *partitionHost) fireDueTimers() time.Duration {
-	now := time.Now()
-	h.mu.Lock()
-	limit := len(h.firing) + timerBatch
-	h.mu.Unlock()
-	due, next, err := h.engine.journal.DueTimers(context.Background(), h.partition, now, limit)
+// fireDueTimers reads up to timerBatch due timers after after (from the
+// first if nil), sends those not already in flight to their workflows,
+// and returns how long to sleep before the next scan and where it goes on
+// from: the last timer read while more may be due, nil when the pass is
+// over.
+func (h *partitionHost) fireDueTimers(after *journal.Timer) (time.Duration, *journal.Timer) {
+	due, next, err := h.engine.journal.DueTimers(context.Background(), h.partition, after, time.Now(), timerBatch)
 	if err != nil {
 		h.engine.opts.Logger.Error("timer scan failed", "partition", h.partition, "error", err)
-		return maxTimerSleep
+		return maxTimerSleep, nil
 	}
-	sent := 0
 	for _, t := range due {
 		id := timerKey(t)
 		h.mu.Lock()
@@ -187,23 +206,16 @@ func (h *partitionHost) fireDueTimers() time.Duration {
 		h.mu.Unlock()
 		if !inFlight {
 			h.send(t.Run.Namespace, t.Run.WorkflowID, &timerDue{timer: t})
-			sent++
 		}
 	}
 	switch {
-	case len(due) == limit && sent > 0:
-		return 0 // more may be due right now
-	case len(due) == limit:
-		return backlogPause // everything scanned is in flight: let the workflows catch up
+	case len(due) == timerBatch:
+		return 0, &due[len(due)-1] // more may be due
 	case next.IsZero():
-		return maxTimerSleep
+		return maxTimerSleep, nil
 	}
-	return min(maxTimerSleep, max(0, time.Until(next)))
+	return min(maxTimerSleep, max(0, time.Until(next))), nil
 }
-
-// backlogPause is how long the timer service waits when every due timer it
-// can see is already with its workflow.
-const backlogPause = 10 * time.Millisecond
 
 // timerHandled tells the service the workflow dealt with (or dropped) a timer.
 func (h *partitionHost) timerHandled(t journal.Timer) {

@@ -364,9 +364,14 @@ func (db *DB) List(ctx context.Context, namespace, afterWorkflowID string, limit
 }
 
 // DueTimers implements Journal.
-func (db *DB) DueTimers(ctx context.Context, partition int, now time.Time, limit int) ([]Timer, time.Time, error) {
+func (db *DB) DueTimers(ctx context.Context, partition int, after *Timer, now time.Time, limit int) ([]Timer, time.Time, error) {
 	prefix := timerPrefix(partition)
-	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	lower := prefix
+	if after != nil {
+		// The smallest key greater than after's: its key followed by a zero byte.
+		lower = append(appendTimerKey(nil, partition, *after), 0)
+	}
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("journal: scan timers of partition %d: %w", partition, err)
 	}

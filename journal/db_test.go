@@ -127,7 +127,7 @@ func TestClosedRunRejectsAppends(t *testing.T) {
 	}
 	// Clean-up of a closed run's timers is allowed.
 	mustAppend(t, db, &AppendRequest{Run: r, DeleteTimers: []Timer{timer}})
-	if due, _, _ := db.DueTimers(ctx, db.PartitionOf("default", "wf"), t0.Add(time.Hour), 0); len(due) != 0 {
+	if due, _, _ := db.DueTimers(ctx, db.PartitionOf("default", "wf"), nil, t0.Add(time.Hour), 0); len(due) != 0 {
 		t.Fatalf("timer not deleted: %v", due)
 	}
 }
@@ -174,7 +174,7 @@ func TestDueTimersAndWake(t *testing.T) {
 	}
 	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{started(1)}, AddTimers: timers, Wake: &wake})
 
-	due, next, err := db.DueTimers(ctx, 0, t0.Add(2*time.Second), 0)
+	due, next, err := db.DueTimers(ctx, 0, nil, t0.Add(2*time.Second), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestDueTimersAndWake(t *testing.T) {
 	if !next.Equal(t0.Add(3 * time.Second)) {
 		t.Fatalf("next = %v", next)
 	}
-	if due, next, _ := db.DueTimers(ctx, 0, t0.Add(time.Hour), 1); len(due) != 1 || !next.Equal(t0.Add(2*time.Second)) {
+	if due, next, _ := db.DueTimers(ctx, 0, nil, t0.Add(time.Hour), 1); len(due) != 1 || !next.Equal(t0.Add(2*time.Second)) {
 		t.Fatalf("limit 1: due = %v next = %v", due, next)
 	}
 	runs, err := db.WakeRuns(ctx, 0)
@@ -193,7 +193,7 @@ func TestDueTimersAndWake(t *testing.T) {
 	}
 	clear := false
 	mustAppend(t, db, &AppendRequest{Run: r, DeleteTimers: timers[:2], Wake: &clear})
-	if due, _, _ := db.DueTimers(ctx, 0, t0.Add(time.Hour), 0); len(due) != 1 || due[0].ID != "timer/3" {
+	if due, _, _ := db.DueTimers(ctx, 0, nil, t0.Add(time.Hour), 0); len(due) != 1 || due[0].ID != "timer/3" {
 		t.Fatalf("after delete: %v", due)
 	}
 	if runs, _ := db.WakeRuns(ctx, 0); len(runs) != 0 {

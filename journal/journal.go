@@ -98,8 +98,10 @@ type Journal interface {
 
 	// DueTimers returns up to limit timers of the partition due at or before
 	// now, earliest first, and the fire time of the earliest timer not yet
-	// due (zero if there is none).
-	DueTimers(ctx context.Context, partition int, now time.Time, limit int) (due []Timer, next time.Time, err error)
+	// due (zero if there is none). With after set, it starts after that
+	// timer, so a caller can page through a backlog without reading again
+	// what it has seen; a zero limit means no limit.
+	DueTimers(ctx context.Context, partition int, after *Timer, now time.Time, limit int) (due []Timer, next time.Time, err error)
 	// WakeRuns returns the runs of the partition whose wake flag is set.
 	WakeRuns(ctx context.Context, partition int) ([]RunKey, error)
 

@@ -104,6 +104,9 @@ type coroutine struct {
 	// resume hands control to the coroutine; parked hands it back.
 	resume chan struct{}
 	parked chan struct{}
+	// runningSince is when the coroutine last took control (sinceStart),
+	// or 0 while it does not have it, for the deadlock timeout.
+	runningSince atomic.Int64
 	// keptBlocked is true when the coroutine was resumed and blocked again
 	// without its wait condition having become true (no progress).
 	keptBlocked bool
@@ -192,14 +195,39 @@ func (co *coroutine) run(fn func()) {
 	fn()
 }
 
-// stack returns the stack of the coroutine's goroutine, or "" if it has
-// not started.
+// stack returns the stack of the coroutine's goroutine, for a
+// DeadlockError, or "" if it has not started.
+//
+// Go shows another goroutine's stack only in a dump of all of them, which
+// stops the process for as long as writing them takes: a second or more
+// on a node with tens of thousands of live workflows, long enough to push
+// other coroutines past their deadlock timeout, whose reports would dump
+// again. With more than manyGoroutines goroutines, only one report a
+// minute gets the stack.
 func (co *coroutine) stack() string {
-	if goid := co.goid.Load(); goid != nil {
-		return goroutineStack(*goid)
+	goid := co.goid.Load()
+	if goid == nil {
+		return ""
 	}
-	return ""
+	if runtime.NumGoroutine() > manyGoroutines {
+		last, now := lastLargeDump.Load(), sinceStart()
+		if last != 0 && now-last < int64(largeDumpInterval) || !lastLargeDump.CompareAndSwap(last, now) {
+			return fmt.Sprintf("(not captured: with more than %d goroutines, a stack dump stops the process for long, and one was taken less than %v ago)",
+				manyGoroutines, largeDumpInterval)
+		}
+	}
+	return stackIn(dumpGoroutines(), *goid)
 }
+
+// A stack dump of more than manyGoroutines goroutines is taken at most once
+// per largeDumpInterval for deadlock reports; lastLargeDump is when the
+// last was (sinceStart).
+const (
+	manyGoroutines    = 10000
+	largeDumpInterval = time.Minute
+)
+
+var lastLargeDump atomic.Int64
 
 // exit records a panic, marks the coroutine finished and hands control back.
 func (co *coroutine) exit() {
@@ -207,6 +235,7 @@ func (co *coroutine) exit() {
 		co.panicked = &coroutinePanic{value: r, stackTrace: string(debug.Stack())}
 	}
 	co.finished = true
+	co.runningSince.Store(0)
 	select {
 	case co.parked <- struct{}{}:
 	case <-co.d.abandoned:
@@ -221,6 +250,7 @@ func (co *coroutine) waitForTurn() {
 	case <-co.d.abandoned:
 		panic(errUnwind)
 	}
+	co.runningSince.Store(sinceStart())
 	if co.d.closing {
 		panic(errUnwind)
 	}
@@ -230,6 +260,7 @@ func (co *coroutine) waitForTurn() {
 // coroutine's turn again.
 func (co *coroutine) yield(reason string) {
 	co.blockedOn = reason
+	co.runningSince.Store(0)
 	select {
 	case co.parked <- struct{}{}:
 	case <-co.d.abandoned:
@@ -292,18 +323,39 @@ func (d *dispatcher) step(co *coroutine) error {
 	return nil
 }
 
-// await waits, at most the deadlock timeout, for the running coroutine co
-// to yield or return, which hands the workflow state back to the caller.
+// await waits for the resumed coroutine co to yield or return, which hands
+// the workflow state back to the caller, and gives up (false) once co has
+// had control for the deadlock timeout. The time counts from when co's
+// goroutine actually runs, not from the resume: on a loaded node a resumed
+// goroutine can wait for a processor for a long time (behind thousands of
+// runnable workflow actors, or a garbage collection), and that is not a
+// deadlock of its code.
 func (d *dispatcher) await(co *coroutine) bool {
 	d.timer.Reset(d.deadlockTimeout)
-	select {
-	case <-co.parked:
-		d.timer.Stop()
-		return true
-	case <-d.timer.C:
-		return false
+	for {
+		select {
+		case <-co.parked:
+			d.timer.Stop()
+			return true
+		case <-d.timer.C:
+			ran := time.Duration(0)
+			if since := co.runningSince.Load(); since != 0 {
+				ran = time.Duration(sinceStart() - since)
+			}
+			if ran >= d.deadlockTimeout {
+				return false
+			}
+			d.timer.Reset(d.deadlockTimeout - ran)
+		}
 	}
 }
+
+// processStart anchors sinceStart.
+var processStart = time.Now()
+
+// sinceStart returns the monotonic time since the package was initialized,
+// in nanoseconds, never 0.
+func sinceStart() int64 { return int64(time.Since(processStart)) + 1 }
 
 func (d *dispatcher) removeFinished() {
 	live := d.coroutines[:0]
@@ -356,11 +408,16 @@ func (d *dispatcher) close() {
 // __stack_trace query.
 func (d *dispatcher) stackTraces() string {
 	var b bytes.Buffer
+	dump := dumpGoroutines() // one for all of them
 	for _, co := range d.coroutines {
 		if co.finished {
 			continue
 		}
-		fmt.Fprintf(&b, "coroutine %s [blocked on %s]:\n%s\n", co.name, co.blockedOn, co.stack())
+		stack := ""
+		if goid := co.goid.Load(); goid != nil {
+			stack = stackIn(dump, *goid)
+		}
+		fmt.Fprintf(&b, "coroutine %s [blocked on %s]:\n%s\n", co.name, co.blockedOn, stack)
 	}
 	return b.String()
 }
@@ -377,20 +434,23 @@ func currentGoroutineID() string {
 	return ""
 }
 
-// goroutineStack returns the stack of goroutine goid from a dump of all
-// goroutines, or "" if it is gone.
-func goroutineStack(goid string) string {
+// dumpGoroutines returns the stacks of all goroutines.
+func dumpGoroutines() []byte {
 	buf := make([]byte, 1<<16)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			buf = buf[:n]
-			break
+			return buf[:n]
 		}
 		buf = make([]byte, 2*len(buf))
 	}
+}
+
+// stackIn returns the stack of goroutine goid in dump, or "" if it is not
+// there.
+func stackIn(dump []byte, goid string) string {
 	header := []byte("goroutine " + goid + " [")
-	for _, block := range bytes.Split(buf, []byte("\n\n")) {
+	for _, block := range bytes.Split(dump, []byte("\n\n")) {
 		if bytes.HasPrefix(block, header) {
 			return string(block)
 		}

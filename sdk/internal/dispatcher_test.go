@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -462,5 +463,65 @@ func TestCoroutinesReuseIdleRunners(t *testing.T) {
 	// of earlier tests may join the idle ones, so neither count is exact.
 	if n := runtime.NumGoroutine(); n > goroutines {
 		t.Errorf("%d goroutines after starting a coroutine with %d runners waiting, want at most %d", n, idle, goroutines)
+	}
+}
+
+// The deadlock timeout counts the time a coroutine has control, not the
+// time its goroutine waits for a processor after the resume.
+func TestDeadlockTimeoutCountsOnlyRunningTime(t *testing.T) {
+	d := newDispatcher(50 * time.Millisecond)
+	co := &coroutine{d: d, resume: make(chan struct{}), parked: make(chan struct{})}
+	go func() { // resumed, but does not run for four timeouts, then yields at once
+		time.Sleep(200 * time.Millisecond)
+		co.parked <- struct{}{}
+	}()
+	if !d.await(co) {
+		t.Error("a coroutine that had not run yet was reported deadlocked")
+	}
+	co.runningSince.Store(sinceStart()) // runs and never yields
+	start := time.Now()
+	if d.await(co) {
+		t.Fatal("a coroutine that kept control yielded")
+	}
+	if waited := time.Since(start); waited < 50*time.Millisecond {
+		t.Errorf("gave up after %v, before the 50ms timeout", waited)
+	}
+}
+
+// Past manyGoroutines goroutines, only the first deadlock report of a
+// minute stops the process for a full stack dump.
+func TestDeadlockReportsRationStackDumpsOfLargeProcesses(t *testing.T) {
+	block := make(chan struct{})
+	var parked sync.WaitGroup
+	for range manyGoroutines {
+		parked.Add(1)
+		go func() { defer parked.Done(); <-block }()
+	}
+	defer func() { close(block); parked.Wait() }()
+	lastLargeDump.Store(0)
+	defer lastLargeDump.Store(0)
+
+	deadlock := func() *DeadlockError {
+		t.Helper()
+		var spin atomic.Bool
+		spin.Store(true)
+		defer spin.Store(false)
+		te := newTestEnv(t, func(ctx Context) error {
+			for spin.Load() {
+			}
+			return nil
+		}, func(o *ExecutionOptions) { o.DeadlockTimeout = 50 * time.Millisecond })
+		_, err := te.tryDecide(startedEvent(t))
+		var de *DeadlockError
+		if !errors.As(err, &de) {
+			t.Fatalf("Decide = %v, want a DeadlockError", err)
+		}
+		return de
+	}
+	if first := deadlock(); !strings.Contains(first.StackTrace, "TestDeadlockReportsRationStackDumpsOfLargeProcesses") {
+		t.Errorf("the first report has no stack:\n%.300s", first.StackTrace)
+	}
+	if second := deadlock(); !strings.Contains(second.StackTrace, "not captured") {
+		t.Errorf("the second report within a minute dumped again:\n%.300s", second.StackTrace)
 	}
 }
