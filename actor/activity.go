@@ -280,12 +280,7 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 		q.running[t.key()] = attempt
 		q.mu.Unlock()
 
-		attemptCtx := ctx
-		abandon := func(r *activityResult) {
-			q.endAttempt(attemptCtx, t, attempt, r)
-			go q.work(cfg, stopCtx) // takes over this goroutine's place in the pool
-		}
-		result, kept := q.runAttemptSafely(ctx, cfg, t, attempt, abandon)
+		result, kept := q.runAttemptSafely(ctx, stopCtx, cfg, t, attempt)
 		if !kept {
 			// The function overran its context and was abandoned: the
 			// attempt is settled and another goroutine has this one's
@@ -359,14 +354,14 @@ func (q *taskQueue) report(t *activityTask, r *activityResult) {
 // runAttemptSafely is runAttempt with a panic of the engine's own code
 // turned into a failed attempt (panics of the activity are PanicErrors
 // already), so a pool goroutine never dies.
-func (q *taskQueue) runAttemptSafely(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt,
-	abandon func(*activityResult)) (r *activityResult, kept bool) {
+func (q *taskQueue) runAttemptSafely(ctx, stopCtx context.Context, cfg *workerConfig, t *activityTask,
+	attempt *runningAttempt) (r *activityResult, kept bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			r, kept = q.engineFailure(t, p), true
 		}
 	}()
-	return q.runAttempt(ctx, cfg, t, attempt, abandon)
+	return q.runAttempt(ctx, stopCtx, cfg, t, attempt)
 }
 
 // engineFailure is the outcome of an attempt during which the engine's own
@@ -417,14 +412,14 @@ func (q *taskQueue) activityEnvironment(t *activityTask, attempt *runningAttempt
 // goroutine, and returns its outcome with kept true.
 //
 // The attempt is reported when its context ends even if the function
-// ignores it: after overrunGrace, a watchdog passes the outcome (the
-// context's error) to abandon instead, which settles the attempt and
-// starts another pool goroutine; runAttempt then returns, whenever the
-// function does, with kept false, and its goroutine leaves the pool.
+// ignores it: after overrunGrace, a watchdog settles the attempt with the
+// context's error and starts another pool goroutine (of the worker whose
+// attempts stopCtx ends); runAttempt then returns, whenever the function
+// does, with kept false, and its goroutine leaves the pool.
 // Running the function here rather than on a goroutine of its own spares
 // each attempt a goroutine start, its stack growth and a hand-off.
-func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activityTask, attempt *runningAttempt,
-	abandon func(*activityResult)) (*activityResult, bool) {
+func (q *taskQueue) runAttempt(ctx, stopCtx context.Context, cfg *workerConfig, t *activityTask,
+	attempt *runningAttempt) (*activityResult, bool) {
 	s := t.scheduled
 	dc := cfg.opts.DataConverter
 	now := time.Now()
@@ -471,7 +466,8 @@ func (q *taskQueue) runAttempt(ctx context.Context, cfg *workerConfig, t *activi
 	stopWatchdog := context.AfterFunc(attemptCtx, func() {
 		time.AfterFunc(overrunGrace, func() {
 			if run.state.CompareAndSwap(attemptRunning, attemptAbandoned) {
-				abandon(q.safely(t, func() *activityResult { return q.conclude(run, nil, attemptCtx.Err()) }))
+				q.endAttempt(ctx, t, attempt, q.safely(t, func() *activityResult { return q.conclude(run, nil, attemptCtx.Err()) }))
+				go q.work(cfg, stopCtx) // takes over this goroutine's place in the pool
 			}
 		})
 	})

@@ -57,7 +57,7 @@ func BenchmarkActivityAttempt(b *testing.B) {
 		t := &activityTask{namespace: "ns", workflowID: "wf", runID: "run", workflowType: "W", scheduledEventID: 5,
 			scheduled: scheduled, scheduledTime: now, attempt: 1, enqueued: now}
 		attempt := &runningAttempt{cancel: cancel}
-		if r, _ := q.runAttemptSafely(ctx, cfg, t, attempt, nil); r.failure != nil {
+		if r, _ := q.runAttemptSafely(ctx, context.Background(), cfg, t, attempt); r.failure != nil {
 			b.Fatal(r.failure)
 		}
 		attempt.finish()

@@ -3,6 +3,7 @@ package internal
 import (
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Most workflow and activity arguments and results are plain strings and
@@ -94,23 +95,23 @@ func decodeJSONScalar(data []byte, valuePtr any) bool {
 		}
 		return true
 	case *int:
-		return decodeJSONInt(data, strconv.IntSize, func(n int64) { *p = int(n) })
+		return decodeJSONSigned(data, p)
 	case *int8:
-		return decodeJSONInt(data, 8, func(n int64) { *p = int8(n) })
+		return decodeJSONSigned(data, p)
 	case *int16:
-		return decodeJSONInt(data, 16, func(n int64) { *p = int16(n) })
+		return decodeJSONSigned(data, p)
 	case *int32:
-		return decodeJSONInt(data, 32, func(n int64) { *p = int32(n) })
+		return decodeJSONSigned(data, p)
 	case *int64:
-		return decodeJSONInt(data, 64, func(n int64) { *p = n })
+		return decodeJSONSigned(data, p)
 	case *uint:
-		return decodeJSONUint(data, strconv.IntSize, func(n uint64) { *p = uint(n) })
+		return decodeJSONUnsigned(data, p)
 	case *uint16:
-		return decodeJSONUint(data, 16, func(n uint64) { *p = uint16(n) })
+		return decodeJSONUnsigned(data, p)
 	case *uint32:
-		return decodeJSONUint(data, 32, func(n uint64) { *p = uint32(n) })
+		return decodeJSONUnsigned(data, p)
 	case *uint64:
-		return decodeJSONUint(data, 64, func(n uint64) { *p = n })
+		return decodeJSONUnsigned(data, p)
 	}
 	return false
 }
@@ -148,26 +149,29 @@ func plainJSONInteger(data []byte) bool {
 	return true
 }
 
-func decodeJSONInt(data []byte, bits int, set func(int64)) bool {
+// decodeJSONSigned sets *p to the integer data holds if it is a plain JSON
+// integer within T's range.
+func decodeJSONSigned[T int | int8 | int16 | int32 | int64](data []byte, p *T) bool {
 	if !plainJSONInteger(data) {
 		return false
 	}
-	n, err := strconv.ParseInt(string(data), 10, bits)
+	n, err := strconv.ParseInt(string(data), 10, int(unsafe.Sizeof(*p))*8)
 	if err != nil {
 		return false // out of range: encoding/json words the error
 	}
-	set(n)
+	*p = T(n)
 	return true
 }
 
-func decodeJSONUint(data []byte, bits int, set func(uint64)) bool {
+// decodeJSONUnsigned is decodeJSONSigned for unsigned T.
+func decodeJSONUnsigned[T uint | uint16 | uint32 | uint64](data []byte, p *T) bool {
 	if !plainJSONInteger(data) || data[0] == '-' {
 		return false
 	}
-	n, err := strconv.ParseUint(string(data), 10, bits)
+	n, err := strconv.ParseUint(string(data), 10, int(unsafe.Sizeof(*p))*8)
 	if err != nil {
 		return false
 	}
-	set(n)
+	*p = T(n)
 	return true
 }
