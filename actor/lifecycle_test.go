@@ -3,7 +3,9 @@ package actor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -453,5 +455,89 @@ func TestClosedWorkflowLeavesMemorySoon(t *testing.T) {
 	if desc.Meta.GetStatus() != journalpb.WorkflowStatus_WORKFLOW_STATUS_TERMINATED || len(desc.PendingTimers) != 0 || len(desc.PendingActivities) != 0 {
 		t.Fatalf("describe after reload: status %s, timers %v, activities %v; want terminated with nothing pending",
 			desc.Meta.GetStatus(), desc.PendingTimers, desc.PendingActivities)
+	}
+}
+
+// panicOnceCalls counts the tasks of PanicOnceWorkflow.
+var panicOnceCalls atomic.Int32
+
+// PanicOnceWorkflow's first task panics; the retried one waits for "go".
+func PanicOnceWorkflow(ctx workflow.Context) error {
+	if panicOnceCalls.Add(1) == 1 {
+		panic("first task")
+	}
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, nil)
+	return nil
+}
+
+// TestIdleActorPassivatesOnceItMay: an actor that is idle but may not
+// passivate yet (its failed task waits for a retry) passivates once the
+// retry has run, instead of staying in memory for good.
+func TestIdleActorPassivatesOnceItMay(t *testing.T) {
+	panicOnceCalls.Store(0)
+	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: 20 * time.Millisecond})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(PanicOnceWorkflow)
+	n.startWorker(reg)
+	n.start("p", PanicOnceWorkflow)
+	eventually(t, "the retried task", func() bool { return panicOnceCalls.Load() >= 2 })
+	n.waitPassivated()
+	if err := n.engine.SignalWorkflow(context.Background(), "", "p", "", "go", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.result("p", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CounterWorkflow returns once it has received n "add" signals.
+func CounterWorkflow(ctx workflow.Context, n int) (int, error) {
+	ch := workflow.GetSignalChannel(ctx, "add")
+	for i := 0; i < n; i++ {
+		ch.Receive(ctx, nil)
+	}
+	return n, nil
+}
+
+// TestShortIdleTimeoutUnderLoad: with an idle timeout shorter than an
+// append, idle checks keep arriving while actors handle signals (under the
+// race detector this caught protoactor's receive timeout writing the actor
+// context from its timer goroutine), and actors passivate and reactivate
+// between signals; every signal is still counted once.
+func TestShortIdleTimeoutUnderLoad(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: time.Millisecond})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(CounterWorkflow)
+	n.startWorker(reg)
+	const workflows, signals = 8, 30
+	for i := range workflows {
+		n.start(fmt.Sprint("c", i), CounterWorkflow, signals)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workflows)
+	for i := range workflows {
+		wg.Go(func() {
+			for range signals {
+				if err := n.engine.SignalWorkflow(context.Background(), "", fmt.Sprint("c", i), "", "add", nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i := range workflows {
+		id := fmt.Sprint("c", i)
+		var got int
+		if err := n.result(id, &got); err != nil || got != signals {
+			t.Fatalf("%s: result %d, %v", id, got, err)
+		}
+		if k := n.kinds(id); strings.Count(k, "WorkflowExecutionSignaled") != signals {
+			t.Fatalf("%s: history %s", id, k)
+		}
 	}
 }

@@ -106,6 +106,7 @@ type workflowActor struct {
 
 	waiters    []chan closeReply
 	deferred   []any // messages that need workflow code while it cannot run (no worker, or a failed task)
+	idle       idleClock
 	passivated bool
 }
 
@@ -117,10 +118,13 @@ func newWorkflowActor(h *partitionHost, key workflowKey) *workflowActor {
 func (a *workflowActor) Receive(ctx protoactor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *protoactor.Started:
-		ctx.SetReceiveTimeout(a.engine.opts.IdleTimeout)
-	case *protoactor.ReceiveTimeout:
-		a.maybePassivate(ctx)
+		a.idle.start(a.engine.system.Root, ctx.Self(), a.engine.opts.IdleTimeout)
+	case idleCheck:
+		if !a.passivated && a.idle.expired() && !a.maybePassivate(ctx) {
+			a.idle.restart()
+		}
 	case *protoactor.Stopping:
+		a.idle.stop()
 		a.unload()
 	case *protoactor.Stopped, *protoactor.Restarting:
 	default:
@@ -129,13 +133,16 @@ func (a *workflowActor) Receive(ctx protoactor.Context) {
 			a.host.send(a.key.namespace, a.key.workflowID, msg)
 			return
 		}
+		a.idle.touch()
 		a.handleSafely(msg)
+		timeout := a.engine.opts.IdleTimeout
 		if a.meta != nil && !a.isOpen() {
 			// A closed run takes no more work: leave memory soon rather
 			// than after the idle timeout, yet not at once, for the
 			// result or describe that often follows the close.
-			ctx.SetReceiveTimeout(min(closedIdleTimeout, a.engine.opts.IdleTimeout))
+			timeout = min(closedIdleTimeout, timeout)
 		}
+		a.idle.setTimeout(timeout)
 	}
 }
 
@@ -305,7 +312,9 @@ func (a *workflowActor) load() error {
 	return nil
 }
 
-// unload drops all in-memory state; the next message reloads it.
+// unload drops the run's in-memory state; the next message reloads it.
+// What belongs to the activation stays: the callers waiting on it, the
+// messages it defers, its idle clock.
 func (a *workflowActor) unload() {
 	if a.exec != nil {
 		a.exec.Close()
@@ -315,7 +324,7 @@ func (a *workflowActor) unload() {
 	}
 	waiters, deferred, updateWaiters := a.waiters, a.deferred, a.updateWaiters
 	*a = workflowActor{host: a.host, engine: a.engine, key: a.key, passivated: a.passivated,
-		waiters: waiters, deferred: deferred, updateWaiters: updateWaiters}
+		waiters: waiters, deferred: deferred, updateWaiters: updateWaiters, idle: a.idle}
 }
 
 // buildExecution replays history into a fresh Execution, if a worker serves

@@ -533,13 +533,15 @@ func (a *workflowActor) dropTimer(t journal.Timer) {
 	_ = a.engine.journal.Append(context.Background(), &journal.AppendRequest{Run: t.Run, DeleteTimers: []journal.Timer{t}})
 }
 
-// maybePassivate leaves memory when nothing waits on this activation.
-func (a *workflowActor) maybePassivate(ctx protoactor.Context) {
+// maybePassivate leaves memory when nothing waits on this activation, and
+// reports whether it did.
+func (a *workflowActor) maybePassivate(ctx protoactor.Context) bool {
 	a.dropGoneUpdateWaiters()
 	if len(a.waiters) > 0 || len(a.updateWaiters) > 0 || len(a.deferred) > 0 || a.taskFailure != nil || len(a.batched) > 0 {
-		return
+		return false
 	}
 	a.host.passivate(a.key, ctx.Self())
 	a.passivated = true
 	ctx.Poison(ctx.Self())
+	return true
 }
