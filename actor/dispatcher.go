@@ -1,61 +1,140 @@
 package actor
 
 import (
+	"sync"
 	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 )
 
-// mailboxDispatcher runs workflow actors' mailboxes. protoactor's default
-// dispatcher starts a goroutine each time a mailbox has messages, and that
-// goroutine's stack grows, by copying, to the depth a workflow task needs
-// (journal, Pebble, the runtime): a few times per message. This one keeps
-// a goroutine that finished a mailbox waiting for the next one for a
-// while, so the grown stacks are reused. Goroutines that wait longer than
-// idleTimeout, or any after done is closed, end.
+// mailboxDispatcher runs workflow actors' mailboxes on at most
+// maxMailboxRunners goroutines at once; mailboxes with messages beyond
+// that wait their turn in a queue.
+//
+// The bound is for the deadlock timeout and for latency. A mailbox run may
+// resume workflow code, and the deadlock timeout counts the time that code
+// has control, which includes any time its goroutine waits to be scheduled.
+// protoactor's default dispatcher starts a goroutine per mailbox run, so a
+// burst (a thousand timers due at once) made as many goroutines runnable
+// on two cores: a task that needs a millisecond of CPU then took over a
+// second, failed as a deadlock, and waited a second for its retry. Bounded,
+// a burst is worked off in order instead of all at once.
+//
+// The runners also outlive their mailboxes: a runner whose mailbox is done
+// takes the next one queued, or waits up to idleTimeout for one, so the
+// stacks grown to a workflow task's depth (journal, Pebble, the runtime)
+// are reused rather than grown again by copying. After done is closed
+// runners still work off the queue (stopping actors takes a mailbox run),
+// but no longer wait.
 type mailboxDispatcher struct {
-	work        chan func() // unbuffered: a send succeeds only if a goroutine waits
 	done        <-chan struct{}
 	idleTimeout time.Duration
+	max         int
+
+	mu      sync.Mutex
+	queued  []func() // mailbox runs waiting for a runner
+	runners int      // runners started and not ended, waiting ones included
+	waiting int      // runners waiting for a wake-up
+	// wake holds one token for each waiting runner that Schedule has
+	// called on, taken off waiting. It is sent to with mu held, and its
+	// capacity is max, so the send never blocks.
+	wake chan struct{}
 }
 
+// maxMailboxRunners bounds the mailboxes that run at once: enough for the
+// journal's group commit, which wants many appends in flight (each run
+// holding its runner while its append waits for the fsync), and few
+// enough that a runnable goroutine gets the CPU within milliseconds.
+const maxMailboxRunners = 256
+
 // mailboxThroughput is how many messages a mailbox handles before it
-// yields its goroutine, protoactor's default.
+// yields its runner, protoactor's default.
 const mailboxThroughput = 300
 
-// mailboxIdleTimeout is how long a goroutine waits for another mailbox.
+// mailboxIdleTimeout is how long a runner waits for another mailbox.
 const mailboxIdleTimeout = time.Second
 
 var _ protoactor.Dispatcher = (*mailboxDispatcher)(nil)
 
 func newMailboxDispatcher(done <-chan struct{}) *mailboxDispatcher {
-	return &mailboxDispatcher{work: make(chan func()), done: done, idleTimeout: mailboxIdleTimeout}
+	return &mailboxDispatcher{done: done, idleTimeout: mailboxIdleTimeout, max: maxMailboxRunners,
+		wake: make(chan struct{}, maxMailboxRunners)}
 }
 
-// Schedule runs fn on a waiting goroutine, or on a new one if none waits.
+// Schedule queues fn and has a runner take it: a waiting one, or a new
+// one while there are fewer than max. It never blocks, since callers
+// include mailbox runs.
 func (d *mailboxDispatcher) Schedule(fn func()) {
-	select {
-	case d.work <- fn:
-	default:
-		go d.run(fn)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.queued = append(d.queued, fn)
+	switch {
+	case d.waiting > 0:
+		d.waiting--
+		d.wake <- struct{}{}
+	case d.runners < d.max:
+		d.runners++
+		go d.run()
 	}
 }
 
 // Throughput implements protoactor.Dispatcher.
 func (d *mailboxDispatcher) Throughput() int { return mailboxThroughput }
 
-func (d *mailboxDispatcher) run(fn func()) {
+// run is a runner: it takes queued mailbox runs until none comes within
+// idleTimeout, or none is queued after done.
+func (d *mailboxDispatcher) run() {
 	idle := time.NewTimer(d.idleTimeout)
 	defer idle.Stop()
 	for {
-		fn()
+		if fn := d.next(); fn != nil {
+			fn()
+			continue
+		}
 		idle.Reset(d.idleTimeout)
 		select {
-		case fn = <-d.work:
+		case <-d.wake:
 		case <-idle.C:
-			return
+			if d.end() {
+				return
+			}
 		case <-d.done:
-			return
+			if d.end() {
+				return
+			}
 		}
 	}
+}
+
+// next takes the first queued run; with none, it counts the runner as
+// waiting and returns nil.
+func (d *mailboxDispatcher) next() func() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.queued) == 0 {
+		d.waiting++
+		return nil
+	}
+	fn := d.queued[0]
+	d.queued[0] = nil
+	d.queued = d.queued[1:]
+	if len(d.queued) == 0 {
+		d.queued = d.queued[:0:0] // let the drained array go
+	}
+	return fn
+}
+
+// end ends a waiting runner, unless Schedule called on it meanwhile (a
+// token is waiting for it), in which case it goes on working.
+func (d *mailboxDispatcher) end() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	select {
+	case <-d.wake:
+		return false
+	default:
+	}
+	d.waiting--
+	d.runners--
+	return true
 }

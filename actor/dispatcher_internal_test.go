@@ -1,0 +1,88 @@
+package actor
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// A burst of mailbox runs, some scheduled from inside runs, is worked off
+// by at most max runners at once, every run exactly once, and the runners
+// end once they have waited idleTimeout with nothing queued.
+func TestMailboxDispatcherBoundsRunners(t *testing.T) {
+	done := make(chan struct{})
+	defer close(done)
+	d := newMailboxDispatcher(done)
+	d.max, d.wake, d.idleTimeout = 4, make(chan struct{}, 4), 50*time.Millisecond
+
+	const runs = 400
+	var running, peak, ran atomic.Int32
+	var wg sync.WaitGroup
+	var run func(nested bool)
+	run = func(nested bool) {
+		defer wg.Done()
+		n := running.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		if !nested {
+			// Scheduling from a run while every runner is busy must not block.
+			wg.Add(1)
+			d.Schedule(func() { run(true) })
+		}
+		time.Sleep(100 * time.Microsecond)
+		ran.Add(1)
+		running.Add(-1)
+	}
+	for range runs / 2 {
+		wg.Add(1)
+		d.Schedule(func() { run(false) })
+	}
+	wg.Wait()
+	if got := ran.Load(); got != runs {
+		t.Fatalf("%d runs ran, want %d", got, runs)
+	}
+	if p := peak.Load(); p > 4 || p < 2 {
+		t.Fatalf("%d runs at once, want between 2 and the bound of 4", p)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d.mu.Lock()
+		runners, waiting := d.runners, d.waiting
+		d.mu.Unlock()
+		if runners == 0 && waiting == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d runners (%d waiting) left after their idle timeout", runners, waiting)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Once the engine closes (done), runners no longer wait for work, but
+// whatever is scheduled still runs: stopping the actors takes mailbox runs.
+func TestMailboxDispatcherRunsWorkAfterDone(t *testing.T) {
+	done := make(chan struct{})
+	d := newMailboxDispatcher(done)
+	close(done)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		d.Schedule(wg.Done)
+	}
+	wg.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d.mu.Lock()
+		runners := d.runners
+		d.mu.Unlock()
+		if runners == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d runners still up after done", runners)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
