@@ -10,9 +10,10 @@ import (
 // for its idle timeout. protoactor's receive timeout is not used for this,
 // for two reasons: its timer goroutine writes the actor context's fields
 // while the actor may be handling a message (a data race in protoactor-go,
-// which the race detector reports when timeouts are short), and once it
-// has fired it stays off, so an actor that could not passivate at that
-// moment (a caller waiting, a failed task to retry) never tried again.
+// asynkron/protoactor-go#1139, which the race detector reports when
+// timeouts are short), and once it has fired it stays off, so an actor
+// that could not passivate at that moment (a caller waiting, a failed task
+// to retry) never tried again.
 // idleClock's timer only sends the actor an idleCheck; the actor looks at
 // the clock and decides on its own goroutine.
 
