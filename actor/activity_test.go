@@ -83,12 +83,12 @@ func TestActivityLoggerAndTaskToken(t *testing.T) {
 	}
 }
 
-// stubbornRelease lets StubbornActivity return; until then it ignores its
-// context.
-var stubbornRelease = make(chan struct{})
+// stubborn's Stubborn activity ignores its context: it returns only once
+// release is closed.
+type stubborn struct{ release chan struct{} }
 
-func StubbornActivity(context.Context) (string, error) {
-	<-stubbornRelease
+func (s *stubborn) Stubborn(context.Context) (string, error) {
+	<-s.release
 	return "late", nil
 }
 
@@ -99,7 +99,7 @@ func QuickActivity(context.Context) (string, error) { return "quick", nil }
 func OverrunWorkflow(ctx workflow.Context) (string, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 100 * time.Millisecond,
 		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1}})
-	err := workflow.ExecuteActivity(ctx, StubbornActivity).Get(ctx, nil)
+	err := workflow.ExecuteActivity(ctx, "Stubborn").Get(ctx, nil)
 	var timeout *temporal.TimeoutError
 	if !errors.As(err, &timeout) || timeout.TimeoutType() != enums.TIMEOUT_TYPE_START_TO_CLOSE {
 		return "", fmt.Errorf("stubborn activity: %v, want a start-to-close timeout", err)
@@ -116,17 +116,18 @@ func TestOverrunningActivityIsReportedAndGivesUpItsSlot(t *testing.T) {
 	n := newNode(t, t.TempDir(), actor.EngineOptions{})
 	reg := internal.NewRegistry()
 	reg.RegisterWorkflow(OverrunWorkflow)
-	reg.RegisterActivity(StubbornActivity)
+	s := &stubborn{release: make(chan struct{})}
+	reg.RegisterActivity(s)
 	reg.RegisterActivity(QuickActivity)
 	if _, err := n.engine.StartWorker("q", reg, actor.WorkerOptions{MaxConcurrentActivityExecutionSize: 1}); err != nil {
 		t.Fatal(err)
 	}
 	n.start("overrun", OverrunWorkflow)
-	var s string
-	err := n.result("overrun", &s)
-	close(stubbornRelease) // only now: the quick activity ran while the stubborn one still held its goroutine
-	if err != nil || s != "quick" {
-		t.Fatalf("result %q, %v; want quick", s, err)
+	var result string
+	err := n.result("overrun", &result)
+	close(s.release) // only now: the quick activity ran while the stubborn one still held its goroutine
+	if err != nil || result != "quick" {
+		t.Fatalf("result %q, %v; want quick", result, err)
 	}
 	const want = "WorkflowExecutionStarted WorkflowTaskCompleted ActivityTaskScheduled " +
 		"ActivityTaskTimedOut WorkflowTaskCompleted ActivityTaskScheduled " +
