@@ -31,9 +31,12 @@ type mailboxDispatcher struct {
 	idleTimeout time.Duration
 	max         int
 
-	mu      sync.Mutex
-	queued  []func() // mailbox runs waiting for a runner
-	runners int      // runners started and not ended, waiting ones included
+	mu sync.Mutex
+	// queued[head:] are the mailbox runs waiting for a runner; the array
+	// is reused once they are all taken.
+	queued  []func()
+	head    int
+	runners int // runners started and not ended, waiting ones included
 	waiting int      // runners waiting for a wake-up
 	// wake holds one token for each waiting runner that Schedule has
 	// called on, taken off waiting. It is sent to with mu held, and its
@@ -111,15 +114,15 @@ func (d *mailboxDispatcher) run() {
 func (d *mailboxDispatcher) next() func() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if len(d.queued) == 0 {
+	if d.head == len(d.queued) {
 		d.waiting++
 		return nil
 	}
-	fn := d.queued[0]
-	d.queued[0] = nil
-	d.queued = d.queued[1:]
-	if len(d.queued) == 0 {
-		d.queued = d.queued[:0:0] // let the drained array go
+	fn := d.queued[d.head]
+	d.queued[d.head] = nil
+	d.head++
+	if d.head == len(d.queued) {
+		d.queued, d.head = d.queued[:0], 0
 	}
 	return fn
 }
