@@ -457,7 +457,7 @@ func (e *Engine) CountRuns(ctx context.Context, ns, query string) (int64, error)
 func (e *Engine) WaitForClose(ctx context.Context, ns, workflowID, runID string) (*journalpb.Event, error) {
 	ns = e.namespace(ns)
 	ch := make(chan closeReply, 1)
-	r, err := ask(ctx, e, ns, workflowID, &waitCloseRequest{runID: runID, reply: ch}, ch)
+	r, err := ask(ctx, e, ns, workflowID, &waitCloseRequest{runID: runID, done: ctx.Done(), reply: ch}, ch)
 	if err != nil {
 		return nil, err
 	}

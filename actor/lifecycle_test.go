@@ -541,3 +541,17 @@ func TestShortIdleTimeoutUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestGoneCloseWaiterDoesNotPinTheWorkflow: a caller that stopped waiting
+// for the close (its context ended) no longer keeps the workflow in memory.
+func TestGoneCloseWaiterDoesNotPinTheWorkflow(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: 20 * time.Millisecond})
+	n.startWorker(waitRegistry())
+	n.start("w", WaitWorkflow, time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := n.engine.WaitForClose(ctx, "", "w", ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait for close: %v, want the deadline", err)
+	}
+	n.waitPassivated()
+}

@@ -72,6 +72,7 @@ type describeReply struct {
 
 type waitCloseRequest struct {
 	runID string
+	done  <-chan struct{} // closed when the caller stops waiting
 	reply chan closeReply
 }
 

@@ -228,17 +228,25 @@ func (a *workflowActor) notifyUpdates() {
 	a.updateWaiters = waiting
 }
 
-// dropGoneUpdateWaiters forgets callers that stopped waiting, so that they
-// do not keep the workflow in memory.
-func (a *workflowActor) dropGoneUpdateWaiters() {
-	waiting := a.updateWaiters[:0]
-	for _, m := range a.updateWaiters {
+// dropGoneWaiters forgets the callers waiting for an update or for the
+// close that stopped waiting, so that they do not keep the workflow in
+// memory.
+func (a *workflowActor) dropGoneWaiters() {
+	a.updateWaiters = stillWaiting(a.updateWaiters, func(m *updateRequest) <-chan struct{} { return m.done })
+	a.waiters = stillWaiting(a.waiters, func(m *waitCloseRequest) <-chan struct{} { return m.done })
+}
+
+// stillWaiting keeps the requests of waiting whose done channel (as done
+// gives it) is not closed, in place.
+func stillWaiting[T any](waiting []T, done func(T) <-chan struct{}) []T {
+	kept := waiting[:0]
+	for _, m := range waiting {
 		select {
-		case <-m.done:
+		case <-done(m):
 		default:
-			waiting = append(waiting, m)
+			kept = append(kept, m)
 		}
 	}
-	clear(a.updateWaiters[len(waiting):])
-	a.updateWaiters = waiting
+	clear(waiting[len(kept):])
+	return kept
 }

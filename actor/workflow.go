@@ -104,7 +104,7 @@ type workflowActor struct {
 	batched     []*journalpb.Event
 	flushQueued bool
 
-	waiters    []chan closeReply
+	waiters    []*waitCloseRequest // callers waiting for the run to close
 	deferred   []any // messages that need workflow code while it cannot run (no worker, or a failed task)
 	idle       idleClock
 	passivated bool
@@ -811,7 +811,7 @@ func (a *workflowActor) closed(status journalpb.WorkflowStatus) {
 	}
 	a.deferred = nil
 	for _, w := range a.waiters {
-		w <- closeReply{event: a.closeEvent}
+		w.reply <- closeReply{event: a.closeEvent}
 	}
 	a.waiters = nil
 	a.notifyUpdates()

@@ -273,7 +273,7 @@ func (a *workflowActor) waitClose(m *waitCloseRequest) {
 	case !a.isOpen():
 		m.reply <- closeReply{event: a.closeEvent}
 	default:
-		a.waiters = append(a.waiters, m.reply)
+		a.waiters = append(a.waiters, m)
 	}
 }
 
@@ -536,7 +536,7 @@ func (a *workflowActor) dropTimer(t journal.Timer) {
 // maybePassivate leaves memory when nothing waits on this activation, and
 // reports whether it did.
 func (a *workflowActor) maybePassivate(ctx protoactor.Context) bool {
-	a.dropGoneUpdateWaiters()
+	a.dropGoneWaiters()
 	if len(a.waiters) > 0 || len(a.updateWaiters) > 0 || len(a.deferred) > 0 || a.taskFailure != nil || len(a.batched) > 0 {
 		return false
 	}
