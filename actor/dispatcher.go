@@ -37,7 +37,7 @@ type mailboxDispatcher struct {
 	queued  []func()
 	head    int
 	runners int // runners started and not ended, waiting ones included
-	waiting int      // runners waiting for a wake-up
+	waiting int // runners waiting for a wake-up
 	// wake holds one token for each waiting runner that Schedule has
 	// called on, taken off waiting. It is sent to with mu held, and its
 	// capacity is max, so the send never blocks.

@@ -105,7 +105,7 @@ type workflowActor struct {
 	flushQueued bool
 
 	waiters    []*waitCloseRequest // callers waiting for the run to close
-	deferred   []any // messages that need workflow code while it cannot run (no worker, or a failed task)
+	deferred   []any               // messages that need workflow code while it cannot run (no worker, or a failed task)
 	idle       idleClock
 	passivated bool
 }
