@@ -236,8 +236,8 @@ func (a *workflowActor) dropGoneWaiters() {
 	a.waiters = stillWaiting(a.waiters, func(m *waitCloseRequest) <-chan struct{} { return m.done })
 }
 
-// stillWaiting keeps the requests of waiting whose done channel (as done
-// gives it) is not closed, in place.
+// stillWaiting returns the requests whose callers still wait (their done
+// channel, as done gives it, is not closed), compacted in place.
 func stillWaiting[T any](waiting []T, done func(T) <-chan struct{}) []T {
 	kept := waiting[:0]
 	for _, m := range waiting {
