@@ -50,8 +50,11 @@ type mailboxDispatcher struct {
 // enough that a runnable goroutine gets the CPU within milliseconds.
 const maxMailboxRunners = 256
 
-// mailboxThroughput is how many messages a mailbox handles before it
-// yields its runner, protoactor's default.
+// mailboxThroughput is how many messages a mailbox handles before it lets
+// other goroutines run (runtime.Gosched), protoactor's default. It does not
+// give up its runner: protoactor's mailbox keeps its run going while
+// messages keep arriving, so 256 workflows that never run out of messages
+// (each flooded with signals) would keep queued mailboxes waiting.
 const mailboxThroughput = 300
 
 // mailboxIdleTimeout is how long a runner waits for another mailbox.
@@ -70,6 +73,13 @@ func newMailboxDispatcher(done <-chan struct{}) *mailboxDispatcher {
 func (d *mailboxDispatcher) Schedule(fn func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.head > 0 && d.head >= len(d.queued)/2 {
+		// Under a lasting backlog the queue never drains: move what waits
+		// to the front rather than let the taken part grow.
+		n := copy(d.queued, d.queued[d.head:])
+		clear(d.queued[n:])
+		d.queued, d.head = d.queued[:n], 0
+	}
 	d.queued = append(d.queued, fn)
 	switch {
 	case d.waiting > 0:

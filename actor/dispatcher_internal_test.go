@@ -86,3 +86,58 @@ func TestMailboxDispatcherRunsWorkAfterDone(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A runner whose wait ends (idle timeout or done) just as Schedule hands it
+// a run keeps working: the run is not stranded, and the counts stay right.
+func TestMailboxDispatcherRunnerEndingAsWorkArrives(t *testing.T) {
+	d := newMailboxDispatcher(make(chan struct{}))
+	d.runners = 1
+	if fn := d.next(); fn != nil { // the runner finds nothing and waits
+		t.Fatal("a run in an empty queue")
+	}
+	ran := false
+	d.Schedule(func() { ran = true }) // hands the run to the waiting runner
+	if d.end() {
+		t.Fatal("the runner ended with a run handed to it")
+	}
+	fn := d.next()
+	if fn == nil {
+		t.Fatal("the handed run is not in the queue")
+	}
+	fn()
+	if !ran || d.runners != 1 || d.waiting != 0 {
+		t.Fatalf("ran %v, %d runners, %d waiting; want true, 1, 0", ran, d.runners, d.waiting)
+	}
+}
+
+// Runs are taken in the order they were scheduled, and a backlog that
+// never drains (as many runs come in as are taken) does not grow the
+// queue's array.
+func TestMailboxDispatcherKeepsOrder(t *testing.T) {
+	d := newMailboxDispatcher(make(chan struct{}))
+	d.runners = d.max // no runner is started: the test takes the runs itself
+	var got []int
+	schedule := func(i int) { d.Schedule(func() { got = append(got, i) }) }
+	const backlog, runs = 10, 10000
+	for i := range backlog {
+		schedule(i)
+	}
+	for i := backlog; i < runs; i++ {
+		d.next()()
+		schedule(i)
+	}
+	for fn := d.next(); fn != nil; fn = d.next() {
+		fn()
+	}
+	if len(got) != runs {
+		t.Fatalf("%d runs taken, want %d", len(got), runs)
+	}
+	for i, v := range got {
+		if v != i {
+			t.Fatalf("run %d taken as number %d", v, i)
+		}
+	}
+	if c := cap(d.queued); c > 4*backlog {
+		t.Fatalf("queue array of %d for a backlog of %d", c, backlog)
+	}
+}

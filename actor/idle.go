@@ -34,7 +34,7 @@ func (c *idleClock) start(root *protoactor.RootContext, self *protoactor.PID, ti
 	c.timer = time.AfterFunc(timeout, func() { root.Send(self, idleCheck{}) })
 }
 
-// touch records that the actor handled a message.
+// touch records that the actor has just handled a message.
 func (c *idleClock) touch() { c.lastActive = time.Now() }
 
 // setTimeout changes the timeout, counted from the last message. A longer

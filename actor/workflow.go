@@ -133,8 +133,8 @@ func (a *workflowActor) Receive(ctx protoactor.Context) {
 			a.host.send(a.key.namespace, a.key.workflowID, msg)
 			return
 		}
-		a.idle.touch()
 		a.handleSafely(msg)
+		a.idle.touch()
 		timeout := a.engine.opts.IdleTimeout
 		if a.meta != nil && !a.isOpen() {
 			// A closed run takes no more work: leave memory soon rather
