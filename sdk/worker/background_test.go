@@ -22,13 +22,14 @@ func ReadDependency(ctx context.Context) (string, error) {
 	return v, nil
 }
 
-// started is closed by WaitForCancel once it runs, so the test cancels the
-// background context while an attempt is in flight.
-var started = make(chan struct{})
+// cancelWaiter's WaitForCancel activity closes started once it runs, so
+// that the test cancels the background context while an attempt is in
+// flight.
+type cancelWaiter struct{ started chan struct{} }
 
 // WaitForCancel blocks until its context ends and returns the context's error.
-func WaitForCancel(ctx context.Context) error {
-	close(started)
+func (w *cancelWaiter) WaitForCancel(ctx context.Context) error {
+	close(w.started)
 	<-ctx.Done()
 	return ctx.Err()
 }
@@ -58,7 +59,8 @@ func TestBackgroundActivityContext(t *testing.T) {
 	w := worker.New(c, "bg", worker.Options{BackgroundActivityContext: bg})
 	w.RegisterWorkflow(CallActivity)
 	w.RegisterActivity(ReadDependency)
-	w.RegisterActivity(WaitForCancel)
+	waiter := &cancelWaiter{started: make(chan struct{})}
+	w.RegisterActivity(waiter)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func TestBackgroundActivityContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-started:
+	case <-waiter.started:
 	case <-ctx.Done():
 		t.Fatal("the activity did not start")
 	}
