@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
@@ -55,6 +56,22 @@ type Engine struct {
 	done chan struct{}
 	// mailboxes runs the workflow actors' mailboxes.
 	mailboxes *mailboxDispatcher
+
+	taskFailures atomic.Int64
+}
+
+// Stats counts what the engine met since it started.
+type Stats struct {
+	// WorkflowTaskFailures is how many workflow tasks failed and were left
+	// for a retry: a panic in workflow code, a non-determinism error, a
+	// deadlock, or a history that could not be read. A run with failed
+	// tasks still completes once a retry succeeds, later than it would have.
+	WorkflowTaskFailures int64
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats {
+	return Stats{WorkflowTaskFailures: e.taskFailures.Load()}
 }
 
 // NewEngine starts an engine over j. Workflows recorded in j resume when a

@@ -481,6 +481,9 @@ func TestIdleActorPassivatesOnceItMay(t *testing.T) {
 	n.startWorker(reg)
 	n.start("p", PanicOnceWorkflow)
 	eventually(t, "the retried task", func() bool { return panicOnceCalls.Load() >= 2 })
+	if f := n.engine.Stats().WorkflowTaskFailures; f != 1 {
+		t.Errorf("%d workflow task failures counted, want the one panic", f)
+	}
 	n.waitPassivated()
 	if err := n.engine.SignalWorkflow(context.Background(), "", "p", "", "go", nil); err != nil {
 		t.Fatal(err)

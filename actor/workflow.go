@@ -365,6 +365,7 @@ func (a *workflowActor) newExecution(w *workerConfig) *internal.Execution {
 // another try with backoff.
 func (a *workflowActor) failTask(err error) {
 	a.taskFailure = err
+	a.engine.taskFailures.Add(1)
 	a.engine.opts.Logger.Warn("workflow task failed", "workflow_id", a.key.workflowID, "error", err)
 	if a.taskRetry == 0 {
 		a.taskRetry = firstTaskRetry

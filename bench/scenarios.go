@@ -207,6 +207,10 @@ func finish(r *Result, n *node, workflows int, elapsed time.Duration) {
 		"appends_per_second": fmt.Sprintf("%.0f", float64(st.Appends)/elapsed.Seconds()),
 		"appends_per_fsync":  fmt.Sprintf("%.1f", float64(st.Appends)/float64(max(1, st.Commits))),
 	}
+	if f := n.node.Engine().Stats().WorkflowTaskFailures; f > 0 {
+		// Each failed task waits for its retry: it shows in the latencies.
+		r.Notes["workflow_task_failures"] = fmt.Sprint(f)
+	}
 	r.DiskBytesPerWorkflow = float64(dirSize(n.dir)) / float64(max(1, workflows))
 }
 
