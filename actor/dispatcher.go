@@ -62,9 +62,10 @@ const mailboxIdleTimeout = time.Second
 
 var _ protoactor.Dispatcher = (*mailboxDispatcher)(nil)
 
-func newMailboxDispatcher(done <-chan struct{}) *mailboxDispatcher {
-	return &mailboxDispatcher{done: done, idleTimeout: mailboxIdleTimeout, max: maxMailboxRunners,
-		wake: make(chan struct{}, maxMailboxRunners)}
+// newMailboxDispatcher returns a dispatcher of at most maxRunners runners,
+// each waiting up to idleTimeout for work, until done is closed.
+func newMailboxDispatcher(done <-chan struct{}, maxRunners int, idleTimeout time.Duration) *mailboxDispatcher {
+	return &mailboxDispatcher{done: done, idleTimeout: idleTimeout, max: maxRunners, wake: make(chan struct{}, maxRunners)}
 }
 
 // Schedule queues fn and has a runner take it: a waiting one, or a new

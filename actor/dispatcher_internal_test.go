@@ -13,8 +13,7 @@ import (
 func TestMailboxDispatcherBoundsRunners(t *testing.T) {
 	done := make(chan struct{})
 	defer close(done)
-	d := newMailboxDispatcher(done)
-	d.max, d.wake, d.idleTimeout = 4, make(chan struct{}, 4), 50*time.Millisecond
+	d := newMailboxDispatcher(done, 4, 50*time.Millisecond)
 
 	const runs = 400
 	var running, peak, ran atomic.Int32
@@ -45,16 +44,22 @@ func TestMailboxDispatcherBoundsRunners(t *testing.T) {
 	if p := peak.Load(); p > 4 || p < 2 {
 		t.Fatalf("%d runs at once, want between 2 and the bound of 4", p)
 	}
+	waitForNoRunners(t, d, "after their idle timeout")
+}
+
+// waitForNoRunners waits up to 5 s for every runner of d to end.
+func waitForNoRunners(t *testing.T, d *mailboxDispatcher, when string) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		d.mu.Lock()
 		runners, waiting := d.runners, d.waiting
 		d.mu.Unlock()
 		if runners == 0 && waiting == 0 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d runners (%d waiting) left after their idle timeout", runners, waiting)
+			t.Fatalf("%d runners (%d waiting) left %s", runners, waiting, when)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -64,7 +69,7 @@ func TestMailboxDispatcherBoundsRunners(t *testing.T) {
 // whatever is scheduled still runs: stopping the actors takes mailbox runs.
 func TestMailboxDispatcherRunsWorkAfterDone(t *testing.T) {
 	done := make(chan struct{})
-	d := newMailboxDispatcher(done)
+	d := newMailboxDispatcher(done, maxMailboxRunners, mailboxIdleTimeout)
 	close(done)
 	var wg sync.WaitGroup
 	for range 10 {
@@ -72,25 +77,13 @@ func TestMailboxDispatcherRunsWorkAfterDone(t *testing.T) {
 		d.Schedule(wg.Done)
 	}
 	wg.Wait()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		d.mu.Lock()
-		runners := d.runners
-		d.mu.Unlock()
-		if runners == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d runners still up after done", runners)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitForNoRunners(t, d, "after done")
 }
 
 // A runner whose wait ends (idle timeout or done) just as Schedule hands it
 // a run keeps working: the run is not stranded, and the counts stay right.
 func TestMailboxDispatcherRunnerEndingAsWorkArrives(t *testing.T) {
-	d := newMailboxDispatcher(make(chan struct{}))
+	d := newMailboxDispatcher(make(chan struct{}), maxMailboxRunners, mailboxIdleTimeout)
 	d.runners = 1
 	if fn := d.next(); fn != nil { // the runner finds nothing and waits
 		t.Fatal("a run in an empty queue")
@@ -114,7 +107,7 @@ func TestMailboxDispatcherRunnerEndingAsWorkArrives(t *testing.T) {
 // never drains (as many runs come in as are taken) does not grow the
 // queue's array.
 func TestMailboxDispatcherKeepsOrder(t *testing.T) {
-	d := newMailboxDispatcher(make(chan struct{}))
+	d := newMailboxDispatcher(make(chan struct{}), maxMailboxRunners, mailboxIdleTimeout)
 	d.runners = d.max // no runner is started: the test takes the runs itself
 	var got []int
 	schedule := func(i int) { d.Schedule(func() { got = append(got, i) }) }

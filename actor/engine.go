@@ -104,7 +104,7 @@ func NewEngine(j journal.Journal, opts EngineOptions) (*Engine, error) {
 		queues: make(map[string]*taskQueue),
 		done:   make(chan struct{}),
 	}
-	e.mailboxes = newMailboxDispatcher(e.done)
+	e.mailboxes = newMailboxDispatcher(e.done, maxMailboxRunners, mailboxIdleTimeout)
 	for p := range j.Partitions() {
 		e.hosts = append(e.hosts, newPartitionHost(e, p))
 	}
