@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
 	internal "github.com/grainflow/grainflow/sdk/internalbindings"
@@ -536,7 +535,7 @@ func (q *taskQueue) conclude(run *startedAttempt, result *journalpb.Payloads, er
 		return &activityResult{pending: true, pendingUntil: run.deadline, deadlineType: run.deadlineType, heartbeat: details}
 	}
 	if err == nil {
-		if size, limit := proto.Size(result), q.engine.opts.MaxPayloadBytes; size > limit {
+		if size, limit := result.SizeVT(), q.engine.opts.MaxPayloadBytes; size > limit {
 			// Recording it would fail the append; say so instead, for good.
 			err := internal.NewApplicationError(fmt.Sprintf("activity %s returned %d bytes, over the %d-byte payload limit",
 				s.GetActivityType(), size, limit), "PayloadTooLarge", true, nil)

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/grainflow/grainflow/journal"
 	"github.com/grainflow/grainflow/journal/journalpb"
@@ -213,7 +212,7 @@ func (e *Engine) namespace(ns string) string {
 // checkPayload refuses a payload over the size limit. The error names it
 // what+name, joined only then: most payloads pass.
 func (e *Engine) checkPayload(what, name string, p *journalpb.Payloads) error {
-	if size := proto.Size(p); size > e.opts.MaxPayloadBytes {
+	if size := p.SizeVT(); size > e.opts.MaxPayloadBytes {
 		return &PayloadTooLargeError{What: what + name, Size: size, Limit: e.opts.MaxPayloadBytes}
 	}
 	return nil

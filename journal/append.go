@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
@@ -264,7 +263,7 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	}
 	s.values, s.ends = s.values[:0], s.ends[:0]
 	for _, e := range req.Events {
-		if s.values, err = (proto.MarshalOptions{}).MarshalAppend(s.values, e); err != nil {
+		if s.values, err = appendEncoded(s.values, e); err != nil {
 			return fmt.Errorf("journal: encode event %d of workflow %s: %w", e.GetEventId(), req.Run.WorkflowID, err)
 		}
 		s.ends = append(s.ends, len(s.values))
@@ -301,7 +300,7 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	writeMeta := isNew || req.Status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED || changesMeta(req.Events)
 	metaStart := len(s.values)
 	if writeMeta {
-		if s.values, err = (proto.MarshalOptions{}).MarshalAppend(s.values, meta); err != nil {
+		if s.values, err = appendEncoded(s.values, meta); err != nil {
 			return fmt.Errorf("journal: encode metadata of workflow %s: %w", req.Run.WorkflowID, err)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
@@ -206,7 +205,7 @@ func (db *DB) Close() error {
 }
 
 // get reads and decodes one protobuf value; ErrNotFound if absent.
-func (db *DB) get(key []byte, msg proto.Message) error {
+func (db *DB) get(key []byte, msg decodable) error {
 	v, closer, err := db.pebble.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return ErrNotFound
@@ -215,7 +214,7 @@ func (db *DB) get(key []byte, msg proto.Message) error {
 		return fmt.Errorf("journal: read %q: %w", key, err)
 	}
 	defer closer.Close()
-	if err := proto.Unmarshal(v, msg); err != nil {
+	if err := msg.UnmarshalVT(v); err != nil {
 		return fmt.Errorf("%w: key %q: %v", ErrCorrupt, key, err)
 	}
 	return nil
@@ -261,7 +260,7 @@ func (db *DB) History(ctx context.Context, run RunKey) ([]*journalpb.Event, erro
 	var events []*journalpb.Event
 	for iter.First(); iter.Valid(); iter.Next() {
 		e := &journalpb.Event{}
-		if err := proto.Unmarshal(iter.Value(), e); err != nil {
+		if err := e.UnmarshalVT(iter.Value()); err != nil {
 			return nil, fmt.Errorf("%w: event %d of workflow %s run %s: %v",
 				ErrCorrupt, len(events)+1, run.WorkflowID, run.RunID, err)
 		}
@@ -303,7 +302,7 @@ func (db *DB) Run(ctx context.Context, run RunKey) (*journalpb.WorkflowMeta, err
 		return nil, fmt.Errorf("journal: read metadata of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
 	}
 	meta := &journalpb.WorkflowMeta{}
-	if err := proto.Unmarshal(v, meta); err != nil {
+	if err := meta.UnmarshalVT(v); err != nil {
 		return nil, fmt.Errorf("%w: key %q: %v", ErrCorrupt, rk, err)
 	}
 	events := eventPrefix(p, run)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"github.com/grainflow/grainflow/visibility"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -300,9 +299,9 @@ func (e *Execution) replayTask(wtc *journalpb.Event, recorded []*journalpb.Event
 		return err
 	}
 	e.lastEventID = wtc.GetEventId() + int64(len(recorded))
-	e.historyBytes += int64(cachedSize.Size(wtc))
+	e.historyBytes += int64(wtc.SizeVT())
 	for _, ev := range recorded {
-		e.historyBytes += int64(cachedSize.Size(ev))
+		e.historyBytes += int64(ev.SizeVT())
 	}
 	for i, c := range cmds {
 		c.record(recorded[i])
@@ -339,22 +338,15 @@ func (e *Execution) acceptInput(ev *journalpb.Event) error {
 	}
 	e.pending = append(e.pending, ev)
 	e.lastEventID = ev.GetEventId()
-	e.historyBytes += int64(cachedSize.Size(ev))
+	e.historyBytes += int64(ev.SizeVT())
 	return nil
 }
-
-// cachedSize sizes an event using the sizes that earlier sizing or encoding
-// left cached in it and its parts, where there are any. They are still
-// right: an event, and what it is built from, does not change once built.
-// (The engine has sized the payload of a signal or an activity result when
-// it checked it against its limit, the most costly part of an input.)
-var cachedSize = proto.MarshalOptions{UseCachedSize: true}
 
 // historySize returns the encoded size of the history so far, counting the
 // events not yet counted.
 func (e *Execution) historySize() int64 {
 	for _, ev := range e.uncounted {
-		e.historyBytes += int64(cachedSize.Size(ev))
+		e.historyBytes += int64(ev.SizeVT())
 	}
 	clear(e.uncounted)
 	e.uncounted = e.uncounted[:0]
