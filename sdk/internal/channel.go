@@ -259,7 +259,7 @@ func (c *channelImpl) Receive(ctx Context, valuePtr any) (more bool) {
 			got, gotMore, value = true, more, v
 		},
 	})
-	co.waitUntil("Channel.Receive "+c.name, func() bool { return got })
+	co.waitOn("Channel.Receive", c.name, func() bool { return got })
 	if gotMore {
 		c.store(value, valuePtr)
 	}
@@ -308,7 +308,7 @@ func (c *channelImpl) Send(ctx Context, v any) {
 		available: func() bool { return !taken },
 		take:      func() { taken = true },
 	})
-	co.waitUntil("Channel.Send "+c.name, func() bool { return taken || c.closed })
+	co.waitOn("Channel.Send", c.name, func() bool { return taken || c.closed })
 	if !taken {
 		panic(fmt.Sprintf("workflow: send on closed channel %q", c.name))
 	}

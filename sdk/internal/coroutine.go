@@ -67,6 +67,9 @@ type dispatcher struct {
 	created int
 	// halted stops all further runs (the workflow function returned).
 	halted bool
+	// resumes counts the times a coroutine was given control, each a pair
+	// of goroutine switches; tests check which are saved.
+	resumes int
 	// panicked is the first panic that escaped a coroutine.
 	panicked *coroutinePanic
 
@@ -113,8 +116,13 @@ type coroutine struct {
 	finished    bool
 	// panicked is a panic that escaped the coroutine's code.
 	panicked *coroutinePanic
-	// blockedOn says which call the coroutine is parked in.
-	blockedOn string
+	// blockedOn says which call the coroutine is parked in, and on what
+	// (a channel's or selector's name, or ""); they are joined only for a
+	// stack trace, which is rare, while blocking is not.
+	blockedOn, blockedOnName string
+	// unblocked is the wait condition of a coroutine parked in waitOn, for
+	// the dispatcher to check without resuming it; nil otherwise.
+	unblocked func() bool
 }
 
 // newCoroutine creates a coroutine that will run fn when the dispatcher
@@ -258,8 +266,7 @@ func (co *coroutine) waitForTurn() {
 
 // yield hands control back to the dispatcher and returns when it is this
 // coroutine's turn again.
-func (co *coroutine) yield(reason string) {
-	co.blockedOn = reason
+func (co *coroutine) yield() {
 	co.runningSince.Store(0)
 	select {
 	case co.parked <- struct{}{}:
@@ -271,13 +278,43 @@ func (co *coroutine) yield(reason string) {
 }
 
 // waitUntil blocks the coroutine until ready returns true. ready is checked
-// each time the dispatcher reaches the coroutine.
+// each time the dispatcher reaches the coroutine, on the coroutine's own
+// goroutine: it may run workflow code (an Await condition), which may
+// panic or never return like any other.
 func (co *coroutine) waitUntil(reason string, ready func() bool) {
-	for !ready() {
-		co.yield(reason)
+	co.wait(reason, "", ready, nil)
+}
+
+// waitOn is waitUntil for a condition of the runtime's own, on something
+// named name: ready must only read workflow state, never run workflow
+// code. The dispatcher checks it without resuming the coroutine, which
+// saves two goroutine switches for every coroutine that stays blocked
+// through a pass of the dispatcher.
+func (co *coroutine) waitOn(reason, name string, ready func() bool) {
+	co.wait(reason, name, ready, ready)
+}
+
+func (co *coroutine) wait(reason, name string, ready, unblocked func() bool) {
+	if ready() {
+		return
+	}
+	co.blockedOn, co.blockedOnName, co.unblocked = reason, name, unblocked
+	for {
+		co.yield()
+		if ready() {
+			break
+		}
 	}
 	co.keptBlocked = false
-	co.blockedOn = ""
+	co.blockedOn, co.blockedOnName, co.unblocked = "", "", nil
+}
+
+// blockedIn describes the call the coroutine is parked in, for stack traces.
+func (co *coroutine) blockedIn() string {
+	if co.blockedOnName == "" {
+		return co.blockedOn
+	}
+	return co.blockedOn + " " + co.blockedOnName
 }
 
 // executeUntilAllBlocked resumes the coroutines in creation order, pass after pass, until a
@@ -290,6 +327,9 @@ func (d *dispatcher) executeUntilAllBlocked() error {
 			co := d.coroutines[i]
 			if co.finished {
 				continue
+			}
+			if co.unblocked != nil && !co.unblocked() {
+				continue // it would only block again
 			}
 			if err := d.step(co); err != nil {
 				return err
@@ -314,6 +354,7 @@ func (d *dispatcher) executeUntilAllBlocked() error {
 // step runs one coroutine until it yields or returns.
 func (d *dispatcher) step(co *coroutine) error {
 	d.current = co
+	d.resumes++
 	co.resume <- struct{}{}
 	if !d.await(co) {
 		d.stuck = co
@@ -417,7 +458,7 @@ func (d *dispatcher) stackTraces() string {
 		if goid := co.goid.Load(); goid != nil {
 			stack = stackIn(dump, *goid)
 		}
-		fmt.Fprintf(&b, "coroutine %s [blocked on %s]:\n%s\n", co.name, co.blockedOn, stack)
+		fmt.Fprintf(&b, "coroutine %s [blocked on %s]:\n%s\n", co.name, co.blockedIn(), stack)
 	}
 	return b.String()
 }

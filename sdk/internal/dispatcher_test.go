@@ -525,3 +525,33 @@ func TestDeadlockReportsRationStackDumpsOfLargeProcesses(t *testing.T) {
 		t.Errorf("the second report within a minute dumped again:\n%.300s", second.StackTrace)
 	}
 }
+
+// TestBlockedCoroutineIsLeftParked checks that a pass of the dispatcher
+// does not resume a coroutine blocked on a channel that nothing was sent
+// on, nor the one that just received, once it blocks again: their wait
+// conditions are checked without switching to them. The workflow code
+// sees no difference (the order tests above are unchanged).
+func TestBlockedCoroutineIsLeftParked(t *testing.T) {
+	received := 0
+	te := newTestEnv(t, func(ctx Context) error {
+		Go(ctx, func(ctx Context) {
+			NewChannel(ctx).Receive(ctx, nil) // never sent on
+		})
+		signals := GetSignalChannel(ctx, "s")
+		for {
+			signals.Receive(ctx, nil)
+			received++
+		}
+	})
+	te.start()
+	before := te.e.d.resumes
+	te.decide(signaled(t, "s", "hi"))
+	if received != 1 {
+		t.Fatalf("received %d signals, want 1", received)
+	}
+	// One resume: the main coroutine takes the signal and blocks again.
+	// Resuming every coroutine each pass until none progresses took four.
+	if got := te.e.d.resumes - before; got != 1 {
+		t.Fatalf("a task delivering one signal resumed coroutines %d times, want 1", got)
+	}
+}

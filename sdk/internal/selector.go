@@ -211,7 +211,7 @@ func (s *selectorImpl) runFirstToBecomeReady(co *coroutine) bool {
 			withdraw = append(withdraw, func() { c.send.removeSender(p) })
 		}
 	}
-	co.waitUntil("Selector.Select "+s.name, func() bool { return winner != nil })
+	co.waitOn("Selector.Select", s.name, func() bool { return winner != nil })
 	for _, w := range withdraw {
 		w()
 	}
