@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-
 	"github.com/grainflow/grainflow/journal/journalpb"
 	internal "github.com/grainflow/grainflow/sdk/internalbindings"
 )

@@ -295,15 +295,9 @@ func (co *coroutine) waitOn(reason, name string, ready func() bool) {
 }
 
 func (co *coroutine) wait(reason, name string, ready, unblocked func() bool) {
-	if ready() {
-		return
-	}
 	co.blockedOn, co.blockedOnName, co.unblocked = reason, name, unblocked
-	for {
+	for !ready() {
 		co.yield()
-		if ready() {
-			break
-		}
 	}
 	co.keptBlocked = false
 	co.blockedOn, co.blockedOnName, co.unblocked = "", "", nil

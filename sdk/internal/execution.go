@@ -82,10 +82,9 @@ type Execution struct {
 	// Like lastEventID the history only changes between workflow tasks.
 	historyBytes int64
 	// uncounted are the events the last Decide returned, not yet counted in
-	// historyBytes. The next Decide counts them: by then an owner that
-	// journals its history (as the engine does) has encoded them, which
-	// left each message's size cached in it, so counting them costs next to
-	// nothing; the last task's events are never sized unless asked for.
+	// historyBytes. The next Decide counts them, when the owner has
+	// recorded them (an owner whose append failed replaces the Execution),
+	// so the events of a run's last task are never sized unless asked for.
 	uncounted []*journalpb.Event
 	// seq is the last command sequence number handed out.
 	seq int64
