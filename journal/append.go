@@ -234,8 +234,9 @@ const maxScratchValues = 1 << 20
 type stageScratch struct {
 	runKey []byte // the run key of the append being staged
 	key    []byte // every other key, one at a time
-	values []byte // the append's encoded events, then its metadata
-	ends   []int  // where each encoded event ends in values
+	values []byte // the append's encoded events record, then its metadata
+	// record wraps the append's events for encoding them as one record.
+	record journalpb.History
 }
 
 // stage validates req against the committed state and the appends staged
@@ -261,16 +262,20 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 	if cap(s.values) > maxScratchValues {
 		s.values = nil // let the buffer of an unusually large append go
 	}
-	s.values, s.ends = s.values[:0], s.ends[:0]
-	for _, e := range req.Events {
-		if s.values, err = appendEncoded(s.values, e); err != nil {
-			return fmt.Errorf("journal: encode event %d of workflow %s: %w", e.GetEventId(), req.Run.WorkflowID, err)
+	s.values = s.values[:0]
+	if len(req.Events) > 0 {
+		s.record.Events = req.Events
+		s.values, err = appendEncoded(s.values, &s.record)
+		s.record.Events = nil
+		if err != nil {
+			return fmt.Errorf("journal: encode events %d to %d of workflow %s: %w",
+				req.Events[0].GetEventId(), req.Events[len(req.Events)-1].GetEventId(), req.Run.WorkflowID, err)
 		}
-		s.ends = append(s.ends, len(s.values))
 	}
-	if len(s.values) > db.opts.MaxBatchBytes {
+	eventsEnd := len(s.values)
+	if eventsEnd > db.opts.MaxBatchBytes {
 		return fmt.Errorf("journal: workflow %s run %s: %d bytes of events exceed the %d-byte limit of one append",
-			req.Run.WorkflowID, req.Run.RunID, len(s.values), db.opts.MaxBatchBytes)
+			req.Run.WorkflowID, req.Run.RunID, eventsEnd, db.opts.MaxBatchBytes)
 	}
 	var before *journalpb.WorkflowMeta // the run's metadata before this append; nil for a new run
 	if !isNew {
@@ -309,11 +314,9 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 		s.values = append(s.values, req.Run.RunID...) // the value of the current-run key
 	}
 
-	start := 0
-	for i, e := range req.Events {
-		s.key = appendEventKey(s.key[:0], p, req.Run, e.GetEventId())
-		_ = batch.Set(s.key, s.values[start:s.ends[i]], nil)
-		start = s.ends[i]
+	if n := len(req.Events); n > 0 {
+		s.key = appendEventKey(s.key[:0], p, req.Run, req.Events[n-1].GetEventId())
+		_ = batch.Set(s.key, s.values[:eventsEnd], nil)
 	}
 	if writeMeta {
 		_ = batch.Set(s.runKey, s.values[metaStart:metaEnd], nil)

@@ -151,7 +151,8 @@ func Open(dir string, opts Options) (*DB, error) {
 }
 
 // recordPartitions returns the partition count stored in the database,
-// storing want (or the default) if the database is new.
+// storing want (or the default) and the journal format if the database is
+// new, and checking the format if it is not.
 func recordPartitions(pdb *pebble.DB, want int) (int, error) {
 	v, closer, err := pdb.Get(partitionsKey)
 	switch {
@@ -159,7 +160,11 @@ func recordPartitions(pdb *pebble.DB, want int) (int, error) {
 		if want == 0 {
 			want = defaultPartitions
 		}
-		if err := pdb.Set(partitionsKey, binary.BigEndian.AppendUint32(nil, uint32(want)), pebble.Sync); err != nil {
+		b := pdb.NewBatch()
+		defer b.Close()
+		_ = b.Set(partitionsKey, binary.BigEndian.AppendUint32(nil, uint32(want)), nil)
+		_ = b.Set(formatKey, binary.BigEndian.AppendUint32(nil, journalFormat), nil)
+		if err := b.Commit(pebble.Sync); err != nil {
 			return 0, fmt.Errorf("record partition count: %w", err)
 		}
 		return want, nil
@@ -170,11 +175,40 @@ func recordPartitions(pdb *pebble.DB, want int) (int, error) {
 	if len(v) != 4 {
 		return 0, fmt.Errorf("%w: partition count record has %d bytes", ErrCorrupt, len(v))
 	}
+	if err := checkFormat(pdb); err != nil {
+		return 0, err
+	}
 	have := int(binary.BigEndian.Uint32(v))
 	if want != 0 && want != have {
 		return 0, fmt.Errorf("journal was created with %d partitions, cannot open it with %d", have, want)
 	}
 	return have, nil
+}
+
+// journalFormat is the version of the key layout and records (keys.go)
+// that this build writes and reads. Format 1, before the format record
+// existed, stored each event under its own key; format 2 stores each
+// append's events as one record.
+const journalFormat = 2
+
+// checkFormat refuses a database written in another journal format: its
+// records would not decode, or worse, decode as something else.
+func checkFormat(pdb *pebble.DB) error {
+	v, closer, err := pdb.Get(formatKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return fmt.Errorf("it was written in journal format 1, which this build does not read (it reads format %d)", journalFormat)
+	}
+	if err != nil {
+		return fmt.Errorf("read journal format: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 4 {
+		return fmt.Errorf("%w: journal format record has %d bytes", ErrCorrupt, len(v))
+	}
+	if have := binary.BigEndian.Uint32(v); have != journalFormat {
+		return fmt.Errorf("it was written in journal format %d, which this build does not read (it reads format %d)", have, journalFormat)
+	}
+	return nil
 }
 
 // Partitions implements Journal.
@@ -245,6 +279,33 @@ func raiseNextEventID(meta *journalpb.WorkflowMeta, iter *pebble.Iterator, prefi
 	return nil
 }
 
+// readRecord decodes the events record stored under key (whose event
+// prefix is prefixLen bytes long) and adds its events to h. It checks what
+// the committer guarantees: a record holds at least one event, its events
+// continue h's without a gap, and the last is the one its key names.
+func readRecord(h *journalpb.History, key, value []byte, prefixLen int) error {
+	if len(key) != prefixLen+8 {
+		return fmt.Errorf("event key %q does not end in an 8-byte event ID", key)
+	}
+	lastID := int64(binary.BigEndian.Uint64(key[prefixLen:]))
+	before := len(h.Events)
+	if err := h.UnmarshalVT(value); err != nil {
+		return fmt.Errorf("record of the events up to %d: %v", lastID, err)
+	}
+	if len(h.Events) == before {
+		return fmt.Errorf("record of the events up to %d holds none", lastID)
+	}
+	for i := before; i < len(h.Events); i++ {
+		if want := int64(i + 1); h.Events[i].GetEventId() != want {
+			return fmt.Errorf("record of the events up to %d: event %d carries ID %d", lastID, want, h.Events[i].GetEventId())
+		}
+	}
+	if got := int64(len(h.Events)); got != lastID {
+		return fmt.Errorf("record of the events up to %d ends at event %d", lastID, got)
+	}
+	return nil
+}
+
 // History implements Journal.
 func (db *DB) History(ctx context.Context, run RunKey) ([]*journalpb.Event, error) {
 	if err := validRun(run); err != nil {
@@ -257,18 +318,16 @@ func (db *DB) History(ctx context.Context, run RunKey) ([]*journalpb.Event, erro
 		return nil, fmt.Errorf("journal: read history of %s/%s: %w", run.WorkflowID, run.RunID, err)
 	}
 	defer iter.Close()
-	var events []*journalpb.Event
+	var h journalpb.History // each record's events are added to h.Events
 	for iter.First(); iter.Valid(); iter.Next() {
-		e := &journalpb.Event{}
-		if err := e.UnmarshalVT(iter.Value()); err != nil {
-			return nil, fmt.Errorf("%w: event %d of workflow %s run %s: %v",
-				ErrCorrupt, len(events)+1, run.WorkflowID, run.RunID, err)
+		if err := readRecord(&h, iter.Key(), iter.Value(), len(prefix)); err != nil {
+			return nil, fmt.Errorf("%w: workflow %s run %s: %v", ErrCorrupt, run.WorkflowID, run.RunID, err)
 		}
-		events = append(events, e)
 	}
 	if err := iter.Error(); err != nil {
 		return nil, fmt.Errorf("journal: read history of %s/%s: %w", run.WorkflowID, run.RunID, err)
 	}
+	events := h.Events
 	if len(events) == 0 {
 		if _, err := db.Run(ctx, run); err != nil {
 			return nil, err

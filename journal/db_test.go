@@ -1,9 +1,12 @@
 package journal
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -263,6 +266,94 @@ func TestCorruptEventIsAnError(t *testing.T) {
 	}
 	if _, err := db.History(context.Background(), r); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("History of a corrupt record: %v, want ErrCorrupt", err)
+	}
+}
+
+func TestEachAppendIsOneRecord(t *testing.T) {
+	db := openTest(t, t.TempDir(), Options{})
+	r := run("wf")
+	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{started(1), signaled(2, "a"), signaled(3, "b")}})
+	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{signaled(4, "c")}})
+	prefix := eventPrefix(db.PartitionOf(r.Namespace, r.WorkflowID), r)
+	iter, err := db.pebble.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys [][]byte
+	for iter.First(); iter.Valid(); iter.Next() {
+		keys = append(keys, slices.Clone(iter.Key()))
+	}
+	if err := iter.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]byte{appendEventKey(nil, db.PartitionOf(r.Namespace, r.WorkflowID), r, 3), appendEventKey(nil, db.PartitionOf(r.Namespace, r.WorkflowID), r, 4)}
+	if !slices.EqualFunc(keys, want, bytes.Equal) {
+		t.Fatalf("event keys %q, want one per append, named by its last event: %q", keys, want)
+	}
+	events, err := db.History(context.Background(), r)
+	if err != nil || len(events) != 4 || events[3].GetWorkflowExecutionSignaled().GetSignalName() != "c" {
+		t.Fatalf("History: %v %v", events, err)
+	}
+}
+
+func TestRecordNotMatchingItsKeyIsCorrupt(t *testing.T) {
+	cases := map[string]struct {
+		key    int64
+		events []*journalpb.Event
+	}{
+		"empty record":            {key: 2},
+		"gap before the record":   {key: 3, events: []*journalpb.Event{signaled(3, "a")}},
+		"key past its last event": {key: 3, events: []*journalpb.Event{signaled(2, "a")}},
+		"events out of order":     {key: 3, events: []*journalpb.Event{signaled(3, "a"), signaled(2, "b")}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			db := openTest(t, t.TempDir(), Options{})
+			r := run("wf")
+			mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{started(1)}})
+			value, err := (&journalpb.History{Events: c.events}).MarshalVT()
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := appendEventKey(nil, db.PartitionOf(r.Namespace, r.WorkflowID), r, c.key)
+			if err := db.pebble.Set(key, value, pebble.Sync); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.History(context.Background(), r); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("History: %v, want ErrCorrupt", err)
+			}
+		})
+	}
+}
+
+func TestOpenRefusesAnotherJournalFormat(t *testing.T) {
+	for name, format := range map[string][]byte{"format 1 (no format record)": nil, "format 3": {0, 0, 0, 3}} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			db, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if format == nil {
+				err = db.pebble.Delete(formatKey, pebble.Sync)
+			} else {
+				err = db.pebble.Set(formatKey, format, pebble.Sync)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err = Open(dir, Options{})
+			if err == nil {
+				_ = db.Close()
+				t.Fatal("Open succeeded")
+			}
+			if !strings.Contains(err.Error(), "journal format") || !strings.Contains(err.Error(), dir) {
+				t.Fatalf("Open: %v, want an error naming the directory and the journal format", err)
+			}
+		})
 	}
 }
 

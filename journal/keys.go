@@ -13,12 +13,19 @@ import (
 // Partition-scoped keys carry the partition as two bytes after the tag.
 //
 //	'#' "partitions"                           -> uint32 P
-//	'e' | p | ns 0 wf 0 run 0 | eventID        -> journalpb.Event
+//	'#' "format"                               -> uint32 journal format
+//	'e' | p | ns 0 wf 0 run 0 | lastEventID    -> journalpb.History
 //	'r' | p | ns 0 wf 0 run 0                  -> journalpb.WorkflowMeta
 //	'c' | ns 0 wf 0                            -> current run ID
 //	't' | p | fireAt | ns 0 wf 0 run 0 id 0    -> empty (due-timer index)
 //	'w' | p | ns 0 wf 0 run 0                  -> empty (wake index)
 //	'x' | closeTime | p | ns 0 wf 0 run 0      -> empty (retention index)
+//
+// Each append that has events writes them as one 'e' record, keyed by its
+// last event ID: one key per append rather than per event halves the keys
+// Pebble inserts, flushes and compacts for a signal (its event and the
+// task-completed marker). An append's events are consecutive and appends
+// are in order, so the records, read in key order, are the history.
 //
 // An append rewrites a run's 'r' record only when it changes a field other
 // than next_event_id (it creates the run, sets a status, or its events set
@@ -26,16 +33,19 @@ import (
 // is a lower bound: the run's next event ID is one past the ID in its last
 // 'e' key (see raiseNextEventID).
 const (
-	tagPartitions = '#'
-	tagEvent      = 'e'
-	tagRun        = 'r'
-	tagCurrent    = 'c'
-	tagTimer      = 't'
-	tagWake       = 'w'
-	tagRetention  = 'x'
+	tagDatabase  = '#'
+	tagEvent     = 'e'
+	tagRun       = 'r'
+	tagCurrent   = 'c'
+	tagTimer     = 't'
+	tagWake      = 'w'
+	tagRetention = 'x'
 )
 
-var partitionsKey = []byte{tagPartitions, 'p', 'a', 'r', 't', 'i', 't', 'i', 'o', 'n', 's'}
+var (
+	partitionsKey = []byte{tagDatabase, 'p', 'a', 'r', 't', 'i', 't', 'i', 'o', 'n', 's'}
+	formatKey     = []byte{tagDatabase, 'f', 'o', 'r', 'm', 'a', 't'}
+)
 
 func appendPartition(b []byte, p int) []byte { return binary.BigEndian.AppendUint16(b, uint16(p)) }
 
