@@ -596,10 +596,11 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 		a.batched = nil
 	}
 	now := time.Now()
+	ts := timestamppb.New(now) // shared: recorded events are never changed
 	next := a.meta.GetNextEventId()
 	closing := false
 	for i, ev := range inputs {
-		ev.EventId, ev.Time = next+int64(i), timestamppb.New(now)
+		ev.EventId, ev.Time = next+int64(i), ts
 		closing = closing || internal.CloseStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
 	}
 	var outputs []*journalpb.Event

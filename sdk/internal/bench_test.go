@@ -68,6 +68,45 @@ func BenchmarkReplay1000Events(b *testing.B) {
 	b.ReportMetric(float64(len(history)*b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
+// countSignals receives "add" signals forever.
+func countSignals(ctx Context) error {
+	ch := GetSignalChannel(ctx, "add")
+	for n := 0; ; {
+		var one int
+		ch.Receive(ctx, &one)
+		n += one
+	}
+}
+
+// BenchmarkDecideSignal is the workflow task of one signal to a workflow
+// blocked receiving it: deliver, resume the coroutine, receive and decode,
+// block again, and return the task-completed event.
+func BenchmarkDecideSignal(b *testing.B) {
+	e := NewExecution(ExecutionOptions{Namespace: "default", WorkflowID: "w", RunID: "r", Registry: newTestRegistry(countSignals)})
+	defer e.Close()
+	now := time.Unix(1_700_000_000, 0)
+	ts := timestamppb.New(now)
+	started := &journalpb.Event{EventId: 1, Time: ts, Attributes: &journalpb.Event_WorkflowExecutionStarted{
+		WorkflowExecutionStarted: &journalpb.WorkflowExecutionStarted{WorkflowType: testWorkflowType, TaskQueue: "q", Attempt: 1}}}
+	out, err := e.Decide([]*journalpb.Event{started}, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	next := int64(1 + len(out) + 1)
+	one, _ := GetDefaultDataConverter().ToPayloads(1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		signal := &journalpb.Event{EventId: next, Time: ts, Attributes: &journalpb.Event_WorkflowExecutionSignaled{
+			WorkflowExecutionSignaled: &journalpb.WorkflowExecutionSignaled{SignalName: "add", Input: one}}}
+		out, err := e.Decide([]*journalpb.Event{signal}, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		next += 1 + int64(len(out))
+	}
+}
+
 // BenchmarkPayloadRoundTrip encodes and decodes a small struct with the
 // default converter.
 func BenchmarkPayloadRoundTrip(b *testing.B) {

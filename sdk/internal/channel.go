@@ -60,15 +60,30 @@ type pendingSend struct {
 	take func()
 }
 
-// pendingReceive is a receiver waiting for a value: a coroutine blocked in
-// Receive or a Selector blocked with an AddReceive case.
-type pendingReceive struct {
-	// available reports whether the receiver still wants a value.
-	available func() bool
+// receiver is a receiver waiting for a value: a coroutine blocked in
+// Receive (blockedReceive) or a Selector blocked with an AddReceive case
+// (selectReceive).
+type receiver interface {
+	// wants reports whether the receiver still wants a value.
+	wants() bool
 	// deliver hands the receiver a value (more == true) or tells it the
 	// channel closed (more == false).
-	deliver func(v any, more bool)
+	deliver(v any, more bool)
 }
+
+// blockedReceive is a coroutine blocked in Receive. It is its own wait
+// condition, so a blocking receive allocates once: every signal a workflow
+// waits for goes through here.
+type blockedReceive struct {
+	got, more bool
+	value     any
+}
+
+func (r *blockedReceive) wants() bool { return !r.got }
+
+func (r *blockedReceive) deliver(v any, more bool) { r.got, r.more, r.value = true, more, v }
+
+func (r *blockedReceive) holds() bool { return r.got }
 
 // encodedPayloads is a value that is still encoded, such as a signal's
 // input; receiving it decodes it into the receiver's pointer.
@@ -83,7 +98,7 @@ type channelImpl struct {
 	size      int
 	buffer    []any
 	senders   []*pendingSend
-	receivers []*pendingReceive
+	receivers []receiver
 	closed    bool
 }
 
@@ -147,12 +162,12 @@ func (c *channelImpl) popSender() *pendingSend {
 }
 
 // popReceiver removes and returns the first receiver that still wants a value.
-func (c *channelImpl) popReceiver() *pendingReceive {
+func (c *channelImpl) popReceiver() receiver {
 	for len(c.receivers) > 0 {
 		r := c.receivers[0]
 		c.receivers[0] = nil
 		c.receivers = c.receivers[1:]
-		if r.available() {
+		if r.wants() {
 			return r
 		}
 	}
@@ -164,7 +179,7 @@ func (c *channelImpl) hasSender() bool {
 }
 
 func (c *channelImpl) hasReceiver() bool {
-	return slices.ContainsFunc(c.receivers, func(r *pendingReceive) bool { return r.available() })
+	return slices.ContainsFunc(c.receivers, receiver.wants)
 }
 
 // hasRoom reports whether the buffer can take another value.
@@ -237,8 +252,8 @@ func (c *channelImpl) removeSender(s *pendingSend) {
 	c.senders = slices.DeleteFunc(c.senders, func(x *pendingSend) bool { return x == s })
 }
 
-func (c *channelImpl) removeReceiver(r *pendingReceive) {
-	c.receivers = slices.DeleteFunc(c.receivers, func(x *pendingReceive) bool { return x == r })
+func (c *channelImpl) removeReceiver(r receiver) {
+	c.receivers = slices.DeleteFunc(c.receivers, func(x receiver) bool { return x == r })
 }
 
 func (c *channelImpl) Receive(ctx Context, valuePtr any) (more bool) {
@@ -249,21 +264,13 @@ func (c *channelImpl) Receive(ctx Context, valuePtr any) (more bool) {
 		}
 		return more
 	}
-	var (
-		got, gotMore bool
-		value        any
-	)
-	c.receivers = append(c.receivers, &pendingReceive{
-		available: func() bool { return !got },
-		deliver: func(v any, more bool) {
-			got, gotMore, value = true, more, v
-		},
-	})
-	co.waitOn("Channel.Receive", c.name, func() bool { return got })
-	if gotMore {
-		c.store(value, valuePtr)
+	r := &blockedReceive{}
+	c.receivers = append(c.receivers, r)
+	co.waitOn("Channel.Receive", c.name, r)
+	if r.more {
+		c.store(r.value, valuePtr)
 	}
-	return gotMore
+	return r.more
 }
 
 func (c *channelImpl) ReceiveAsync(valuePtr any) (ok bool) {
@@ -308,7 +315,7 @@ func (c *channelImpl) Send(ctx Context, v any) {
 		available: func() bool { return !taken },
 		take:      func() { taken = true },
 	})
-	co.waitOn("Channel.Send", c.name, func() bool { return taken || c.closed })
+	co.waitOn("Channel.Send", c.name, condition(func() bool { return taken || c.closed }))
 	if !taken {
 		panic(fmt.Sprintf("workflow: send on closed channel %q", c.name))
 	}

@@ -122,8 +122,20 @@ type coroutine struct {
 	blockedOn, blockedOnName string
 	// unblocked is the wait condition of a coroutine parked in waitOn, for
 	// the dispatcher to check without resuming it; nil otherwise.
-	unblocked func() bool
+	unblocked waitCondition
 }
+
+// waitCondition is what a coroutine parked in waitOn waits for. It is an
+// interface rather than a func so that a waiter can be its own condition
+// (blockedReceive) instead of allocating a closure for it.
+type waitCondition interface {
+	holds() bool
+}
+
+// condition is a waitCondition that is a closure.
+type condition func() bool
+
+func (f condition) holds() bool { return f() }
 
 // newCoroutine creates a coroutine that will run fn when the dispatcher
 // reaches it, after every coroutine created before it.
@@ -282,7 +294,7 @@ func (co *coroutine) yield() {
 // goroutine: it may run workflow code (an Await condition), which may
 // panic or never return like any other.
 func (co *coroutine) waitUntil(reason string, ready func() bool) {
-	co.wait(reason, "", ready, nil)
+	co.wait(reason, "", condition(ready), false)
 }
 
 // waitOn is waitUntil for a condition of the runtime's own, on something
@@ -290,13 +302,18 @@ func (co *coroutine) waitUntil(reason string, ready func() bool) {
 // code. The dispatcher checks it without resuming the coroutine, which
 // saves two goroutine switches for every coroutine that stays blocked
 // through a pass of the dispatcher.
-func (co *coroutine) waitOn(reason, name string, ready func() bool) {
-	co.wait(reason, name, ready, ready)
+func (co *coroutine) waitOn(reason, name string, ready waitCondition) {
+	co.wait(reason, name, ready, true)
 }
 
-func (co *coroutine) wait(reason, name string, ready, unblocked func() bool) {
-	co.blockedOn, co.blockedOnName, co.unblocked = reason, name, unblocked
-	for !ready() {
+// wait parks the coroutine until ready holds; checkParked says whether the
+// dispatcher may check ready without resuming the coroutine.
+func (co *coroutine) wait(reason, name string, ready waitCondition, checkParked bool) {
+	co.blockedOn, co.blockedOnName = reason, name
+	if checkParked {
+		co.unblocked = ready
+	}
+	for !ready.holds() {
 		co.yield()
 	}
 	co.keptBlocked = false
@@ -322,7 +339,7 @@ func (d *dispatcher) executeUntilAllBlocked() error {
 			if co.finished {
 				continue
 			}
-			if co.unblocked != nil && !co.unblocked() {
+			if co.unblocked != nil && !co.unblocked.holds() {
 				continue // it would only block again
 			}
 			if err := d.step(co); err != nil {

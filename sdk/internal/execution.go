@@ -352,6 +352,15 @@ func (e *Execution) historySize() int64 {
 	return e.historyBytes
 }
 
+// taskCompleted is a WorkflowTaskCompleted event in one allocation instead
+// of three (the event, its oneof wrapper and the attributes): every
+// workflow task appends one.
+type taskCompleted struct {
+	event journalpb.Event
+	oneof journalpb.Event_WorkflowTaskCompleted
+	attrs journalpb.WorkflowTaskCompleted
+}
+
 // Decide delivers inputs (new input events whose IDs continue the history)
 // and any inputs still pending from Replay, runs the workflow code with Now
 // set to now until every coroutine is blocked, and returns the events to
@@ -393,11 +402,11 @@ func (e *Execution) Decide(inputs []*journalpb.Event, now time.Time) ([]*journal
 	}
 	ts := timestamppb.New(now)
 	e.lastEventID++
-	out := []*journalpb.Event{{
-		EventId:    e.lastEventID,
-		Time:       ts,
-		Attributes: &journalpb.Event_WorkflowTaskCompleted{WorkflowTaskCompleted: &journalpb.WorkflowTaskCompleted{}},
-	}}
+	done := &taskCompleted{}
+	done.oneof.WorkflowTaskCompleted = &done.attrs
+	done.event.EventId, done.event.Time, done.event.Attributes = e.lastEventID, ts, &done.oneof
+	out := make([]*journalpb.Event, 1, 1+len(cmds))
+	out[0] = &done.event
 	for _, c := range cmds {
 		e.lastEventID++
 		c.event.EventId = e.lastEventID

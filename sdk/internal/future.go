@@ -52,7 +52,7 @@ func (f *futureImpl) IsReady() bool { return f.ready }
 
 func (f *futureImpl) Get(ctx Context, valuePtr any) error {
 	if !f.ready {
-		currentCoroutine(ctx, "Future.Get").waitOn("Future.Get", "", func() bool { return f.ready })
+		currentCoroutine(ctx, "Future.Get").waitOn("Future.Get", "", condition(func() bool { return f.ready }))
 	}
 	if f.err != nil {
 		return f.err

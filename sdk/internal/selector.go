@@ -177,6 +177,23 @@ func (c *selectCase) runSend() {
 	}
 }
 
+// selectReceive is an AddReceive case of a blocked Selector, waiting on its
+// channel: the first case of the Selector given a value wins, and puts the
+// value back at the head of the channel for the case's function to receive.
+type selectReceive struct {
+	c      *selectCase
+	winner **selectCase
+}
+
+func (r *selectReceive) wants() bool { return *r.winner == nil }
+
+func (r *selectReceive) deliver(v any, more bool) {
+	*r.winner = r.c
+	if more {
+		r.c.recv.pushFront(v)
+	}
+}
+
 // runFirstToBecomeReady blocks until one branch becomes ready and runs it.
 // Every branch registers a waiter; the first waiter to fire wins and the
 // others are withdrawn. It returns false if the winning receive branch lost
@@ -197,12 +214,7 @@ func (s *selectorImpl) runFirstToBecomeReady(co *coroutine) bool {
 				}
 			}))
 		case c.recv != nil:
-			r := &pendingReceive{available: available, deliver: func(v any, more bool) {
-				winner = c
-				if more {
-					c.recv.pushFront(v)
-				}
-			}}
+			r := &selectReceive{c: c, winner: &winner}
 			c.recv.receivers = append(c.recv.receivers, r)
 			withdraw = append(withdraw, func() { c.recv.removeReceiver(r) })
 		default:
@@ -211,7 +223,7 @@ func (s *selectorImpl) runFirstToBecomeReady(co *coroutine) bool {
 			withdraw = append(withdraw, func() { c.send.removeSender(p) })
 		}
 	}
-	co.waitOn("Selector.Select", s.name, func() bool { return winner != nil })
+	co.waitOn("Selector.Select", s.name, condition(func() bool { return winner != nil }))
 	for _, w := range withdraw {
 		w()
 	}

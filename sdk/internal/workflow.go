@@ -146,7 +146,7 @@ func (wg *waitGroupImpl) Go(ctx Context, f func(Context)) {
 }
 
 func (wg *waitGroupImpl) Wait(ctx Context) {
-	currentCoroutine(ctx, "WaitGroup.Wait").waitOn("WaitGroup.Wait", "", func() bool { return wg.n == 0 })
+	currentCoroutine(ctx, "WaitGroup.Wait").waitOn("WaitGroup.Wait", "", condition(func() bool { return wg.n == 0 }))
 }
 
 // Now returns the workflow's clock: the time of the workflow task being
