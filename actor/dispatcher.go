@@ -105,17 +105,34 @@ func (d *mailboxDispatcher) run() {
 			fn()
 			continue
 		}
-		idle.Reset(d.idleTimeout)
+		if d.wait(idle) {
+			return
+		}
+	}
+}
+
+// wait waits for a wake-up and reports whether the runner is to end
+// instead. The idle timer is not reset for every wait, which comes between
+// almost every two mailbox runs under load: it stays armed, and when it
+// fires for an earlier wait it is re-armed for the rest of this one.
+func (d *mailboxDispatcher) wait(idle *time.Timer) (end bool) {
+	since := time.Now()
+	for {
 		select {
 		case <-d.wake:
+			return false
 		case <-idle.C:
-			if d.end() {
-				return
+			if waited := time.Since(since); waited < d.idleTimeout {
+				idle.Reset(d.idleTimeout - waited)
+				continue
 			}
+			if d.end() {
+				return true
+			}
+			idle.Reset(d.idleTimeout)
+			return false
 		case <-d.done:
-			if d.end() {
-				return
-			}
+			return d.end()
 		}
 	}
 }

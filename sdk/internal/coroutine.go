@@ -74,7 +74,13 @@ type dispatcher struct {
 	panicked *coroutinePanic
 
 	deadlockTimeout time.Duration
-	timer           *time.Timer
+	// timer is the deadlock timer. It is armed (timerArmed: pending, or
+	// fired and not yet received) while a coroutine has control, but not
+	// re-armed for every step: await re-arms it when it fires, for what is
+	// left of the running coroutine's timeout. Resetting and stopping a
+	// timer around every step cost more than the step's goroutine switches.
+	timer      *time.Timer
+	timerArmed bool
 
 	// closing makes every resumed coroutine unwind.
 	closing bool
@@ -382,14 +388,20 @@ func (d *dispatcher) step(co *coroutine) error {
 // goroutine can wait for a processor for a long time (behind thousands of
 // runnable workflow actors, or a garbage collection), and that is not a
 // deadlock of its code.
+//
+// The timer may have been armed for an earlier step, so it can fire early
+// for this one; it is then re-armed for the rest of co's timeout.
 func (d *dispatcher) await(co *coroutine) bool {
-	d.timer.Reset(d.deadlockTimeout)
+	if !d.timerArmed {
+		d.timer.Reset(d.deadlockTimeout)
+		d.timerArmed = true
+	}
 	for {
 		select {
 		case <-co.parked:
-			d.timer.Stop()
 			return true
 		case <-d.timer.C:
+			d.timerArmed = false
 			ran := time.Duration(0)
 			if since := co.runningSince.Load(); since != 0 {
 				ran = time.Duration(sinceStart() - since)
@@ -398,6 +410,7 @@ func (d *dispatcher) await(co *coroutine) bool {
 				return false
 			}
 			d.timer.Reset(d.deadlockTimeout - ran)
+			d.timerArmed = true
 		}
 	}
 }
@@ -434,6 +447,7 @@ func (d *dispatcher) close() {
 	}
 	d.closed = true
 	defer close(d.abandoned)
+	defer d.timer.Stop()
 	if d.stuck != nil {
 		if !d.await(d.stuck) {
 			return

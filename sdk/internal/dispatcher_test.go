@@ -488,6 +488,38 @@ func TestDeadlockTimeoutCountsOnlyRunningTime(t *testing.T) {
 	}
 }
 
+// The deadlock timer is armed for the first step and left running across
+// steps: when it fires during a later step, only that step's running time
+// counts.
+func TestDeadlockTimerArmedForAnEarlierStep(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	d := newDispatcher(timeout)
+	co := &coroutine{d: d, resume: make(chan struct{}), parked: make(chan struct{})}
+	step := func(runFor time.Duration) bool {
+		co.runningSince.Store(sinceStart())
+		go func() {
+			time.Sleep(runFor)
+			co.parked <- struct{}{}
+		}()
+		return d.await(co)
+	}
+	if !step(0) {
+		t.Fatal("a coroutine that yielded at once was reported deadlocked")
+	}
+	time.Sleep(timeout - 50*time.Millisecond) // the timer fires 50ms into the next step
+	if !step(120 * time.Millisecond) {
+		t.Fatal("a coroutine that ran 120ms was reported deadlocked when the timer armed for an earlier step fired")
+	}
+	co.runningSince.Store(sinceStart()) // runs and never yields
+	start := time.Now()
+	if d.await(co) {
+		t.Fatal("a coroutine that kept control yielded")
+	}
+	if waited := time.Since(start); waited < timeout {
+		t.Errorf("gave up after %v, before the %v timeout", waited, timeout)
+	}
+}
+
 // Past manyGoroutines goroutines, only the first deadlock report of a
 // minute stops the process for a full stack dump.
 func TestDeadlockReportsRationStackDumpsOfLargeProcesses(t *testing.T) {
