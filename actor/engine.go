@@ -56,7 +56,7 @@ type Engine struct {
 	// mailboxes runs the workflow actors' mailboxes.
 	mailboxes *mailboxDispatcher
 
-	taskFailures atomic.Int64
+	taskFailures, timerScans atomic.Int64
 }
 
 // Stats counts what the engine met since it started.
@@ -66,11 +66,15 @@ type Stats struct {
 	// deadlock, or a history that could not be read. A run with failed
 	// tasks still completes once a retry succeeds, later than it would have.
 	WorkflowTaskFailures int64
+	// TimerScans is how many reads of the due-timer index the partitions'
+	// timer services made: a read per pass over the due timers, and one per
+	// thousand timers more in a backlog.
+	TimerScans int64
 }
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
-	return Stats{WorkflowTaskFailures: e.taskFailures.Load()}
+	return Stats{WorkflowTaskFailures: e.taskFailures.Load(), TimerScans: e.timerScans.Load()}
 }
 
 // NewEngine starts an engine over j. Workflows recorded in j resume when a

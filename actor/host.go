@@ -28,6 +28,17 @@ type partitionHost struct {
 	// timer service does not send them again.
 	firing  map[string]struct{}
 	stopped bool
+	// timerFloor is a time before which no timer of the partition fires: a
+	// pass of the timer service starts reading there, past the tombstones
+	// that handled timers leave in the index until compaction.
+	timerFloor time.Time
+	// inPass is set from the start of a pass until timerWake is set for the
+	// sleep after it; addedInPass is the earliest timer added meanwhile
+	// (zero if none), which the pass's reads may have missed.
+	inPass      bool
+	addedInPass time.Time
+	// timerWake is when the timer service scans next unless nudged.
+	timerWake time.Time
 
 	nudge    chan struct{}
 	done     chan struct{}
@@ -130,17 +141,20 @@ func (h *partitionHost) stop() {
 //
 // The loop scans the partition's due timers in passes. A pass reads them
 // timerBatch at a time, each scan continuing after the last timer the one
-// before it read, and ends at the first timer not yet due; the next pass
-// starts from the earliest again. So a backlog of due timers costs one
-// read of each (rescanning from the start each time read every timer
-// still with its workflow, and the tombstones of those handled, again and
-// again: a quarter of the CPU of 20,000 timers due at once). Between
-// passes the loop sleeps until the next timer is due, for at most
-// maxTimerSleep, or until a nudge: a new timer may be due sooner. A nudge
-// during a pass waits for its end, and a timer added behind the pass (one
-// already overdue when it was started) is found by the next; so is a timer
-// whose delivery was dropped.
+// before it read, and ends at the first timer not yet due. So a backlog of
+// due timers costs one read of each (rescanning from the start each time
+// read every timer still with its workflow, and the tombstones of those
+// handled, again and again: a quarter of the CPU of 20,000 timers due at
+// once). The next pass starts at the floor: the first timer the last pass
+// found, lowered by any timer added before it since (timerAdded), so it
+// does not read over the tombstones of the timers handled before that
+// either; a timer whose delivery was dropped is still at or after the
+// floor, and the next pass finds it. Between passes the loop sleeps until
+// the next timer is due, for at most maxTimerSleep, or until a nudge: a
+// timer added that is due sooner. A nudge during a pass starts another
+// when it ends.
 func (h *partitionHost) startTimerService() {
+	h.inPass = true // the first pass starts at once
 	h.timerRun.Add(1)
 	go func() {
 		defer h.timerRun.Done()
@@ -169,8 +183,27 @@ func (h *partitionHost) startTimerService() {
 	}()
 }
 
-// nudgeTimers makes the timer service scan now, for a timer that may be
-// earlier than the one it sleeps for.
+// timerAdded tells the timer service of a timer now durable in the journal.
+// It nudges the service only if the timer is due before the service would
+// wake, or if a pass is under way that may have read past it: a burst of
+// workflows each starting a timer further out than the first costs no
+// scans at all.
+func (h *partitionHost) timerAdded(at time.Time) {
+	h.mu.Lock()
+	if at.Before(h.timerFloor) {
+		h.timerFloor = at
+	}
+	if h.inPass && (h.addedInPass.IsZero() || at.Before(h.addedInPass)) {
+		h.addedInPass = at
+	}
+	nudge := h.inPass || at.Before(h.timerWake)
+	h.mu.Unlock()
+	if nudge {
+		h.nudgeTimers()
+	}
+}
+
+// nudgeTimers makes the timer service start a pass now.
 func (h *partitionHost) nudgeTimers() {
 	select {
 	case h.nudge <- struct{}{}:
@@ -191,10 +224,21 @@ const timerBatch = 1000
 // from: the last timer read while more may be due, nil when the pass is
 // over.
 func (h *partitionHost) fireDueTimers(after *journal.Timer) (time.Duration, *journal.Timer) {
-	due, next, err := h.engine.journal.DueTimers(context.Background(), h.partition, after, time.Now(), timerBatch)
+	scan := journal.TimerScan{Partition: h.partition, After: after, Now: time.Now(), Limit: timerBatch}
+	if after == nil {
+		h.mu.Lock()
+		scan.From, h.inPass, h.addedInPass = h.timerFloor, true, time.Time{}
+		h.mu.Unlock()
+	}
+	h.engine.timerScans.Add(1)
+	due, next, err := h.engine.journal.DueTimers(context.Background(), scan)
 	if err != nil {
 		h.engine.opts.Logger.Error("timer scan failed", "partition", h.partition, "error", err)
+		h.endPass(maxTimerSleep)
 		return maxTimerSleep, nil
+	}
+	if after == nil {
+		h.raiseTimerFloor(due, next, scan.Now)
 	}
 	for _, t := range due {
 		id := timerKey(t)
@@ -208,13 +252,43 @@ func (h *partitionHost) fireDueTimers(after *journal.Timer) (time.Duration, *jou
 			h.send(t.Run.Namespace, t.Run.WorkflowID, &timerDue{timer: t})
 		}
 	}
-	switch {
-	case len(due) == timerBatch:
+	if len(due) == timerBatch {
 		return 0, &due[len(due)-1] // more may be due
-	case next.IsZero():
-		return maxTimerSleep, nil
 	}
-	return min(maxTimerSleep, max(0, time.Until(next))), nil
+	wait := maxTimerSleep
+	if !next.IsZero() {
+		wait = min(maxTimerSleep, max(0, time.Until(next)))
+	}
+	h.endPass(wait)
+	return wait, nil
+}
+
+// raiseTimerFloor moves the floor up after a pass's first scan, which read
+// the index from the floor on: to the first timer it found, due or not, or
+// to the time of the scan if it found none, but not above a timer added
+// since the pass began, which the scan may have missed.
+func (h *partitionHost) raiseTimerFloor(due []journal.Timer, next, scanned time.Time) {
+	floor := scanned
+	switch {
+	case len(due) > 0:
+		floor = due[0].FireAt
+	case !next.IsZero():
+		floor = next
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.addedInPass.IsZero() && h.addedInPass.Before(floor) {
+		floor = h.addedInPass
+	}
+	h.timerFloor = floor
+}
+
+// endPass records that the service sleeps for wait: from now on only a
+// timer due sooner nudges it.
+func (h *partitionHost) endPass(wait time.Duration) {
+	h.mu.Lock()
+	h.timerWake, h.inPass = time.Now().Add(wait), false
+	h.mu.Unlock()
 }
 
 // timerHandled tells the service the workflow dealt with (or dropped) a timer.

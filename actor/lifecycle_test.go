@@ -94,6 +94,50 @@ func TestPassivatedWorkflowWakesOnTimer(t *testing.T) {
 	}
 }
 
+// Timers started further out than the ones already waiting leave the
+// timer services asleep: none of them is due sooner than what a service
+// sleeps for, so none is worth a scan of the index.
+func TestLaterTimersDoNotWakeTheTimerService(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	n.startWorker(waitRegistry())
+	const workflows = 50
+	before := n.engine.Stats().TimerScans
+	for i := range workflows {
+		n.start(fmt.Sprintf("w-%d", i), WaitWorkflow, time.Hour)
+	}
+	for i := range workflows {
+		id := fmt.Sprintf("w-%d", i)
+		eventually(t, id+" to start its timer", func() bool { return strings.Contains(n.kinds(id), "TimerStarted") })
+	}
+	// Each of the 4 services also scans once a second on its own.
+	if scans := n.engine.Stats().TimerScans - before; scans > 20 {
+		t.Fatalf("%d scans of the timer index for %d timers an hour out", scans, workflows)
+	}
+}
+
+// A timer due before the floor of its partition's timer service (the
+// first timer the service found, where its next pass starts reading) still
+// fires: adding it lowers the floor.
+func TestTimerBeforeTheFloorFires(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	n.startWorker(waitRegistry())
+	late, soon := "late", ""
+	for i := 0; soon == ""; i++ { // another workflow of the same partition
+		if id := fmt.Sprintf("soon-%d", i); n.journal.PartitionOf("default", id) == n.journal.PartitionOf("default", late) {
+			soon = id
+		}
+	}
+	n.start(late, WaitWorkflow, time.Hour)
+	eventually(t, "the late timer", func() bool { return strings.Contains(n.kinds(late), "TimerStarted") })
+	time.Sleep(1100 * time.Millisecond) // a pass has found it: the floor is an hour out
+	n.start(soon, WaitWorkflow, 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := n.engine.WaitForClose(ctx, "", soon, ""); err != nil {
+		t.Fatalf("the timer due before the floor did not fire: %v", err)
+	}
+}
+
 func TestTimerFiresAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	n := newNode(t, dir, actor.EngineOptions{})

@@ -201,11 +201,7 @@ func (a *workflowActor) beginRun(n *nextRun) error {
 	for _, s := range n.signals {
 		inputs = append(inputs, &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionSignaled{WorkflowExecutionSignaled: s}})
 	}
-	if err := a.commit(inputs, extras); err != nil {
-		return err
-	}
-	a.host.nudgeTimers()
-	return nil
+	return a.commit(inputs, extras)
 }
 
 // cronDelay is how long from now until the cron schedule's next time.

@@ -203,7 +203,7 @@ func TestRunTimeoutClosesTheRun(t *testing.T) {
 		t.Fatalf("describe %+v, %v", desc, err)
 	}
 	// The user timer's journal entry went with the close.
-	due, _, err := n.journal.DueTimers(ctx, n.journal.PartitionOf("default", "rt"), nil, time.Now().Add(2*time.Hour), 100)
+	due, _, err := n.journal.DueTimers(ctx, journal.TimerScan{Partition: n.journal.PartitionOf("default", "rt"), Now: time.Now().Add(2 * time.Hour), Limit: 100})
 	if err != nil || len(due) != 0 {
 		t.Fatalf("timers left after the run closed: %v, %v", due, err)
 	}
@@ -343,7 +343,7 @@ func TestCancelActivityWaitingForRetry(t *testing.T) {
 	if k := n.kinds("cr"); k != want {
 		t.Fatalf("history\n got %s\nwant %s", k, want)
 	}
-	due, _, err := n.journal.DueTimers(ctx, n.journal.PartitionOf("default", "cr"), nil, time.Now().Add(2*time.Hour), 100)
+	due, _, err := n.journal.DueTimers(ctx, journal.TimerScan{Partition: n.journal.PartitionOf("default", "cr"), Now: time.Now().Add(2 * time.Hour), Limit: 100})
 	if err != nil || len(due) != 0 {
 		t.Fatalf("retry timer left after cancellation: %v, %v", due, err)
 	}

@@ -689,9 +689,10 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 			a.dispatch(a.activities[ev.GetEventId()])
 		case *journalpb.Event_ActivityTaskCancelRequested:
 			a.cancelActivity(x.ActivityTaskCancelRequested.GetScheduledEventId(), &canceled)
-		case *journalpb.Event_TimerStarted:
-			a.host.nudgeTimers()
 		}
+	}
+	for _, t := range req.AddTimers {
+		a.host.timerAdded(t.FireAt)
 	}
 	if status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		a.closed(status)

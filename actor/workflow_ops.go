@@ -452,7 +452,6 @@ func (a *workflowActor) activityFailed(act *pendingActivity, r *activityResult) 
 			ScheduledEventId: act.eventID, Attempt: act.attempt, Failure: r.failure,
 			NextAttemptTime: timestamppb.New(next), LastHeartbeatDetails: r.heartbeat}}}},
 			appendExtras{addTimers: []journal.Timer{a.journalTimer(retryTimerID(act.eventID), next)}})
-		a.host.nudgeTimers()
 		return
 	}
 	if r.failure.GetTimeout() != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -422,16 +423,19 @@ func (db *DB) List(ctx context.Context, namespace, afterWorkflowID string, limit
 }
 
 // DueTimers implements Journal.
-func (db *DB) DueTimers(ctx context.Context, partition int, after *Timer, now time.Time, limit int) ([]Timer, time.Time, error) {
-	prefix := timerPrefix(partition)
+func (db *DB) DueTimers(ctx context.Context, scan TimerScan) ([]Timer, time.Time, error) {
+	prefix := timerPrefix(scan.Partition)
 	lower := prefix
-	if after != nil {
+	switch {
+	case scan.After != nil:
 		// The smallest key greater than after's: its key followed by a zero byte.
-		lower = append(appendTimerKey(nil, partition, *after), 0)
+		lower = append(appendTimerKey(nil, scan.Partition, *scan.After), 0)
+	case !scan.From.IsZero():
+		lower = appendTime(slices.Clip(prefix), scan.From)
 	}
 	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(prefix)})
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("journal: scan timers of partition %d: %w", partition, err)
+		return nil, time.Time{}, fmt.Errorf("journal: scan timers of partition %d: %w", scan.Partition, err)
 	}
 	defer iter.Close()
 	var due []Timer
@@ -440,10 +444,10 @@ func (db *DB) DueTimers(ctx context.Context, partition int, after *Timer, now ti
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		if t.FireAt.After(now) {
+		if t.FireAt.After(scan.Now) {
 			return due, t.FireAt, nil
 		}
-		if limit > 0 && len(due) == limit {
+		if scan.Limit > 0 && len(due) == scan.Limit {
 			return due, t.FireAt, nil
 		}
 		due = append(due, t)

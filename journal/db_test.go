@@ -130,7 +130,7 @@ func TestClosedRunRejectsAppends(t *testing.T) {
 	}
 	// Clean-up of a closed run's timers is allowed.
 	mustAppend(t, db, &AppendRequest{Run: r, DeleteTimers: []Timer{timer}})
-	if due, _, _ := db.DueTimers(ctx, db.PartitionOf("default", "wf"), nil, t0.Add(time.Hour), 0); len(due) != 0 {
+	if due, _, _ := db.DueTimers(ctx, TimerScan{Partition: db.PartitionOf("default", "wf"), Now: t0.Add(time.Hour)}); len(due) != 0 {
 		t.Fatalf("timer not deleted: %v", due)
 	}
 }
@@ -177,7 +177,7 @@ func TestDueTimersAndWake(t *testing.T) {
 	}
 	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{started(1)}, AddTimers: timers, Wake: &wake})
 
-	due, next, err := db.DueTimers(ctx, 0, nil, t0.Add(2*time.Second), 0)
+	due, next, err := db.DueTimers(ctx, TimerScan{Now: t0.Add(2 * time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,8 +187,16 @@ func TestDueTimersAndWake(t *testing.T) {
 	if !next.Equal(t0.Add(3 * time.Second)) {
 		t.Fatalf("next = %v", next)
 	}
-	if due, next, _ := db.DueTimers(ctx, 0, nil, t0.Add(time.Hour), 1); len(due) != 1 || !next.Equal(t0.Add(2*time.Second)) {
+	if due, next, _ := db.DueTimers(ctx, TimerScan{Now: t0.Add(time.Hour), Limit: 1}); len(due) != 1 || !next.Equal(t0.Add(2*time.Second)) {
 		t.Fatalf("limit 1: due = %v next = %v", due, next)
+	}
+	// From skips the timers before it; a timer firing exactly at From is read.
+	if due, _, _ := db.DueTimers(ctx, TimerScan{From: t0.Add(2 * time.Second), Now: t0.Add(time.Hour)}); len(due) != 2 || due[0].ID != "timer/2" {
+		t.Fatalf("from the second timer: due = %v", due)
+	}
+	// After takes the place of From.
+	if due, _, _ := db.DueTimers(ctx, TimerScan{From: t0.Add(3 * time.Second), After: &timers[1], Now: t0.Add(time.Hour)}); len(due) != 2 || due[0].ID != "timer/2" {
+		t.Fatalf("after the first timer, From later: due = %v", due)
 	}
 	runs, err := db.WakeRuns(ctx, 0)
 	if err != nil || len(runs) != 1 || runs[0] != r {
@@ -196,7 +204,7 @@ func TestDueTimersAndWake(t *testing.T) {
 	}
 	clear := false
 	mustAppend(t, db, &AppendRequest{Run: r, DeleteTimers: timers[:2], Wake: &clear})
-	if due, _, _ := db.DueTimers(ctx, 0, nil, t0.Add(time.Hour), 0); len(due) != 1 || due[0].ID != "timer/3" {
+	if due, _, _ := db.DueTimers(ctx, TimerScan{Now: t0.Add(time.Hour)}); len(due) != 1 || due[0].ID != "timer/3" {
 		t.Fatalf("after delete: %v", due)
 	}
 	if runs, _ := db.WakeRuns(ctx, 0); len(runs) != 0 {

@@ -47,6 +47,24 @@ type Timer struct {
 	FireAt time.Time
 }
 
+// TimerScan says what DueTimers reads of a partition's due-timer index.
+type TimerScan struct {
+	Partition int
+	// From skips the timers that fire before it, which the caller knows
+	// there are none of. Deleted timers leave tombstones in the index until
+	// compaction removes them, and reading over those is most of what a
+	// scan from the start of a busy index costs.
+	From time.Time
+	// After, when set, starts the scan after that timer, so a caller can
+	// page through a backlog without reading again what it has seen. It
+	// takes the place of From.
+	After *Timer
+	// Now is the time at or before which a timer is due.
+	Now time.Time
+	// Limit bounds how many due timers are returned; zero means no limit.
+	Limit int
+}
+
 // AppendRequest is one atomic write to a run: events, timer index changes and
 // the run's new metadata all commit together or not at all.
 type AppendRequest struct {
@@ -96,12 +114,11 @@ type Journal interface {
 	ListRuns(ctx context.Context, req ListRequest) (runs []*journalpb.WorkflowMeta, nextPageToken []byte, err error)
 	CountRuns(ctx context.Context, namespace, query string) (int64, error)
 
-	// DueTimers returns up to limit timers of the partition due at or before
-	// now, earliest first, and the fire time of the earliest timer not yet
-	// due (zero if there is none). With after set, it starts after that
-	// timer, so a caller can page through a backlog without reading again
-	// what it has seen; a zero limit means no limit.
-	DueTimers(ctx context.Context, partition int, after *Timer, now time.Time, limit int) (due []Timer, next time.Time, err error)
+	// DueTimers returns up to scan.Limit timers of scan.Partition due at or
+	// before scan.Now, earliest first, and the fire time of the earliest
+	// timer not yet due (zero if there is none), reading the part of the
+	// index that scan gives.
+	DueTimers(ctx context.Context, scan TimerScan) (due []Timer, next time.Time, err error)
 	// WakeRuns returns the runs of the partition whose wake flag is set.
 	WakeRuns(ctx context.Context, partition int) ([]RunKey, error)
 
