@@ -39,6 +39,16 @@ const (
 	defaultRetention     = 7 * 24 * time.Hour
 	defaultSweepInterval = time.Minute
 	defaultMaxBatchBytes = 4 << 20
+	// memTableBytes is the size of each Pebble memtable.
+	memTableBytes = 32 << 20
+	// blockCacheBytes is the memory for cached sstable blocks. Pebble
+	// counts its memtables against the block cache's capacity: one
+	// filling, one flushing, and one kept for reuse, so the cache is made
+	// that much larger. Sized at the blocks alone, it held no blocks at
+	// all once a second memtable existed, and every read went to the
+	// files (the idle scenario's cache hit rate was 20%).
+	blockCacheBytes   = 64 << 20
+	memTablesReserved = 3
 	// maxGroup bounds how many appends share one Pebble batch and fsync.
 	maxGroup = 1024
 	// maxSyncsInFlight bounds the groups applied and waiting for their fsync.
@@ -114,12 +124,12 @@ func Open(dir string, opts Options) (*DB, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	cache := pebble.NewCache(64 << 20)
+	cache := pebble.NewCache(blockCacheBytes + memTablesReserved*memTableBytes)
 	defer cache.Unref()
 	popts := &pebble.Options{
 		FormatMajorVersion: pebble.FormatNewest,
 		Cache:              cache,
-		MemTableSize:       32 << 20,
+		MemTableSize:       memTableBytes,
 		Logger:             pebbleLogger{opts.Logger},
 	}
 	// Most point reads miss: the first append of every run and the

@@ -434,3 +434,37 @@ func TestRejectsNULInIDs(t *testing.T) {
 		t.Fatal("a workflow ID with a NUL byte was accepted")
 	}
 }
+
+// Pebble counts its memtables against the block cache. Once a second
+// memtable exists, reads must still be cached.
+func TestBlockCacheHoldsBlocksBesideTheMemtables(t *testing.T) {
+	db := openTest(t, t.TempDir(), Options{})
+	value := make([]byte, 1000)
+	key := func(i int) []byte { return fmt.Appendf(nil, "zz-test-%08d", i) }
+	const keys = 40 << 10 // 40 MiB of values: more than one memtable
+	for i := range keys {
+		if err := db.pebble.Set(key(i), value, pebble.NoSync); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.pebble.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	read := func() {
+		for i := 0; i < keys; i += keys / 100 {
+			_, closer, err := db.pebble.Get(key(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = closer.Close()
+		}
+	}
+	read()
+	before := db.pebble.Metrics().BlockCache
+	read()
+	after := db.pebble.Metrics().BlockCache
+	if hits := after.Hits - before.Hits; hits < 100 || after.Count == 0 {
+		t.Fatalf("reading the same 100 keys again: %d cache hits, %d blocks cached (memtables %d, %d bytes)",
+			hits, after.Count, db.pebble.Metrics().MemTable.Count, db.pebble.Metrics().MemTable.Size)
+	}
+}
