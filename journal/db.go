@@ -14,6 +14,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
@@ -95,14 +96,24 @@ type Stats struct {
 	// VisibilityReads is the number of runs read to answer ListRuns and
 	// CountRuns: the candidates their indexes found.
 	VisibilityReads int64
-	// Commits is the number of synced Pebble commits (fsyncs) they shared.
+	// Commits is the number of synced Pebble commits they shared: one per
+	// group the committer gathered.
 	Commits int64
+	// Fsyncs is the number of times Pebble synced its write-ahead log. One
+	// fsync can cover several commits: those applied while the one before
+	// was in flight.
+	Fsyncs int64
 }
 
 // Stats returns the journal's counters.
 func (db *DB) Stats() Stats {
-	return Stats{Appends: db.appended.Load(), Events: db.events.Load(), Commits: db.commits.Load(),
+	st := Stats{Appends: db.appended.Load(), Events: db.events.Load(), Commits: db.commits.Load(),
 		VisibilityReads: db.visibilityReads.Load()}
+	var m dto.Metric
+	if h := db.pebble.Metrics().LogWriter.FsyncLatency; h != nil && h.Write(&m) == nil {
+		st.Fsyncs = int64(m.GetHistogram().GetSampleCount())
+	}
+	return st
 }
 
 var _ Journal = (*DB)(nil)

@@ -396,7 +396,9 @@ func TestConcurrentAppendsAreDurableAndOrdered(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if st := db.Stats(); st.Appends != workflows*perWorkflow || st.Events != workflows*perWorkflow || st.Commits < 1 || st.Commits > st.Appends {
+	// Every commit is synced, and an fsync covers one commit or more.
+	if st := db.Stats(); st.Appends != workflows*perWorkflow || st.Events != workflows*perWorkflow || st.Commits < 1 || st.Commits > st.Appends ||
+		st.Fsyncs < 1 || st.Fsyncs > st.Commits+1 {
 		t.Fatalf("stats %+v", st)
 	}
 	if err := db.Close(); err != nil {
