@@ -71,9 +71,11 @@ type Result struct {
 	P95 time.Duration `json:"p95_ns"`
 	P99 time.Duration `json:"p99_ns"`
 	Max time.Duration `json:"max_ns"`
-	// CPUSeconds is user+system CPU of the process during the scenario.
+	// CPUSeconds is user+system CPU of the process during the scenario,
+	// with that of the node processes the recovery scenario runs.
 	CPUSeconds float64 `json:"cpu_seconds"`
-	// PeakRSSBytes is the process's peak resident set so far.
+	// PeakRSSBytes is the peak resident set so far of the process, or of
+	// the largest node process the recovery scenario ran.
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
 	// DiskBytesPerWorkflow is the data directory's size over workflows run.
 	DiskBytesPerWorkflow float64 `json:"disk_bytes_per_workflow"`
@@ -290,21 +292,30 @@ func dirSize(dir string) int64 {
 	return size
 }
 
+// cpuSeconds is the user and system CPU of the process and of its children
+// that have ended (the recovery scenario's node processes).
 func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+	var total time.Duration
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(who, &ru); err == nil {
+			total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	return total.Seconds()
 }
 
-// peakRSS is the process's maximum resident set size (Linux reports KiB).
+// peakRSS is the largest resident set size of the process or of one of its
+// ended children (Linux reports KiB).
 func peakRSS() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+	var peak int64
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(who, &ru); err == nil {
+			peak = max(peak, ru.Maxrss*1024)
+		}
 	}
-	return ru.Maxrss * 1024
+	return peak
 }
 
 // sortedNotes returns the note keys in order, for stable output.

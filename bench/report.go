@@ -41,7 +41,13 @@ func Write(w io.Writer, format string, results []Result) error {
 	return fmt.Errorf("bench: unknown format %q (have %s)", format, strings.Join(Formats, ", "))
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
+// ms renders a latency; a scenario that measures none (recovery) has zero.
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+}
 
 func mib(b int64) string { return fmt.Sprintf("%.0fMiB", float64(b)/(1<<20)) }
 
