@@ -361,7 +361,9 @@ func assignValue(v any, valuePtr any) error {
 		if len(v.payloads.GetPayloads()) == 0 {
 			return nil
 		}
-		if err := v.dc.FromPayloads(v.payloads, valuePtr); err != nil {
+		// One value is received: FromPayload, since FromPayloads would
+		// take it as a slice, allocated on every receive.
+		if err := v.dc.FromPayload(v.payloads.GetPayloads()[0], valuePtr); err != nil {
 			return fmt.Errorf("decoding into %T: %w", valuePtr, err)
 		}
 		return nil
