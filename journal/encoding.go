@@ -17,8 +17,10 @@ type encodable interface {
 
 // decodable is a journalpb message with a generated decoding method.
 type decodable interface {
-	// UnmarshalVT merges the encoded message into the receiver, which the
-	// journal always gives empty, so it reads as proto.Unmarshal would.
+	// UnmarshalVT merges the encoded message into the receiver. The
+	// journal gives it an empty message, so that it reads as
+	// proto.Unmarshal would, except for history records: each record's
+	// events are added to those of the records before (readRecord).
 	UnmarshalVT(data []byte) error
 }
 
