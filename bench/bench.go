@@ -77,8 +77,15 @@ type Result struct {
 	// PeakRSSBytes is the peak resident set so far of the process, or of
 	// the largest node process the recovery scenario ran.
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+	// Workflows is how many workflows the scenario ran: what the figures
+	// per workflow divide by (0 for the Pebble ceiling).
+	Workflows int `json:"workflows,omitempty"`
 	// DiskBytesPerWorkflow is the data directory's size over workflows run.
 	DiskBytesPerWorkflow float64 `json:"disk_bytes_per_workflow"`
+	// WrittenBytesPerWorkflow is what the scenario wrote to storage (the
+	// write-ahead log, flushes and compactions: the data directory's size
+	// times the write amplification) over workflows run.
+	WrittenBytesPerWorkflow float64 `json:"written_bytes_per_workflow"`
 	// Notes are scenario-specific figures (for example the ratio to the
 	// Pebble ceiling).
 	Notes map[string]string `json:"notes,omitempty"`
@@ -136,14 +143,17 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		if !slices.Contains(OpenEnded, name) {
 			scfg.Duration = 0 // "all" runs the fixed populations at their counts
 		}
-		before := cpuSeconds()
+		cpuBefore, writtenBefore := cpuSeconds(), writtenBytes()
 		r, err := run(ctx, scfg, dir)
 		if err != nil {
 			return results, fmt.Errorf("bench: %s: %w", name, err)
 		}
 		r.Scenario = name
-		r.CPUSeconds = cpuSeconds() - before
+		r.CPUSeconds = cpuSeconds() - cpuBefore
 		r.PeakRSSBytes = peakRSS()
+		if r.Workflows > 0 {
+			r.WrittenBytesPerWorkflow = float64(writtenBytes()-writtenBefore) / float64(r.Workflows)
+		}
 		if name == "pebble-ceiling" {
 			ceiling = r.Throughput
 		} else if ceiling > 0 && r.Notes["events_per_second"] != "" {
@@ -303,6 +313,19 @@ func cpuSeconds() float64 {
 		}
 	}
 	return total.Seconds()
+}
+
+// writtenBytes is what the process and its ended children sent to storage
+// so far (Linux counts ru_oublock in 512-byte blocks).
+func writtenBytes() int64 {
+	var total int64
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(who, &ru); err == nil {
+			total += ru.Oublock * 512
+		}
+	}
+	return total
 }
 
 // peakRSS is the largest resident set size of the process or of one of its

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -53,6 +55,9 @@ func TestScenariosVerifyTheirResults(t *testing.T) {
 		if r.Scenario != "pebble-ceiling" && r.Scenario != "idle" && r.Scenario != "recovery" && r.Notes["pebble_ceiling_ratio"] == "" {
 			t.Errorf("%s: no ratio to the Pebble ceiling", r.Scenario)
 		}
+		if r.Scenario != "pebble-ceiling" && (r.Workflows <= 0 || r.DiskBytesPerWorkflow <= 0 || r.WrittenBytesPerWorkflow < 0) {
+			t.Errorf("%s: implausible figures per workflow %+v", r.Scenario, r)
+		}
 	}
 	var out bytes.Buffer
 	if err := Write(&out, "json", results); err != nil {
@@ -73,6 +78,35 @@ func TestScenariosVerifyTheirResults(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Config{Scenario: "nope"}); err == nil {
 		t.Fatal("an unknown scenario was accepted")
+	}
+}
+
+// writtenBytes counts what the process sends to storage: a synced
+// megabyte counts at least a megabyte. (On tmpfs nothing is sent to
+// storage, so there it cannot be checked.)
+func TestWrittenBytesCountsSyncedWrites(t *testing.T) {
+	dir := t.TempDir()
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	if fs.Type == 0x01021994 { // TMPFS_MAGIC
+		t.Skip("the temporary directory is on tmpfs, which writes to no storage")
+	}
+	f, err := os.Create(filepath.Join(dir, "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	before := writtenBytes()
+	if _, err := f.Write(make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if written := writtenBytes() - before; written < 1<<20 {
+		t.Fatalf("a synced MiB counted as %d bytes written", written)
 	}
 }
 

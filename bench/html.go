@@ -66,7 +66,7 @@ var htmlPage = template.Must(template.New("report").Parse(`<!doctype html>
 </head><body><h1>grainflow bench</h1>
 {{range .}}<section><h2>{{.Scenario}}</h2>
 <p>{{.Count}} {{.Unit}} in {{printf "%.2f" .Elapsed.Seconds}} s: <b>{{printf "%.0f" .Throughput}} per second</b>;
-CPU {{printf "%.1f" .CPUSeconds}} s{{range $k, $v := .Notes}}; {{$k}} {{$v}}{{end}}</p>
+CPU {{printf "%.1f" .CPUSeconds}} s{{if .Workflows}}; {{printf "%.0f" .DiskBytesPerWorkflow}} B on disk and {{printf "%.0f" .WrittenBytesPerWorkflow}} B written per workflow{{end}}{{range $k, $v := .Notes}}; {{$k}} {{$v}}{{end}}</p>
 {{.Bars}}{{.Line}}</section>
 {{end}}</body></html>
 `))

@@ -71,6 +71,7 @@ func idle(ctx context.Context, cfg Config, dir string) (Result, error) {
 	}
 	r := Result{Count: entities, Unit: "passivated workflows", Elapsed: elapsed, Throughput: float64(entities) / elapsed.Seconds()}
 	lat.fill(&r)
+	r.Workflows = entities
 	r.DiskBytesPerWorkflow = float64(dirSize(dir)) / float64(entities)
 	r.Notes = map[string]string{
 		"heap_bytes_per_idle_workflow": fmt.Sprintf("%.0f", heapPer),

@@ -124,7 +124,7 @@ func recovery(ctx context.Context, cfg Config, dir string) (Result, error) {
 		return Result{}, err
 	}
 	return Result{Count: count, Unit: "workflows recovered", Elapsed: recovered, Throughput: float64(count) / recovered.Seconds(),
-		DiskBytesPerWorkflow: float64(dirSize(dir)) / float64(count),
+		Workflows: count, DiskBytesPerWorkflow: float64(dirSize(dir)) / float64(count),
 		Notes: map[string]string{
 			"node_open_after":     open.Round(time.Millisecond).String(),
 			"all_completed_after": recovered.Round(time.Millisecond).String(),

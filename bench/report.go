@@ -23,18 +23,20 @@ func Write(w io.Writer, format string, results []Result) error {
 		return enc.Encode(results)
 	case "table":
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "scenario\tcount\tper second\tp50\tp95\tp99\tmax\tcpu s\tpeak RSS\tdisk/wf\tnotes")
+		fmt.Fprintln(tw, "scenario\tcount\tper second\tp50\tp95\tp99\tmax\tcpu s\tpeak RSS\tdisk/wf\twritten/wf\tnotes")
 		for _, r := range results {
-			fmt.Fprintf(tw, "%s\t%d %s\t%.0f\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n", r.Scenario, r.Count, r.Unit, r.Throughput,
-				ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max), r.CPUSeconds, mib(r.PeakRSSBytes), perWorkflow(r.DiskBytesPerWorkflow), notes(r))
+			fmt.Fprintf(tw, "%s\t%d %s\t%.0f\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\n", r.Scenario, r.Count, r.Unit, r.Throughput,
+				ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max), r.CPUSeconds, mib(r.PeakRSSBytes), perWorkflow(r.DiskBytesPerWorkflow),
+				perWorkflow(r.WrittenBytesPerWorkflow), notes(r))
 		}
 		return tw.Flush()
 	case "markdown":
-		fmt.Fprintln(w, "| scenario | count | per second | p50 | p95 | p99 | max | CPU s | peak RSS | disk/workflow | notes |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
+		fmt.Fprintln(w, "| scenario | count | per second | p50 | p95 | p99 | max | CPU s | peak RSS | disk/workflow | written/workflow | notes |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|")
 		for _, r := range results {
-			fmt.Fprintf(w, "| %s | %d %s | %.0f | %s | %s | %s | %s | %.1f | %s | %s | %s |\n", r.Scenario, r.Count, r.Unit, r.Throughput,
-				ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max), r.CPUSeconds, mib(r.PeakRSSBytes), perWorkflow(r.DiskBytesPerWorkflow), notes(r))
+			fmt.Fprintf(w, "| %s | %d %s | %.0f | %s | %s | %s | %s | %.1f | %s | %s | %s | %s |\n", r.Scenario, r.Count, r.Unit, r.Throughput,
+				ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max), r.CPUSeconds, mib(r.PeakRSSBytes), perWorkflow(r.DiskBytesPerWorkflow),
+				perWorkflow(r.WrittenBytesPerWorkflow), notes(r))
 		}
 		return nil
 	}

@@ -212,6 +212,7 @@ func finish(r *Result, n *node, workflows int, elapsed time.Duration) {
 		// Each failed task waits for its retry: it shows in the latencies.
 		r.Notes["workflow_task_failures"] = fmt.Sprint(f)
 	}
+	r.Workflows = workflows
 	r.DiskBytesPerWorkflow = float64(dirSize(n.dir)) / float64(max(1, workflows))
 }
 
