@@ -620,7 +620,7 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 			a.taskFailure, a.taskRetry = nil, 0
 		}
 	}
-	events := append(append([]*journalpb.Event(nil), inputs...), outputs...)
+	events := append(append(make([]*journalpb.Event, 0, len(inputs)+len(outputs)), inputs...), outputs...)
 	req := &journal.AppendRequest{Run: a.run(), Events: events,
 		AddTimers: extras.addTimers, DeleteTimers: extras.deleteTimers}
 	status := journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
