@@ -476,12 +476,44 @@ func (e *Engine) CountRuns(ctx context.Context, ns, query string) (int64, error)
 // WaitForClose blocks until the run closes and returns its close event.
 func (e *Engine) WaitForClose(ctx context.Context, ns, workflowID, runID string) (*journalpb.Event, error) {
 	ns = e.namespace(ns)
+	if ev := e.recordedClose(ctx, ns, workflowID, runID); ev != nil {
+		return ev, nil
+	}
 	ch := make(chan closeReply, 1)
 	r, err := ask(ctx, e, ns, workflowID, &waitCloseRequest{runID: runID, done: ctx.Done(), reply: ch}, ch)
 	if err != nil {
 		return nil, err
 	}
 	return r.event, r.err
+}
+
+// recordedClose returns the close event of the run (the latest if runID is
+// empty) if the journal records it as closed and no actor of the workflow
+// is in memory, and nil otherwise: then the actor answers. Activating the
+// actor would read the run's whole history to rebuild state that a closed
+// run's close event does not need, for every caller that asks for the
+// result of a workflow that finished a while ago. A run closed just before
+// a crash whose follower has not started is left to the wake index, as it
+// is without this.
+func (e *Engine) recordedClose(ctx context.Context, ns, workflowID, runID string) *journalpb.Event {
+	if e.host(ns, workflowID).active(ns, workflowID) {
+		return nil
+	}
+	var meta *journalpb.WorkflowMeta
+	var err error
+	if runID == "" {
+		meta, err = e.journal.Current(ctx, ns, workflowID)
+	} else {
+		meta, err = e.journal.Run(ctx, journal.RunKey{Namespace: ns, WorkflowID: workflowID, RunID: runID})
+	}
+	if err != nil || meta.GetStatus() == journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING {
+		return nil
+	}
+	ev, err := e.journal.LastEvent(ctx, journal.RunKey{Namespace: ns, WorkflowID: workflowID, RunID: meta.GetRunId()})
+	if err != nil || internal.CloseStatus(ev) == journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+		return nil
+	}
+	return ev
 }
 
 // resolveRun names the run an operation addresses: runID, or the latest run.

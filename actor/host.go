@@ -76,6 +76,14 @@ func (h *partitionHost) send(ns, workflowID string, msg any) {
 	h.engine.system.Root.Send(pid, msg)
 }
 
+// active reports whether the workflow's actor is in memory.
+func (h *partitionHost) active(ns, workflowID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.actors[workflowKey{ns, workflowID}]
+	return ok
+}
+
 // broadcast sends msg to every active workflow actor of the partition.
 func (h *partitionHost) broadcast(msg any) {
 	h.mu.Lock()

@@ -138,6 +138,27 @@ func TestTimerBeforeTheFloorFires(t *testing.T) {
 	}
 }
 
+// The result of a closed, passivated workflow comes from the journal:
+// asking for it does not bring the workflow back into memory.
+func TestResultOfAPassivatedClosedRunLeavesItPassivated(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: 20 * time.Millisecond})
+	n.startWorker(waitRegistry())
+	n.start("w", WaitWorkflow, time.Millisecond)
+	var got string
+	if err := n.result("w", &got); err != nil || got != "timed out" {
+		t.Fatalf("result %q, %v", got, err)
+	}
+	n.waitPassivated()
+	for range 3 {
+		if err := n.result("w", &got); err != nil || got != "timed out" {
+			t.Fatalf("result after passivation %q, %v", got, err)
+		}
+	}
+	if active := n.engine.ActiveWorkflows(); active != 0 {
+		t.Fatalf("%d workflows in memory after asking for a closed run's result", active)
+	}
+}
+
 func TestTimerFiresAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	n := newNode(t, dir, actor.EngineOptions{})

@@ -273,12 +273,12 @@ func (a *workflowActor) waitClose(m *waitCloseRequest) {
 		m.reply <- closeReply{err: &NotFoundError{WorkflowID: a.key.workflowID, Reason: "no such workflow"}}
 	case m.runID != "" && m.runID != a.meta.GetRunId():
 		// An older run: it is closed, its last event says how.
-		history, err := a.engine.journal.History(context.Background(), journal.RunKey{Namespace: a.key.namespace, WorkflowID: a.key.workflowID, RunID: m.runID})
-		if err != nil || len(history) == 0 {
+		last, err := a.engine.journal.LastEvent(context.Background(), journal.RunKey{Namespace: a.key.namespace, WorkflowID: a.key.workflowID, RunID: m.runID})
+		if err != nil {
 			m.reply <- closeReply{err: &NotFoundError{WorkflowID: a.key.workflowID, RunID: m.runID, Reason: "no such run"}}
 			return
 		}
-		m.reply <- closeReply{event: history[len(history)-1]}
+		m.reply <- closeReply{event: last}
 	case !a.isOpen():
 		m.reply <- closeReply{event: a.closeEvent}
 	default:

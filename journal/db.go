@@ -358,6 +358,34 @@ func (db *DB) History(ctx context.Context, run RunKey) ([]*journalpb.Event, erro
 	return events, nil
 }
 
+// LastEvent implements Journal: it decodes only the run's last record.
+func (db *DB) LastEvent(ctx context.Context, run RunKey) (*journalpb.Event, error) {
+	if err := validRun(run); err != nil {
+		return nil, err
+	}
+	prefix := eventPrefix(db.PartitionOf(run.Namespace, run.WorkflowID), run)
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("journal: read the last event of %s/%s: %w", run.WorkflowID, run.RunID, err)
+	}
+	defer iter.Close()
+	if !iter.Last() {
+		if err := iter.Error(); err != nil {
+			return nil, fmt.Errorf("journal: read the last event of %s/%s: %w", run.WorkflowID, run.RunID, err)
+		}
+		return nil, fmt.Errorf("%w: workflow %s run %s has no events", ErrNotFound, run.WorkflowID, run.RunID)
+	}
+	var h journalpb.History
+	if err := h.UnmarshalVT(iter.Value()); err != nil || len(h.Events) == 0 {
+		return nil, fmt.Errorf("%w: workflow %s run %s: the record of its last events does not decode (%v)", ErrCorrupt, run.WorkflowID, run.RunID, err)
+	}
+	last := h.Events[len(h.Events)-1]
+	if key := iter.Key(); len(key) != len(prefix)+8 || int64(binary.BigEndian.Uint64(key[len(prefix):])) != last.GetEventId() {
+		return nil, fmt.Errorf("%w: workflow %s run %s: its last record, under key %q, ends at event %d", ErrCorrupt, run.WorkflowID, run.RunID, key, last.GetEventId())
+	}
+	return last, nil
+}
+
 // Run implements Journal. It reads the metadata record and then the run's
 // last event key (see raiseNextEventID) through one iterator, so that both
 // come from the same moment even while appends commit.

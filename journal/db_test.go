@@ -470,3 +470,27 @@ func TestBlockCacheHoldsBlocksBesideTheMemtables(t *testing.T) {
 			hits, after.Count, db.pebble.Metrics().MemTable.Count, db.pebble.Metrics().MemTable.Size)
 	}
 }
+
+func TestLastEventReadsTheLastRecord(t *testing.T) {
+	db := openTest(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	r := run("wf")
+	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{started(1), signaled(2, "a")}})
+	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{signaled(3, "b"), completed(4)}})
+	last, err := db.LastEvent(ctx, r)
+	if err != nil || last.GetEventId() != 4 || last.GetWorkflowExecutionCompleted() == nil {
+		t.Fatalf("LastEvent = %v, %v; want the completion, event 4", last, err)
+	}
+	if _, err := db.LastEvent(ctx, run("nope")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("LastEvent of an unknown run: %v, want ErrNotFound", err)
+	}
+	// A record that does not end at the ID its key names is corrupt.
+	key := appendEventKey(nil, db.PartitionOf(r.Namespace, r.WorkflowID), r, 5)
+	value, _ := (&journalpb.History{Events: []*journalpb.Event{signaled(6, "c")}}).MarshalVT()
+	if err := db.pebble.Set(key, value, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.LastEvent(ctx, r); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("LastEvent of a mismatched record: %v, want ErrCorrupt", err)
+	}
+}

@@ -102,6 +102,9 @@ type Journal interface {
 
 	// History returns the run's events in order.
 	History(ctx context.Context, run RunKey) ([]*journalpb.Event, error)
+	// LastEvent returns the run's last event (a closed run's close event)
+	// without reading the rest of its history.
+	LastEvent(ctx context.Context, run RunKey) (*journalpb.Event, error)
 	// Run returns the metadata of one run.
 	Run(ctx context.Context, run RunKey) (*journalpb.WorkflowMeta, error)
 	// Current returns the metadata of the workflow ID's latest run.
