@@ -180,7 +180,7 @@ func (e *Engine) StartWorker(taskQueue string, reg *internal.Registry, opts Work
 			h.send(r.Namespace, r.WorkflowID, &workerStarted{taskQueue: taskQueue})
 		}
 		h.wakeWaiting(taskQueue)
-		h.nudgeTimers()
+		h.rescanTimers()
 	}
 	cfg := q.config()
 	return func() {

@@ -39,6 +39,12 @@ type partitionHost struct {
 	addedInPass time.Time
 	// timerWake is when the timer service scans next unless nudged.
 	timerWake time.Time
+	// timerCursor is the last timer the previous pass read: the next pass
+	// goes on after it, reading only the timers that fell due since, unless
+	// a full pass from the floor is due (timerCursor nil, or a second since
+	// the last one at lastFullPass).
+	timerCursor  *journal.Timer
+	lastFullPass time.Time
 
 	nudge    chan struct{}
 	done     chan struct{}
@@ -153,14 +159,17 @@ func (h *partitionHost) stop() {
 // due timers costs one read of each (rescanning from the start each time
 // read every timer still with its workflow, and the tombstones of those
 // handled, again and again: a quarter of the CPU of 20,000 timers due at
-// once). The next pass starts at the floor: the first timer the last pass
-// found, lowered by any timer added before it since (timerAdded), so it
-// does not read over the tombstones of the timers handled before that
-// either; a timer whose delivery was dropped is still at or after the
-// floor, and the next pass finds it. Between passes the loop sleeps until
-// the next timer is due, for at most maxTimerSleep, or until a nudge: a
-// timer added that is due sooner. A nudge during a pass starts another
-// when it ends.
+// once). A pass goes on after the last timer the pass before read (the
+// cursor), so it reads only timers that fell due since, not again those
+// still with their workflows. Once a second, and whenever a timer is added
+// at or before the cursor, a full pass starts at the floor instead: the
+// first timer the last full pass found, lowered by any timer added before
+// it since (timerAdded). It does not read over the tombstones that handled
+// timers leave before it, and it finds a timer whose delivery was dropped
+// (its workflow had no worker), which is still at or after the floor.
+// Between passes the loop sleeps until the next timer is due, for at most
+// maxTimerSleep, or until a nudge: a timer added that is due sooner. A
+// nudge during a pass starts another when it ends.
 func (h *partitionHost) startTimerService() {
 	h.inPass = true // the first pass starts at once
 	h.timerRun.Add(1)
@@ -204,11 +213,23 @@ func (h *partitionHost) timerAdded(at time.Time) {
 	if h.inPass && (h.addedInPass.IsZero() || at.Before(h.addedInPass)) {
 		h.addedInPass = at
 	}
+	if h.timerCursor != nil && !at.After(h.timerCursor.FireAt) {
+		h.timerCursor = nil // behind the cursor: the next pass is a full one
+	}
 	nudge := h.inPass || at.Before(h.timerWake)
 	h.mu.Unlock()
 	if nudge {
 		h.nudgeTimers()
 	}
+}
+
+// rescanTimers makes the timer service start a full pass now, for timers
+// whose delivery was dropped: a worker for them has started.
+func (h *partitionHost) rescanTimers() {
+	h.mu.Lock()
+	h.timerCursor = nil
+	h.mu.Unlock()
+	h.nudgeTimers()
 }
 
 // nudgeTimers makes the timer service start a pass now.
@@ -233,19 +254,26 @@ const timerBatch = 1000
 // over.
 func (h *partitionHost) fireDueTimers(after *journal.Timer) (time.Duration, *journal.Timer) {
 	scan := journal.TimerScan{Partition: h.partition, After: after, Now: time.Now(), Limit: timerBatch}
-	if after == nil {
+	full := false
+	if after == nil { // a pass begins
 		h.mu.Lock()
-		scan.From, h.inPass, h.addedInPass = h.timerFloor, true, time.Time{}
+		full = h.timerCursor == nil || scan.Now.Sub(h.lastFullPass) >= maxTimerSleep
+		if full {
+			scan.From, h.lastFullPass = h.timerFloor, scan.Now
+		} else {
+			scan.After = h.timerCursor
+		}
+		h.inPass, h.addedInPass = true, time.Time{}
 		h.mu.Unlock()
 	}
 	h.engine.timerScans.Add(1)
 	due, next, err := h.engine.journal.DueTimers(context.Background(), scan)
 	if err != nil {
 		h.engine.opts.Logger.Error("timer scan failed", "partition", h.partition, "error", err)
-		h.endPass(maxTimerSleep)
+		h.endPass(nil, maxTimerSleep)
 		return maxTimerSleep, nil
 	}
-	if after == nil {
+	if full {
 		h.raiseTimerFloor(due, next, scan.Now)
 	}
 	for _, t := range due {
@@ -267,7 +295,12 @@ func (h *partitionHost) fireDueTimers(after *journal.Timer) (time.Duration, *jou
 	if !next.IsZero() {
 		wait = min(maxTimerSleep, max(0, time.Until(next)))
 	}
-	h.endPass(wait)
+	last := scan.After // the last timer the pass read
+	if len(due) > 0 {
+		t := due[len(due)-1] // a copy: the cursor keeps no page alive
+		last = &t
+	}
+	h.endPass(last, wait)
 	return wait, nil
 }
 
@@ -291,12 +324,20 @@ func (h *partitionHost) raiseTimerFloor(due []journal.Timer, next, scanned time.
 	h.timerFloor = floor
 }
 
-// endPass records that the service sleeps for wait: from now on only a
-// timer due sooner nudges it.
-func (h *partitionHost) endPass(wait time.Duration) {
+// endPass records that the service sleeps for wait, and that the next pass
+// goes on after last (if not nil): from now on only a timer due sooner
+// nudges it. A timer added during the pass at or before last, which the
+// pass may have missed, makes the next pass a full one.
+func (h *partitionHost) endPass(last *journal.Timer, wait time.Duration) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if last != nil {
+		h.timerCursor = last
+	}
+	if h.timerCursor != nil && !h.addedInPass.IsZero() && !h.addedInPass.After(h.timerCursor.FireAt) {
+		h.timerCursor = nil
+	}
 	h.timerWake, h.inPass = time.Now().Add(wait), false
-	h.mu.Unlock()
 }
 
 // timerHandled tells the service the workflow dealt with (or dropped) a timer.
