@@ -375,8 +375,12 @@ func (db *DB) LastEvent(ctx context.Context, run RunKey) (*journalpb.Event, erro
 		}
 		return nil, fmt.Errorf("%w: workflow %s run %s has no events", ErrNotFound, run.WorkflowID, run.RunID)
 	}
+	v, err := iter.ValueAndErr()
+	if err != nil {
+		return nil, fmt.Errorf("journal: read the last event of %s/%s: %w", run.WorkflowID, run.RunID, err)
+	}
 	var h journalpb.History
-	if err := h.UnmarshalVT(iter.Value()); err != nil || len(h.Events) == 0 {
+	if err := h.UnmarshalVT(v); err != nil || len(h.Events) == 0 {
 		return nil, fmt.Errorf("%w: workflow %s run %s: the record of its last events does not decode (%v)", ErrCorrupt, run.WorkflowID, run.RunID, err)
 	}
 	last := h.Events[len(h.Events)-1]
