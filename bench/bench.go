@@ -103,7 +103,7 @@ var Describe = map[string]string{
 	"seq3":           "N workflows of 3 sequential no-op activities from C starters; latency = start to result",
 	"fanout":         "N times, one workflow runs K activities in parallel and waits for all; latency = one workflow",
 	"signal":         "E entity workflows count S signals sent round robin by C senders; latency = one accepted (durable) signal",
-	"timer":          "N workflows started by C starters each sleep 1 s; latency = how late each closes after its timer was due (start included)",
+	"timer":          "N workflows started by C starters each sleep 1 s; latency = how late each wakes after its timer was due (start included)",
 	"idle":           "E entity workflows wait for a signal and passivate; memory and disk per workflow, then latency to wake 1,000 random ones with a signal",
 	"recovery":       "N workflows of three 100 ms activities in a child process, killed with SIGKILL while they run; time from restart until all completed",
 }
