@@ -439,6 +439,10 @@ func (e *Engine) TerminateWorkflow(ctx context.Context, ns, workflowID, runID, r
 // DescribeWorkflow returns the run's metadata, pending work and task failure.
 func (e *Engine) DescribeWorkflow(ctx context.Context, ns, workflowID, runID string) (*WorkflowDescription, error) {
 	ns = e.namespace(ns)
+	if meta := e.recordedClosedRun(ctx, ns, workflowID, runID); meta != nil {
+		// Nothing is pending in a closed run: its metadata says it all.
+		return &WorkflowDescription{Meta: meta, HistoryLength: meta.GetNextEventId() - 1}, nil
+	}
 	ch := make(chan describeReply, 1)
 	r, err := ask(ctx, e, ns, workflowID, &describeRequest{runID: runID, reply: ch}, ch)
 	if err != nil {
@@ -487,15 +491,15 @@ func (e *Engine) WaitForClose(ctx context.Context, ns, workflowID, runID string)
 	return r.event, r.err
 }
 
-// recordedClose returns the close event of the run (the latest if runID is
-// empty) if the journal records it as closed and no actor of the workflow
-// is in memory, and nil otherwise: then the actor answers. Activating the
-// actor would read the run's whole history to rebuild state that a closed
-// run's close event does not need, for every caller that asks for the
-// result of a workflow that finished a while ago. A run closed just before
-// a crash whose follower has not started is left to the wake index, as it
-// is without this.
-func (e *Engine) recordedClose(ctx context.Context, ns, workflowID, runID string) *journalpb.Event {
+// recordedClosedRun returns the metadata of the run (the latest if runID
+// is empty) if the journal records it as closed and no actor of the
+// workflow is in memory, and nil otherwise: then the actor answers.
+// Activating the actor would read the run's whole history to rebuild state
+// that a closed run does not have (nothing of it is pending), for every
+// caller that asks about a workflow that finished a while ago. A run closed
+// just before a crash whose follower has not started is left to the wake
+// index, as it is without this.
+func (e *Engine) recordedClosedRun(ctx context.Context, ns, workflowID, runID string) *journalpb.WorkflowMeta {
 	if e.host(ns, workflowID).active(ns, workflowID) {
 		return nil
 	}
@@ -507,6 +511,16 @@ func (e *Engine) recordedClose(ctx context.Context, ns, workflowID, runID string
 		meta, err = e.journal.Run(ctx, journal.RunKey{Namespace: ns, WorkflowID: workflowID, RunID: runID})
 	}
 	if err != nil || meta.GetStatus() == journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING {
+		return nil
+	}
+	return meta
+}
+
+// recordedClose returns the close event of a run recordedClosedRun finds,
+// read from the run's last record, or nil.
+func (e *Engine) recordedClose(ctx context.Context, ns, workflowID, runID string) *journalpb.Event {
+	meta := e.recordedClosedRun(ctx, ns, workflowID, runID)
+	if meta == nil {
 		return nil
 	}
 	ev, err := e.journal.LastEvent(ctx, journal.RunKey{Namespace: ns, WorkflowID: workflowID, RunID: meta.GetRunId()})

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/grainflow/grainflow/actor"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"github.com/grainflow/grainflow/sdk/activity"
@@ -138,24 +140,35 @@ func TestTimerBeforeTheFloorFires(t *testing.T) {
 	}
 }
 
-// The result of a closed, passivated workflow comes from the journal:
-// asking for it does not bring the workflow back into memory.
-func TestResultOfAPassivatedClosedRunLeavesItPassivated(t *testing.T) {
+// The result and description of a closed, passivated workflow come from
+// the journal: asking for them does not bring the workflow back into
+// memory, and the description is the one its actor gave.
+func TestClosedPassivatedRunAnswersWithoutActivation(t *testing.T) {
 	n := newNode(t, t.TempDir(), actor.EngineOptions{IdleTimeout: 20 * time.Millisecond})
 	n.startWorker(waitRegistry())
-	n.start("w", WaitWorkflow, time.Millisecond)
+	runID := n.start("w", WaitWorkflow, time.Millisecond)
 	var got string
 	if err := n.result("w", &got); err != nil || got != "timed out" {
 		t.Fatalf("result %q, %v", got, err)
 	}
+	ctx := context.Background()
+	byActor, err := n.engine.DescribeWorkflow(ctx, "", "w", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	n.waitPassivated()
-	for range 3 {
+	for _, id := range []string{"", runID} {
 		if err := n.result("w", &got); err != nil || got != "timed out" {
 			t.Fatalf("result after passivation %q, %v", got, err)
 		}
+		desc, err := n.engine.DescribeWorkflow(ctx, "", "w", id)
+		if err != nil || !proto.Equal(desc.Meta, byActor.Meta) || desc.HistoryLength != byActor.HistoryLength ||
+			desc.TaskFailure != nil || len(desc.PendingActivities)+len(desc.PendingTimers) != 0 {
+			t.Fatalf("description of run %q after passivation %+v, %v; the actor gave %+v", id, desc, err, byActor)
+		}
 	}
 	if active := n.engine.ActiveWorkflows(); active != 0 {
-		t.Fatalf("%d workflows in memory after asking for a closed run's result", active)
+		t.Fatalf("%d workflows in memory after asking about a closed run", active)
 	}
 }
 
