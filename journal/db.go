@@ -290,42 +290,50 @@ func raiseNextEventID(meta *journalpb.WorkflowMeta, iter *pebble.Iterator, prefi
 		}
 		return nil // no events yet
 	}
-	key := iter.Key()
-	if len(key) != len(prefix)+8 {
-		return fmt.Errorf("%w: event key %q of workflow %s run %s does not end in an 8-byte event ID",
-			ErrCorrupt, key, meta.GetWorkflowId(), meta.GetRunId())
+	last, err := eventKeyID(iter.Key(), len(prefix))
+	if err != nil {
+		return fmt.Errorf("%w: workflow %s run %s: %v", ErrCorrupt, meta.GetWorkflowId(), meta.GetRunId(), err)
 	}
-	if next := int64(binary.BigEndian.Uint64(key[len(prefix):])) + 1; next > meta.NextEventId {
+	if next := last + 1; next > meta.NextEventId {
 		meta.NextEventId = next
 	}
 	return nil
 }
 
-// readRecord decodes the events record stored under key (whose event
-// prefix is prefixLen bytes long) and adds its events to h. It checks what
-// the committer guarantees: a record holds at least one event, its events
-// continue h's without a gap, and the last is the one its key names.
-func readRecord(h *journalpb.History, key, value []byte, prefixLen int) error {
+// eventKeyID returns the event ID that ends an event key whose run prefix
+// is prefixLen bytes long: the ID of the last event of its record.
+func eventKeyID(key []byte, prefixLen int) (int64, error) {
 	if len(key) != prefixLen+8 {
-		return fmt.Errorf("event key %q does not end in an 8-byte event ID", key)
+		return 0, fmt.Errorf("event key %q does not end in an 8-byte event ID", key)
 	}
-	lastID := int64(binary.BigEndian.Uint64(key[prefixLen:]))
+	return int64(binary.BigEndian.Uint64(key[prefixLen:])), nil
+}
+
+// decodeRecord decodes the events record stored under key (whose run
+// prefix is prefixLen bytes long), adds its events to h and returns the ID
+// of the last. It checks what the committer guarantees of a record: it
+// holds at least one event, and their IDs run without a gap up to the one
+// its key names.
+func decodeRecord(h *journalpb.History, key, value []byte, prefixLen int) (int64, error) {
+	lastID, err := eventKeyID(key, prefixLen)
+	if err != nil {
+		return 0, err
+	}
 	before := len(h.Events)
 	if err := h.UnmarshalVT(value); err != nil {
-		return fmt.Errorf("record of the events up to %d: %v", lastID, err)
+		return 0, fmt.Errorf("record of the events up to %d: %v", lastID, err)
 	}
-	if len(h.Events) == before {
-		return fmt.Errorf("record of the events up to %d holds none", lastID)
+	added := h.Events[before:]
+	if len(added) == 0 {
+		return 0, fmt.Errorf("record of the events up to %d holds none", lastID)
 	}
-	for i := before; i < len(h.Events); i++ {
-		if want := int64(i + 1); h.Events[i].GetEventId() != want {
-			return fmt.Errorf("record of the events up to %d: event %d carries ID %d", lastID, want, h.Events[i].GetEventId())
+	for i, ev := range added {
+		if want := lastID - int64(len(added)-1-i); ev.GetEventId() != want {
+			return 0, fmt.Errorf("record of the events up to %d: event %d of %d carries ID %d, not %d",
+				lastID, i+1, len(added), ev.GetEventId(), want)
 		}
 	}
-	if got := int64(len(h.Events)); got != lastID {
-		return fmt.Errorf("record of the events up to %d ends at event %d", lastID, got)
-	}
-	return nil
+	return lastID, nil
 }
 
 // History implements Journal.
@@ -342,7 +350,12 @@ func (db *DB) History(ctx context.Context, run RunKey) ([]*journalpb.Event, erro
 	defer iter.Close()
 	var h journalpb.History // each record's events are added to h.Events
 	for iter.First(); iter.Valid(); iter.Next() {
-		if err := readRecord(&h, iter.Key(), iter.Value(), len(prefix)); err != nil {
+		before := len(h.Events)
+		lastID, err := decodeRecord(&h, iter.Key(), iter.Value(), len(prefix))
+		if err == nil && lastID != int64(len(h.Events)) {
+			err = fmt.Errorf("the record of the events up to %d does not follow event %d", lastID, before)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("%w: workflow %s run %s: %v", ErrCorrupt, run.WorkflowID, run.RunID, err)
 		}
 	}
@@ -380,14 +393,10 @@ func (db *DB) LastEvent(ctx context.Context, run RunKey) (*journalpb.Event, erro
 		return nil, fmt.Errorf("journal: read the last event of %s/%s: %w", run.WorkflowID, run.RunID, err)
 	}
 	var h journalpb.History
-	if err := h.UnmarshalVT(v); err != nil || len(h.Events) == 0 {
-		return nil, fmt.Errorf("%w: workflow %s run %s: the record of its last events does not decode (%v)", ErrCorrupt, run.WorkflowID, run.RunID, err)
+	if _, err := decodeRecord(&h, iter.Key(), v, len(prefix)); err != nil {
+		return nil, fmt.Errorf("%w: workflow %s run %s: %v", ErrCorrupt, run.WorkflowID, run.RunID, err)
 	}
-	last := h.Events[len(h.Events)-1]
-	if key := iter.Key(); len(key) != len(prefix)+8 || int64(binary.BigEndian.Uint64(key[len(prefix):])) != last.GetEventId() {
-		return nil, fmt.Errorf("%w: workflow %s run %s: its last record, under key %q, ends at event %d", ErrCorrupt, run.WorkflowID, run.RunID, key, last.GetEventId())
-	}
-	return last, nil
+	return h.Events[len(h.Events)-1], nil
 }
 
 // Run implements Journal. It reads the metadata record and then the run's

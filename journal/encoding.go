@@ -20,7 +20,7 @@ type decodable interface {
 	// UnmarshalVT merges the encoded message into the receiver. The
 	// journal gives it an empty message, so that it reads as
 	// proto.Unmarshal would, except for history records: each record's
-	// events are added to those of the records before (readRecord).
+	// events are added to those of the records before (decodeRecord).
 	UnmarshalVT(data []byte) error
 }
 
