@@ -81,6 +81,12 @@ type WorkflowDescription struct {
 	TaskFailure error
 }
 
+// describeRun is what a run's metadata alone describes: all of a closed
+// run, or of one that is not the workflow's latest.
+func describeRun(meta *journalpb.WorkflowMeta) *WorkflowDescription {
+	return &WorkflowDescription{Meta: meta, HistoryLength: meta.GetNextEventId() - 1}
+}
+
 // PendingActivity describes an activity in flight.
 type PendingActivity struct {
 	ScheduledEventID int64

@@ -440,8 +440,7 @@ func (e *Engine) TerminateWorkflow(ctx context.Context, ns, workflowID, runID, r
 func (e *Engine) DescribeWorkflow(ctx context.Context, ns, workflowID, runID string) (*WorkflowDescription, error) {
 	ns = e.namespace(ns)
 	if meta := e.recordedClosedRun(ctx, ns, workflowID, runID); meta != nil {
-		// Nothing is pending in a closed run: its metadata says it all.
-		return &WorkflowDescription{Meta: meta, HistoryLength: meta.GetNextEventId() - 1}, nil
+		return describeRun(meta), nil
 	}
 	ch := make(chan describeReply, 1)
 	r, err := ask(ctx, e, ns, workflowID, &describeRequest{runID: runID, reply: ch}, ch)

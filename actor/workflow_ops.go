@@ -241,7 +241,7 @@ func (a *workflowActor) describe(runID string) (*WorkflowDescription, error) {
 	case err != nil:
 		return nil, fmt.Errorf("actor: describe workflow %s run %s: %w", a.key.workflowID, runID, err)
 	}
-	desc := &WorkflowDescription{Meta: meta, HistoryLength: meta.GetNextEventId() - 1}
+	desc := describeRun(meta)
 	if !latest {
 		return desc, nil
 	}
