@@ -302,43 +302,34 @@ func dirSize(dir string) int64 {
 	return size
 }
 
-// cpuSeconds is the user and system CPU of the process and of its children
-// that have ended (the recovery scenario's node processes).
+// usage is the resource use of the process and of its children that have
+// ended (the recovery scenario's node processes).
+func usage() (self, children syscall.Rusage) {
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	return self, children
+}
+
+// cpuSeconds is the user and system CPU of the process and its ended
+// children.
 func cpuSeconds() float64 {
-	var total time.Duration
-	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(who, &ru); err == nil {
-			total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		}
-	}
-	return total.Seconds()
+	self, children := usage()
+	cpu := func(ru syscall.Rusage) int64 { return ru.Utime.Nano() + ru.Stime.Nano() }
+	return time.Duration(cpu(self) + cpu(children)).Seconds()
 }
 
 // writtenBytes is what the process and its ended children sent to storage
 // so far (Linux counts ru_oublock in 512-byte blocks).
 func writtenBytes() int64 {
-	var total int64
-	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(who, &ru); err == nil {
-			total += ru.Oublock * 512
-		}
-	}
-	return total
+	self, children := usage()
+	return (self.Oublock + children.Oublock) * 512
 }
 
 // peakRSS is the largest resident set size of the process or of one of its
 // ended children (Linux reports KiB).
 func peakRSS() int64 {
-	var peak int64
-	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(who, &ru); err == nil {
-			peak = max(peak, ru.Maxrss*1024)
-		}
-	}
-	return peak
+	self, children := usage()
+	return max(self.Maxrss, children.Maxrss) * 1024
 }
 
 // sortedNotes returns the note keys in order, for stable output.
