@@ -473,14 +473,6 @@ func hasUnprocessedInputs(history []*journalpb.Event) bool {
 // apply updates the pending state with one durable event. It is used both
 // when rebuilding from history and after each append.
 func (a *workflowActor) apply(ev *journalpb.Event) {
-	if a.activities == nil {
-		a.activities = make(map[int64]*pendingActivity)
-		a.timers = make(map[string]pendingTimer)
-		a.children = make(map[int64]*pendingChild)
-		a.externals = make(map[int64]*journalpb.Event)
-		a.signalRequests = make(map[string]bool)
-		a.updates = make(map[string]*updateState)
-	}
 	a.applyUpdate(ev)
 	switch x := ev.GetAttributes().(type) {
 	case *journalpb.Event_WorkflowExecutionStarted:
@@ -488,6 +480,7 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 	case *journalpb.Event_WorkflowTaskCompleted:
 		a.codeRan = true
 	case *journalpb.Event_ActivityTaskScheduled:
+		a.activities = mapToWrite(a.activities)
 		a.activities[ev.GetEventId()] = &pendingActivity{eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled,
 			scheduledTime: ev.GetTime().AsTime(), attempt: 1}
 	case *journalpb.Event_ActivityTaskAttemptFailed:
@@ -503,6 +496,7 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 			act.cancelRequested = true
 		}
 	case *journalpb.Event_TimerStarted:
+		a.timers = mapToWrite(a.timers)
 		a.timers[userTimerPrefix+x.TimerStarted.GetTimerId()] = pendingTimer{fireAt: x.TimerStarted.GetFireTime().AsTime(), startedEventID: ev.GetEventId()}
 	case *journalpb.Event_TimerFired:
 		delete(a.timers, userTimerPrefix+x.TimerFired.GetTimerId())
@@ -510,15 +504,18 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 		delete(a.timers, userTimerPrefix+x.TimerCanceled.GetTimerId())
 	case *journalpb.Event_WorkflowExecutionSignaled:
 		if id := x.WorkflowExecutionSignaled.GetRequestId(); id != "" {
+			a.signalRequests = mapToWrite(a.signalRequests)
 			a.signalRequests[id] = true
 		}
 	case *journalpb.Event_StartChildWorkflowExecutionInitiated:
+		a.children = mapToWrite(a.children)
 		a.children[ev.GetEventId()] = &pendingChild{initiatedID: ev.GetEventId(), initiated: x.StartChildWorkflowExecutionInitiated}
 	case *journalpb.Event_ChildWorkflowExecutionStarted:
 		if c := a.children[x.ChildWorkflowExecutionStarted.GetInitiatedEventId()]; c != nil {
 			c.runID = x.ChildWorkflowExecutionStarted.GetRunId()
 		}
 	case *journalpb.Event_SignalExternalWorkflowExecutionInitiated, *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
+		a.externals = mapToWrite(a.externals)
 		a.externals[ev.GetEventId()] = ev
 	}
 	if id, ok := activityOutcome(ev); ok {
@@ -533,6 +530,16 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 	if internal.CloseStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		a.closeEvent = ev
 	}
+}
+
+// mapToWrite returns m, or a new map if m is nil. The maps of pending
+// state are made on their first entry: most runs never have a child, an
+// external request, a timer or an update, and a new run made all six.
+func mapToWrite[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return make(map[K]V)
+	}
+	return m
 }
 
 // activityOutcome returns, for an event that ends an activity, the ID of
@@ -609,7 +616,11 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 		a.unseen = append(a.unseen, inputs...)
 	}
 	if a.exec != nil && !closing && runCode {
-		out, err := a.exec.Decide(append(a.unseen, inputs...), now)
+		delivered := inputs // with the inputs recorded earlier that the code has not seen
+		if len(a.unseen) > 0 {
+			delivered = append(a.unseen, inputs...)
+		}
+		out, err := a.exec.Decide(delivered, now)
 		a.unseen = nil
 		if err != nil {
 			a.exec.Close()

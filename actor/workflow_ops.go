@@ -143,6 +143,20 @@ func signalEvent(s signalInput) *journalpb.Event {
 	return &ev.event
 }
 
+// activityCompletedEvent records that act returned result. Like
+// signalEvent, it is one allocation: every activity ends with one.
+func activityCompletedEvent(act *pendingActivity, result *journalpb.Payloads) *journalpb.Event {
+	ev := &struct {
+		event journalpb.Event
+		oneof journalpb.Event_ActivityTaskCompleted
+		attrs journalpb.ActivityTaskCompleted
+	}{}
+	ev.attrs.ScheduledEventId, ev.attrs.Result, ev.attrs.Attempt = act.eventID, result, act.attempt
+	ev.oneof.ActivityTaskCompleted = &ev.attrs
+	ev.event.Attributes = &ev.oneof
+	return &ev.event
+}
+
 // openRun checks that runID (or the latest run, if empty) is open.
 func (a *workflowActor) openRun(runID string) error {
 	switch {
@@ -396,15 +410,13 @@ func (a *workflowActor) activityDone(r *activityResult) {
 	case r.failure == nil && r.reply != nil:
 		// A client's completion: record it now, so the client hears back
 		// only once it is durable.
-		r.answer(a.commit([]*journalpb.Event{{Attributes: &journalpb.Event_ActivityTaskCompleted{ActivityTaskCompleted: &journalpb.ActivityTaskCompleted{
-			ScheduledEventId: act.eventID, Result: r.result, Attempt: act.attempt}}}}, appendExtras{}))
+		r.answer(a.commit([]*journalpb.Event{activityCompletedEvent(act, r.result)}, appendExtras{}))
 		return
 	case r.failure == nil:
 		// Completions are gathered: those already in the mailbox are
 		// recorded together by one decision (one append), which is what
 		// makes a fan-out cost one fsync per batch rather than per activity.
-		a.batched = append(a.batched, &journalpb.Event{Attributes: &journalpb.Event_ActivityTaskCompleted{ActivityTaskCompleted: &journalpb.ActivityTaskCompleted{
-			ScheduledEventId: act.eventID, Result: r.result, Attempt: act.attempt}}})
+		a.batched = append(a.batched, activityCompletedEvent(act, r.result))
 		if !a.flushQueued {
 			a.flushQueued = true
 			a.host.send(a.key.namespace, a.key.workflowID, &flushInputs{})

@@ -201,6 +201,9 @@ func (e *WorkflowTaskPanicError) Error() string {
 // errExecutionClosed is returned by Decide after the workflow closed.
 var errExecutionClosed = errors.New("workflow execution is closed: no more workflow tasks")
 
+// errExecutionStopped is the failure of an Execution after Close.
+var errExecutionStopped = errors.New("workflow execution was closed")
+
 // Closed reports whether the history contains a close event (completed,
 // failed, canceled, terminated or timed out).
 func (e *Execution) Closed() bool { return e.closed }
@@ -210,7 +213,7 @@ func (e *Execution) Closed() bool { return e.closed }
 func (e *Execution) Close() {
 	e.d.close()
 	if e.failure == nil {
-		e.failure = errors.New("workflow execution was closed")
+		e.failure = errExecutionStopped
 	}
 }
 
@@ -535,34 +538,46 @@ func (e *Execution) workflowReturned(results []reflect.Value) {
 		err, _ = results[n-1].Interface().(error)
 		results = results[:n-1]
 	}
+	if err == nil {
+		e.addCloseCommand(e.completed(results))
+		return
+	}
+	// Declared only here: errors.As makes them escape to the heap.
 	var canceled *CanceledError
 	var can *ContinueAsNewError
 	switch {
 	case errors.As(err, &can):
 		e.addCloseCommand(e.continuedAsNew(can))
-	case err != nil && e.cancelRequested && errors.As(err, &canceled):
+	case e.cancelRequested && errors.As(err, &canceled):
 		e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCanceled{WorkflowExecutionCanceled: &journalpb.WorkflowExecutionCanceled{
 			Details: ConvertErrorToFailure(canceled, e.dc).GetCanceled().GetDetails(),
 		}}})
-	case err != nil:
-		e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionFailed{WorkflowExecutionFailed: &journalpb.WorkflowExecutionFailed{
-			Failure: ConvertErrorToFailure(err, e.dc),
-		}}})
 	default:
-		var result *journalpb.Payloads
-		if len(results) > 0 {
-			var encErr error
-			if result, encErr = e.dc.ToPayloads(results[0].Interface()); encErr != nil {
-				e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionFailed{WorkflowExecutionFailed: &journalpb.WorkflowExecutionFailed{
-					Failure: ConvertErrorToFailure(fmt.Errorf("encoding the workflow result: %w", encErr), e.dc),
-				}}})
-				return
-			}
-		}
-		e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCompleted{WorkflowExecutionCompleted: &journalpb.WorkflowExecutionCompleted{
-			Result: result,
-		}}})
+		e.addCloseCommand(e.failed(err))
 	}
+}
+
+// completed is the close event of a workflow function that returned
+// results (its error excluded) and no error; if the result does not
+// encode, the workflow fails instead.
+func (e *Execution) completed(results []reflect.Value) *journalpb.Event {
+	var result *journalpb.Payloads
+	if len(results) > 0 {
+		var err error
+		if result, err = e.dc.ToPayloads(results[0].Interface()); err != nil {
+			return e.failed(fmt.Errorf("encoding the workflow result: %w", err))
+		}
+	}
+	return &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionCompleted{WorkflowExecutionCompleted: &journalpb.WorkflowExecutionCompleted{
+		Result: result,
+	}}}
+}
+
+// failed is the close event of a workflow that failed with err.
+func (e *Execution) failed(err error) *journalpb.Event {
+	return &journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionFailed{WorkflowExecutionFailed: &journalpb.WorkflowExecutionFailed{
+		Failure: ConvertErrorToFailure(err, e.dc),
+	}}}
 }
 
 // Query runs the handler registered for queryType on the workflow's
