@@ -631,8 +631,19 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 			a.taskFailure, a.taskRetry = nil, 0
 		}
 	}
-	events := append(append(make([]*journalpb.Event, 0, len(inputs)+len(outputs)), inputs...), outputs...)
-	req := &journal.AppendRequest{Run: a.run(), Events: events,
+	// The request and, for the usual few events, its events slice in one
+	// allocation.
+	buf := &struct {
+		req    journal.AppendRequest
+		events [4]*journalpb.Event
+	}{}
+	events := buf.events[:0]
+	if n := len(inputs) + len(outputs); n > len(buf.events) {
+		events = make([]*journalpb.Event, 0, n)
+	}
+	events = append(append(events, inputs...), outputs...)
+	req := &buf.req
+	*req = journal.AppendRequest{Run: a.run(), Events: events,
 		AddTimers: extras.addTimers, DeleteTimers: extras.deleteTimers}
 	status := journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED
 	for _, ev := range events {

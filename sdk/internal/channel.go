@@ -72,8 +72,8 @@ type receiver interface {
 }
 
 // blockedReceive is a coroutine blocked in Receive. It is its own wait
-// condition, so a blocking receive allocates once: every signal a workflow
-// waits for goes through here.
+// condition and part of the coroutine, so a blocking receive allocates
+// nothing: every signal a workflow waits for goes through here.
 type blockedReceive struct {
 	got, more bool
 	value     any
@@ -161,12 +161,16 @@ func (c *channelImpl) popSender() *pendingSend {
 	return nil
 }
 
-// popReceiver removes and returns the first receiver that still wants a value.
+// popReceiver removes and returns the first receiver that still wants a
+// value. It shifts the rest down rather than reslicing, so the list keeps
+// its array: a workflow that waits on a channel again and again (a signal
+// loop) adds and removes one receiver each time.
 func (c *channelImpl) popReceiver() receiver {
 	for len(c.receivers) > 0 {
 		r := c.receivers[0]
-		c.receivers[0] = nil
-		c.receivers = c.receivers[1:]
+		n := copy(c.receivers, c.receivers[1:])
+		c.receivers[n] = nil
+		c.receivers = c.receivers[:n]
 		if r.wants() {
 			return r
 		}
@@ -264,7 +268,11 @@ func (c *channelImpl) Receive(ctx Context, valuePtr any) (more bool) {
 		}
 		return more
 	}
-	r := &blockedReceive{}
+	// The coroutine's own blockedReceive: it is in one Receive at a time,
+	// and a channel takes a receiver off its list when it delivers to it,
+	// so no list still holds it when the next Receive resets it.
+	r := &co.receive
+	*r = blockedReceive{}
 	c.receivers = append(c.receivers, r)
 	co.waitOn("Channel.Receive", c.name, r)
 	if r.more {

@@ -129,6 +129,8 @@ type coroutine struct {
 	// unblocked is the wait condition of a coroutine parked in waitOn, for
 	// the dispatcher to check without resuming it; nil otherwise.
 	unblocked waitCondition
+	// receive is the wait of the coroutine's Channel.Receive calls.
+	receive blockedReceive
 }
 
 // waitCondition is what a coroutine parked in waitOn waits for. It is an

@@ -60,6 +60,29 @@ func TestUnbufferedChannelHandsOverValues(t *testing.T) {
 	wantLog(t, log, "send 0", "sent 0", "send 1", "received 0", "received 1", "sent 1", "send 2", "sent 2", "received 2", "closed")
 }
 
+// A coroutine's receives share one wait record (blockedReceive). A
+// channel that has delivered to a receive must no longer count it as a
+// receiver, or a later send there would land in the coroutine's next
+// receive, on another channel.
+func TestReceiveOnAnotherChannelIsNotFedByTheFirst(t *testing.T) {
+	log := runLogged(t, func(ctx Context, log *[]string) error {
+		a, b, turn := NewChannel(ctx), NewChannel(ctx), NewChannel(ctx)
+		Go(ctx, func(ctx Context) {
+			a.Send(ctx, "a1")
+			turn.Receive(ctx, nil) // until the other coroutine waits on b
+			logf(log, "a2 taken without a receiver: %v", a.SendAsync("a2"))
+			b.Send(ctx, "b1")
+		})
+		var first, second string
+		a.Receive(ctx, &first)
+		turn.Send(ctx, nil)
+		b.Receive(ctx, &second)
+		logf(log, "received %s then %s", first, second)
+		return nil
+	})
+	wantLog(t, log, "a2 taken without a receiver: false", "received a1 then b1")
+}
+
 func TestBufferedChannel(t *testing.T) {
 	log := runLogged(t, func(ctx Context, log *[]string) error {
 		ch := NewBufferedChannel(ctx, 2)

@@ -362,6 +362,10 @@ type taskCompleted struct {
 	event journalpb.Event
 	oneof journalpb.Event_WorkflowTaskCompleted
 	attrs journalpb.WorkflowTaskCompleted
+	// time is the task's time, which its commands share.
+	time timestamppb.Timestamp
+	// events holds Decide's result when the task has at most one command.
+	events [2]*journalpb.Event
 }
 
 // Decide delivers inputs (new input events whose IDs continue the history)
@@ -403,12 +407,16 @@ func (e *Execution) Decide(inputs []*journalpb.Event, now time.Time) ([]*journal
 	if err != nil {
 		return nil, e.fail(err)
 	}
-	ts := timestamppb.New(now)
 	e.lastEventID++
 	done := &taskCompleted{}
+	done.time.Seconds, done.time.Nanos = now.Unix(), int32(now.Nanosecond()) // as timestamppb.New
+	ts := &done.time
 	done.oneof.WorkflowTaskCompleted = &done.attrs
 	done.event.EventId, done.event.Time, done.event.Attributes = e.lastEventID, ts, &done.oneof
-	out := make([]*journalpb.Event, 1, 1+len(cmds))
+	out := done.events[:1]
+	if len(cmds) >= len(done.events) {
+		out = make([]*journalpb.Event, 1, 1+len(cmds))
+	}
 	out[0] = &done.event
 	for _, c := range cmds {
 		e.lastEventID++
@@ -433,6 +441,10 @@ func (e *Execution) runTask(now time.Time) ([]*command, error) {
 		if err := e.deliver(ev); err != nil {
 			return nil, err
 		}
+	}
+	if e.pending == nil { // delivering accepted no inputs: keep the array
+		clear(inputs)
+		e.pending = inputs[:0]
 	}
 	if e.info == nil {
 		return nil, errors.New("workflow task without a WorkflowExecutionStarted event")
