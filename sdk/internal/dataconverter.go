@@ -224,7 +224,36 @@ func (c *CompositeDataConverter) ToStrings(payloads *journalpb.Payloads) []strin
 }
 
 func newPayload(encoding string, data []byte) *journalpb.Payload {
-	return &journalpb.Payload{Metadata: map[string][]byte{MetadataEncoding: []byte(encoding)}, Data: data}
+	return &journalpb.Payload{Metadata: map[string][]byte{MetadataEncoding: encodingBytes(encoding)}, Data: data}
+}
+
+// The encodings of the built-in converters as metadata values. Payloads
+// of these encodings share them rather than copying the name each time
+// (every argument, result and signal is a payload): metadata values are
+// read, and replaced rather than changed in place.
+var (
+	encodingNilBytes       = []byte(MetadataEncodingNil)
+	encodingBinaryBytes    = []byte(MetadataEncodingBinary)
+	encodingProtoBytes     = []byte(MetadataEncodingProto)
+	encodingProtoJSONBytes = []byte(MetadataEncodingProtoJSON)
+	encodingJSONBytes      = []byte(MetadataEncodingJSON)
+)
+
+// encodingBytes returns encoding as a metadata value.
+func encodingBytes(encoding string) []byte {
+	switch encoding {
+	case MetadataEncodingJSON:
+		return encodingJSONBytes
+	case MetadataEncodingNil:
+		return encodingNilBytes
+	case MetadataEncodingBinary:
+		return encodingBinaryBytes
+	case MetadataEncodingProto:
+		return encodingProtoBytes
+	case MetadataEncodingProtoJSON:
+		return encodingProtoJSONBytes
+	}
+	return []byte(encoding)
 }
 
 // decodeTarget returns the value valuePtr points to, ready to be set.
