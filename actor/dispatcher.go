@@ -21,11 +21,11 @@ import (
 // a burst is worked off in order instead of all at once.
 //
 // The runners also outlive their mailboxes: a runner whose mailbox is done
-// takes the next one queued, or waits up to idleTimeout for one, so the
-// stacks grown to a workflow task's depth (journal, Pebble, the runtime)
-// are reused rather than grown again by copying. After done is closed
-// runners still work off the queue (stopping actors takes a mailbox run),
-// but no longer wait.
+// takes the next one queued, or waits for one, so the stacks grown to a
+// workflow task's depth (journal, Pebble, the runtime) are reused rather
+// than grown again by copying. A reaper ends the runners that waited a
+// whole idleTimeout. After done is closed runners still work off the queue
+// (stopping actors takes a mailbox run), but no longer wait.
 type mailboxDispatcher struct {
 	done        <-chan struct{}
 	idleTimeout time.Duration
@@ -37,11 +37,18 @@ type mailboxDispatcher struct {
 	queued  []func()
 	head    int
 	runners int // runners started and not ended, waiting ones included
-	waiting int // runners waiting for a wake-up
-	// wake holds one token for each waiting runner that Schedule has
-	// called on, taken off waiting. It is sent to with mu held, and its
-	// capacity is max, so the send never blocks.
-	wake chan struct{}
+	waiting int // runners waiting for a token
+	// leastWaiting is the fewest runners that were waiting at any moment
+	// since the reaper last looked: that many had nothing to do all along.
+	leastWaiting int
+	reaping      bool // the reaper goroutine runs
+	closed       bool // done was seen: runners end when nothing is queued
+	// wake holds a token for each waiting runner that was called on and
+	// taken off waiting: true to take a queued run, false to end. It is
+	// sent to with mu held, and its capacity is max, so the send never
+	// blocks. A runner waits on it alone: a select over it, a timer and
+	// done cost a twentieth of the signal scenario's CPU.
+	wake chan bool
 }
 
 // maxMailboxRunners bounds the mailboxes that run at once: enough for the
@@ -63,9 +70,9 @@ const mailboxIdleTimeout = time.Second
 var _ protoactor.Dispatcher = (*mailboxDispatcher)(nil)
 
 // newMailboxDispatcher returns a dispatcher of at most maxRunners runners,
-// each waiting up to idleTimeout for work, until done is closed.
+// each ended after idleTimeout to two without work, until done is closed.
 func newMailboxDispatcher(done <-chan struct{}, maxRunners int, idleTimeout time.Duration) *mailboxDispatcher {
-	return &mailboxDispatcher{done: done, idleTimeout: idleTimeout, max: maxRunners, wake: make(chan struct{}, maxRunners)}
+	return &mailboxDispatcher{done: done, idleTimeout: idleTimeout, max: maxRunners, wake: make(chan bool, maxRunners)}
 }
 
 // Schedule queues fn and has a runner take it: a waiting one, or a new
@@ -84,88 +91,113 @@ func (d *mailboxDispatcher) Schedule(fn func()) {
 	d.queued = append(d.queued, fn)
 	switch {
 	case d.waiting > 0:
-		d.waiting--
-		d.wake <- struct{}{}
+		d.callWaiting(true)
 	case d.runners < d.max:
 		d.runners++
 		go d.run()
+	}
+	if !d.reaping {
+		d.reaping = true
+		go d.reap()
 	}
 }
 
 // Throughput implements protoactor.Dispatcher.
 func (d *mailboxDispatcher) Throughput() int { return mailboxThroughput }
 
-// run is a runner: it takes queued mailbox runs until none comes within
-// idleTimeout, or none is queued after done.
+// run is a runner: it takes queued mailbox runs until it is told to end,
+// or finds none queued after done.
 func (d *mailboxDispatcher) run() {
-	idle := time.NewTimer(d.idleTimeout)
-	defer idle.Stop()
 	for {
-		if fn := d.next(); fn != nil {
+		fn, wait := d.next()
+		switch {
+		case fn != nil:
 			fn()
-			continue
-		}
-		if d.wait(idle) {
+		case !wait, !<-d.wake:
 			return
 		}
 	}
 }
 
-// wait waits for a wake-up and reports whether the runner is to end
-// instead. The idle timer is not reset for every wait, which comes between
-// almost every two mailbox runs under load: it stays armed, and when it
-// fires for an earlier wait it is re-armed for the rest of this one.
-func (d *mailboxDispatcher) wait(idle *time.Timer) (end bool) {
-	since := time.Now()
-	for {
-		select {
-		case <-d.wake:
-			return false
-		case <-idle.C:
-			if waited := time.Since(since); waited < d.idleTimeout {
-				idle.Reset(d.idleTimeout - waited)
-				continue
-			}
-			if d.end() {
-				return true
-			}
-			idle.Reset(d.idleTimeout)
-			return false
-		case <-d.done:
-			return d.end()
-		}
-	}
-}
-
-// next takes the first queued run; with none, it counts the runner as
-// waiting and returns nil.
-func (d *mailboxDispatcher) next() func() {
+// next takes the first queued run. With none, it counts the runner as
+// waiting and says it is to wait, or after done ends it.
+func (d *mailboxDispatcher) next() (fn func(), wait bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.head == len(d.queued) {
+		if d.closed || isClosed(d.done) {
+			d.closed = true
+			d.runners--
+			return nil, false
+		}
 		d.waiting++
-		return nil
+		return nil, true
 	}
-	fn := d.queued[d.head]
+	fn = d.queued[d.head]
 	d.queued[d.head] = nil
 	d.head++
 	if d.head == len(d.queued) {
 		d.queued, d.head = d.queued[:0], 0
 	}
-	return fn
+	return fn, false
 }
 
-// end ends a waiting runner, unless Schedule called on it meanwhile (a
-// token is waiting for it), in which case it goes on working.
-func (d *mailboxDispatcher) end() bool {
+// callWaiting hands a waiting runner a token: go on, or end. d.mu is held.
+func (d *mailboxDispatcher) callWaiting(goOn bool) {
+	d.waiting--
+	d.leastWaiting = min(d.leastWaiting, d.waiting)
+	if !goOn {
+		d.runners--
+	}
+	d.wake <- goOn
+}
+
+// reap ends, every idleTimeout, the runners that waited all along, and
+// every waiting runner once done is closed. It ends with the last runner
+// (Schedule starts it again) or with done.
+func (d *mailboxDispatcher) reap() {
+	tick := time.NewTicker(d.idleTimeout)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.done:
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			d.closed, d.reaping = true, false
+			for d.waiting > 0 {
+				d.callWaiting(false)
+			}
+			return
+		case <-tick.C:
+			if !d.endIdle() {
+				return
+			}
+		}
+	}
+}
+
+// endIdle ends the runners that waited since the reaper last looked and
+// reports whether any runner is left for the reaper to watch.
+func (d *mailboxDispatcher) endIdle() (more bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	select {
-	case <-d.wake:
-		return false
-	default:
+	for n := d.leastWaiting; n > 0; n-- {
+		d.callWaiting(false)
 	}
-	d.waiting--
-	d.runners--
+	d.leastWaiting = d.waiting
+	if d.runners == 0 {
+		d.reaping = false
+		return false
+	}
 	return true
+}
+
+// isClosed reports whether ch is closed, without blocking.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

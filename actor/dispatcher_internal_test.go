@@ -80,26 +80,40 @@ func TestMailboxDispatcherRunsWorkAfterDone(t *testing.T) {
 	waitForNoRunners(t, d, "after done")
 }
 
-// A runner whose wait ends (idle timeout or done) just as Schedule hands it
-// a run keeps working: the run is not stranded, and the counts stay right.
-func TestMailboxDispatcherRunnerEndingAsWorkArrives(t *testing.T) {
-	d := newMailboxDispatcher(make(chan struct{}), maxMailboxRunners, mailboxIdleTimeout)
-	d.runners = 1
-	if fn := d.next(); fn != nil { // the runner finds nothing and waits
-		t.Fatal("a run in an empty queue")
+// The reaper ends a runner once it has waited through a whole period
+// between two looks, not sooner; and a runner that Schedule called on
+// meanwhile is not ended, even if it waited when the period began.
+func TestMailboxDispatcherEndsRunnersIdleForAPeriod(t *testing.T) {
+	done := make(chan struct{})
+	defer close(done)
+	d := newMailboxDispatcher(done, maxMailboxRunners, mailboxIdleTimeout)
+	d.runners, d.reaping = 2, true // the test plays both runners and the reaper
+	for range 2 {
+		if fn, wait := d.next(); fn != nil || !wait { // each finds nothing and waits
+			t.Fatal("a run in an empty queue")
+		}
+	}
+	d.endIdle() // the first look: neither has waited a whole period yet
+	if d.runners != 2 || len(d.wake) != 0 {
+		t.Fatalf("%d runners and %d tokens after the first look; want 2 and none", d.runners, len(d.wake))
 	}
 	ran := false
-	d.Schedule(func() { ran = true }) // hands the run to the waiting runner
-	if d.end() {
-		t.Fatal("the runner ended with a run handed to it")
+	d.Schedule(func() { ran = true }) // calls on one of them
+	d.endIdle()                       // the second look ends the other only
+	if d.runners != 1 || d.waiting != 0 {
+		t.Fatalf("%d runners, %d waiting after the second look; want 1 and 0", d.runners, d.waiting)
 	}
-	fn := d.next()
+	got := []bool{<-d.wake, <-d.wake}
+	if got[0] != true || got[1] != false {
+		t.Fatalf("tokens %v, want the call to go on, then one to end", got)
+	}
+	fn, _ := d.next()
 	if fn == nil {
 		t.Fatal("the handed run is not in the queue")
 	}
 	fn()
-	if !ran || d.runners != 1 || d.waiting != 0 {
-		t.Fatalf("ran %v, %d runners, %d waiting; want true, 1, 0", ran, d.runners, d.waiting)
+	if !ran {
+		t.Fatal("the handed run did not run")
 	}
 }
 
@@ -107,8 +121,10 @@ func TestMailboxDispatcherRunnerEndingAsWorkArrives(t *testing.T) {
 // never drains (as many runs come in as are taken) does not grow the
 // queue's array.
 func TestMailboxDispatcherKeepsOrder(t *testing.T) {
-	d := newMailboxDispatcher(make(chan struct{}), maxMailboxRunners, mailboxIdleTimeout)
-	d.runners = d.max // no runner is started: the test takes the runs itself
+	done := make(chan struct{})
+	defer close(done)
+	d := newMailboxDispatcher(done, maxMailboxRunners, mailboxIdleTimeout)
+	d.runners, d.reaping = d.max, true // no runner or reaper is started: the test takes the runs itself
 	var got []int
 	schedule := func(i int) { d.Schedule(func() { got = append(got, i) }) }
 	const backlog, runs = 10, 10000
@@ -116,10 +132,11 @@ func TestMailboxDispatcherKeepsOrder(t *testing.T) {
 		schedule(i)
 	}
 	for i := backlog; i < runs; i++ {
-		d.next()()
+		fn, _ := d.next()
+		fn()
 		schedule(i)
 	}
-	for fn := d.next(); fn != nil; fn = d.next() {
+	for fn, _ := d.next(); fn != nil; fn, _ = d.next() {
 		fn()
 	}
 	if len(got) != runs {
