@@ -110,10 +110,11 @@ func (d *mailboxDispatcher) Throughput() int { return mailboxThroughput }
 func (d *mailboxDispatcher) run() {
 	for {
 		fn, wait := d.next()
-		switch {
-		case fn != nil:
+		if fn != nil {
 			fn()
-		case !wait, !<-d.wake:
+			continue
+		}
+		if !wait || !<-d.wake { // <-d.wake is false when the runner is to end
 			return
 		}
 	}
