@@ -456,9 +456,7 @@ func (e *Execution) runTask(now time.Time) ([]*command, error) {
 		if !e.opts.FailWorkflowOnPanic {
 			return nil, &WorkflowTaskPanicError{Value: p.value, StackTrace: p.stackTrace}
 		}
-		e.addCloseCommand(&journalpb.Event{Attributes: &journalpb.Event_WorkflowExecutionFailed{WorkflowExecutionFailed: &journalpb.WorkflowExecutionFailed{
-			Failure: ConvertErrorToFailure(NewPanicError(p.value, p.stackTrace), e.dc),
-		}}})
+		e.addCloseCommand(e.failed(NewPanicError(p.value, p.stackTrace)))
 	}
 	cmds := e.commands
 	e.commands = nil
