@@ -42,7 +42,6 @@ type mailboxDispatcher struct {
 	// since the reaper last looked: that many had nothing to do all along.
 	leastWaiting int
 	reaping      bool // the reaper goroutine runs
-	closed       bool // done was seen: runners end when nothing is queued
 	// wake holds a token for each waiting runner that was called on and
 	// taken off waiting: true to take a queued run, false to end. It is
 	// sent to with mu held, and its capacity is max, so the send never
@@ -64,7 +63,8 @@ const maxMailboxRunners = 256
 // (each flooded with signals) would keep queued mailboxes waiting.
 const mailboxThroughput = 300
 
-// mailboxIdleTimeout is how long a runner waits for another mailbox.
+// mailboxIdleTimeout is the reaper's period: a runner without a mailbox for
+// a whole period ends, one to two periods after its last one.
 const mailboxIdleTimeout = time.Second
 
 var _ protoactor.Dispatcher = (*mailboxDispatcher)(nil)
@@ -126,8 +126,7 @@ func (d *mailboxDispatcher) next() (fn func(), wait bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.head == len(d.queued) {
-		if d.closed || isClosed(d.done) {
-			d.closed = true
+		if isClosed(d.done) {
 			d.runners--
 			return nil, false
 		}
@@ -164,7 +163,7 @@ func (d *mailboxDispatcher) reap() {
 		case <-d.done:
 			d.mu.Lock()
 			defer d.mu.Unlock()
-			d.closed, d.reaping = true, false
+			d.reaping = false
 			for d.waiting > 0 {
 				d.callWaiting(false)
 			}
