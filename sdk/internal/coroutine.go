@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -73,12 +74,23 @@ type dispatcher struct {
 	// panicked is the first panic that escaped a coroutine.
 	panicked *coroutinePanic
 
+	// parked carries the hand-backs: true when the coroutine that had
+	// control parks or returns, false when the deadlock timer fires. One
+	// channel for both lets await wait with a plain receive: a select over
+	// a coroutine's channel and a timer's cost a twentieth of the signal
+	// scenario's CPU (the runtime puts a channel's timer in its heap for
+	// every select that blocks on it). At most one of each kind is
+	// pending (one coroutine has control at a time; the timer fires once
+	// per arming), so its capacity of two never makes a sender wait.
+	parked chan bool
+
 	deadlockTimeout time.Duration
-	// timer is the deadlock timer. It is armed (timerArmed: pending, or
-	// fired and not yet received) while a coroutine has control, but not
-	// re-armed for every step: await re-arms it when it fires, for what is
-	// left of the running coroutine's timeout. Resetting and stopping a
-	// timer around every step cost more than the step's goroutine switches.
+	// timer is the deadlock timer; it sends false on parked. It is armed
+	// (timerArmed: pending, or fired and not yet received) while a
+	// coroutine has control, but not re-armed for every step: await
+	// re-arms it when it fires, for what is left of the running
+	// coroutine's timeout. Resetting and stopping a timer around every
+	// step cost more than the step's goroutine switches.
 	timer      *time.Timer
 	timerArmed bool
 
@@ -87,19 +99,29 @@ type dispatcher struct {
 	closed  bool
 	// stuck is a coroutine that did not yield in time.
 	stuck *coroutine
-	// abandoned is closed when close has finished: a coroutine that close
-	// could not unwind (because another one was stuck) unwinds on its own
-	// when it parks.
-	abandoned chan struct{}
+	// abandoned is set when close has finished, and every coroutine's
+	// resume channel closed: a coroutine that close could not unwind
+	// (because another one was stuck) unwinds on its own when it parks.
+	abandoned atomic.Bool
+	// abandonMu orders abandon against newCoroutine: once abandoned, the
+	// stuck coroutine, and the unwinding ones, run on their own and may
+	// still create coroutines (workflow.Go), which must unwind too.
+	abandonMu sync.Mutex
 }
 
 func newDispatcher(deadlockTimeout time.Duration) *dispatcher {
 	if deadlockTimeout <= 0 {
 		deadlockTimeout = defaultDeadlockTimeout
 	}
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	return &dispatcher{deadlockTimeout: deadlockTimeout, timer: timer, abandoned: make(chan struct{})}
+	d := &dispatcher{deadlockTimeout: deadlockTimeout, parked: make(chan bool, 2)}
+	d.timer = time.AfterFunc(time.Hour, func() {
+		select {
+		case d.parked <- false:
+		default: // cannot happen while anyone waits (see parked)
+		}
+	})
+	d.timer.Stop()
+	return d
 }
 
 // coroutine is one workflow goroutine.
@@ -110,9 +132,9 @@ type coroutine struct {
 	// coroutine, used to find its stack in a full stack dump. The runner
 	// sets it when it takes the coroutine; it reads "" until then.
 	goid atomic.Pointer[string]
-	// resume hands control to the coroutine; parked hands it back.
+	// resume hands control to the coroutine (the dispatcher's parked hands
+	// it back); closed, it makes the coroutine unwind.
 	resume chan struct{}
-	parked chan struct{}
 	// runningSince is when the coroutine last took control (sinceStart),
 	// or 0 while it does not have it, for the deadlock timeout.
 	runningSince atomic.Int64
@@ -152,8 +174,13 @@ func (d *dispatcher) newCoroutine(name string, fn func()) *coroutine {
 	if name == "" {
 		name = strconv.Itoa(d.created)
 	}
-	co := &coroutine{d: d, name: name, resume: make(chan struct{}), parked: make(chan struct{})}
+	co := &coroutine{d: d, name: name, resume: make(chan struct{})}
+	d.abandonMu.Lock()
 	d.coroutines = append(d.coroutines, co)
+	if d.abandoned.Load() {
+		close(co.resume)
+	}
+	d.abandonMu.Unlock()
 	startCoroutine(coroutineStart{co: co, fn: fn})
 	return co
 }
@@ -264,18 +291,25 @@ func (co *coroutine) exit() {
 	}
 	co.finished = true
 	co.runningSince.Store(0)
-	select {
-	case co.parked <- struct{}{}:
-	case <-co.d.abandoned:
+	co.handBack()
+}
+
+// handBack returns control to the dispatcher, unless it has abandoned the
+// coroutines (then nobody waits for it, and it reports true). A
+// coroutine that checks just before close sets abandoned still finds
+// room on parked: only the stuck coroutine can be running then.
+func (co *coroutine) handBack() (abandoned bool) {
+	if co.d.abandoned.Load() {
+		return true
 	}
+	co.d.parked <- true
+	return false
 }
 
 // waitForTurn parks until the dispatcher resumes the coroutine, and unwinds
 // it if the dispatcher is closing.
 func (co *coroutine) waitForTurn() {
-	select {
-	case <-co.resume:
-	case <-co.d.abandoned:
+	if _, ok := <-co.resume; !ok {
 		panic(errUnwind)
 	}
 	co.runningSince.Store(sinceStart())
@@ -288,9 +322,7 @@ func (co *coroutine) waitForTurn() {
 // coroutine's turn again.
 func (co *coroutine) yield() {
 	co.runningSince.Store(0)
-	select {
-	case co.parked <- struct{}{}:
-	case <-co.d.abandoned:
+	if co.handBack() {
 		panic(errUnwind)
 	}
 	co.waitForTurn()
@@ -398,23 +430,19 @@ func (d *dispatcher) await(co *coroutine) bool {
 		d.timer.Reset(d.deadlockTimeout)
 		d.timerArmed = true
 	}
-	for {
-		select {
-		case <-co.parked:
-			return true
-		case <-d.timer.C:
-			d.timerArmed = false
-			ran := time.Duration(0)
-			if since := co.runningSince.Load(); since != 0 {
-				ran = time.Duration(sinceStart() - since)
-			}
-			if ran >= d.deadlockTimeout {
-				return false
-			}
-			d.timer.Reset(d.deadlockTimeout - ran)
-			d.timerArmed = true
+	for !<-d.parked { // false: the timer fired
+		d.timerArmed = false
+		ran := time.Duration(0)
+		if since := co.runningSince.Load(); since != 0 {
+			ran = time.Duration(sinceStart() - since)
 		}
+		if ran >= d.deadlockTimeout {
+			return false
+		}
+		d.timer.Reset(d.deadlockTimeout - ran)
+		d.timerArmed = true
 	}
+	return true
 }
 
 // processStart anchors sinceStart.
@@ -441,14 +469,14 @@ func (d *dispatcher) removeFinished() {
 //
 // A coroutine that did not yield in time (stuck) still owns the workflow
 // state. close gives it one more deadlock timeout to yield; if it does not,
-// close touches nothing and closes abandoned instead, which makes every
-// coroutine unwind on its own as soon as it is parked.
+// close touches nothing and abandons the coroutines instead, which makes
+// every coroutine unwind on its own as soon as it is parked.
 func (d *dispatcher) close() {
 	if d.closed {
 		return
 	}
 	d.closed = true
-	defer close(d.abandoned)
+	defer d.abandon()
 	defer d.timer.Stop()
 	if d.stuck != nil {
 		if !d.await(d.stuck) {
@@ -470,6 +498,17 @@ func (d *dispatcher) close() {
 	}
 	d.current = nil
 	d.coroutines = nil
+}
+
+// abandon makes every coroutine that is parked, or parks later, unwind
+// without the dispatcher.
+func (d *dispatcher) abandon() {
+	d.abandonMu.Lock()
+	defer d.abandonMu.Unlock()
+	d.abandoned.Store(true)
+	for _, co := range d.coroutines {
+		close(co.resume)
+	}
 }
 
 // stackTraces returns the stacks of the live coroutines, for the

@@ -389,7 +389,8 @@ func TestDeadlockDetection(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		// releaseBeforeClose ends the spin before Close (Close unwinds the
-		// coroutine) or after it (Close abandons it and it unwinds alone).
+		// coroutine) or after it (Close abandons it and it unwinds alone,
+		// as does the coroutine it starts then).
 		releaseBeforeClose bool
 	}{{"released before Close", true}, {"released after Close", false}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -399,6 +400,7 @@ func TestDeadlockDetection(t *testing.T) {
 				GoNamed(ctx, "spinner", func(ctx Context) {
 					for spin.Load() {
 					}
+					GoNamed(ctx, "late", func(ctx Context) { _ = Sleep(ctx, time.Hour) })
 					_ = Sleep(ctx, time.Hour)
 				})
 				return Await(ctx, func() bool { return false })
@@ -493,10 +495,10 @@ func TestCoroutinesReuseIdleRunners(t *testing.T) {
 // time its goroutine waits for a processor after the resume.
 func TestDeadlockTimeoutCountsOnlyRunningTime(t *testing.T) {
 	d := newDispatcher(50 * time.Millisecond)
-	co := &coroutine{d: d, resume: make(chan struct{}), parked: make(chan struct{})}
+	co := &coroutine{d: d, resume: make(chan struct{})}
 	go func() { // resumed, but does not run for four timeouts, then yields at once
 		time.Sleep(200 * time.Millisecond)
-		co.parked <- struct{}{}
+		d.parked <- true
 	}()
 	if !d.await(co) {
 		t.Error("a coroutine that had not run yet was reported deadlocked")
@@ -517,12 +519,12 @@ func TestDeadlockTimeoutCountsOnlyRunningTime(t *testing.T) {
 func TestDeadlockTimerArmedForAnEarlierStep(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	d := newDispatcher(timeout)
-	co := &coroutine{d: d, resume: make(chan struct{}), parked: make(chan struct{})}
+	co := &coroutine{d: d, resume: make(chan struct{})}
 	step := func(runFor time.Duration) bool {
 		co.runningSince.Store(sinceStart())
 		go func() {
 			time.Sleep(runFor)
-			co.parked <- struct{}{}
+			d.parked <- true
 		}()
 		return d.await(co)
 	}
