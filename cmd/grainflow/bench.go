@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 
@@ -36,6 +37,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the scenarios to this file")
 	memProfile := fs.String("memprofile", "", "write a pprof allocation profile, taken after the scenarios, to this file")
+	traceFile := fs.String("trace", "", "write a runtime execution trace of the scenarios to this file (go tool trace reads it)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: grainflow bench [flags]\n\nScenarios:")
 		for _, s := range bench.Scenarios {
@@ -97,6 +99,19 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			fmt.Fprintln(stderr, "grainflow bench:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			fmt.Fprintln(stderr, "grainflow bench: start execution trace:", err)
+			return 1
+		}
+		defer trace.Stop()
 	}
 	results, err := bench.Run(ctx, cfg)
 	if *memProfile != "" {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -51,5 +53,27 @@ func TestBenchCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "| seq3 | 10 workflows |") {
 		t.Fatalf("bench output:\n%s", out.String())
+	}
+}
+
+// The profile and trace flags leave files that the Go tools read: a pprof
+// profile is gzip-compressed, an execution trace starts with its version.
+func TestBenchProfileAndTraceFiles(t *testing.T) {
+	dir := t.TempDir()
+	cpu, mem, tr := filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "mem.pprof"), filepath.Join(dir, "run.trace")
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "--scenario", "seq3", "-n", "10", "-c", "2", "--quiet", "--data-dir", filepath.Join(dir, "data"),
+		"-cpuprofile", cpu, "-memprofile", mem, "-trace", tr}
+	if code := run(context.Background(), args, &out, &errOut); code != 0 {
+		t.Fatalf("bench exited %d: %s", code, errOut.String())
+	}
+	for path, prefix := range map[string]string{cpu: "\x1f\x8b", mem: "\x1f\x8b", tr: "go 1."} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(b, []byte(prefix)) {
+			t.Errorf("%s starts with %q, want %q", filepath.Base(path), b[:min(len(b), 8)], prefix)
+		}
 	}
 }
