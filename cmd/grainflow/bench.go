@@ -87,31 +87,19 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cmd.Stderr = stderr
 		return cmd
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	for _, r := range []recorder{
+		{*cpuProfile, "CPU profile", pprof.StartCPUProfile, pprof.StopCPUProfile},
+		{*traceFile, "execution trace", trace.Start, trace.Stop},
+	} {
+		if r.path == "" {
+			continue
+		}
+		stop, err := r.begin()
 		if err != nil {
 			fmt.Fprintln(stderr, "grainflow bench:", err)
 			return 1
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(stderr, "grainflow bench: start CPU profile:", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if *traceFile != "" {
-		f, err := os.Create(*traceFile)
-		if err != nil {
-			fmt.Fprintln(stderr, "grainflow bench:", err)
-			return 1
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			fmt.Fprintln(stderr, "grainflow bench: start execution trace:", err)
-			return 1
-		}
-		defer trace.Stop()
+		defer stop()
 	}
 	results, err := bench.Run(ctx, cfg)
 	if *memProfile != "" {
@@ -129,6 +117,31 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
+}
+
+// recorder is something the runtime writes to a file while the scenarios
+// run: the CPU profiler or the execution tracer.
+type recorder struct {
+	path, what string
+	start      func(io.Writer) error
+	stop       func()
+}
+
+// begin creates the recorder's file and starts it; the returned function
+// stops it and closes the file.
+func (r recorder) begin() (stop func(), err error) {
+	f, err := os.Create(r.path)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.start(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("start %s: %w", r.what, err)
+	}
+	return func() {
+		r.stop()
+		_ = f.Close()
+	}, nil
 }
 
 // writeAllocProfile writes the allocations made since the program started
