@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,6 +62,55 @@ func TestWorkflowPanicFailsWithPolicy(t *testing.T) {
 	if !errors.As(err, &panicErr) || !strings.Contains(panicErr.StackTrace(), "PanickingWorkflow") {
 		t.Fatalf("workflow error %v", err)
 	}
+}
+
+// spinning holds SpinningWorkflow in its busy loop.
+var spinning atomic.Bool
+
+// SpinningWorkflow never yields once signaled, while spinning holds: the
+// deadlock timeout's case. Released, it blocks in the workflow API again.
+func SpinningWorkflow(ctx workflow.Context) error {
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, nil)
+	for spinning.Load() {
+	}
+	workflow.GetSignalChannel(ctx, "never").Receive(ctx, nil)
+	return nil
+}
+
+// A workflow whose code does not yield fails its task with a
+// DeadlockError; its actor goes on answering (describe, terminate), and
+// the goroutine left spinning unwinds once the code blocks again (the
+// package's leak check).
+func TestDeadlockedWorkflowStaysManageable(t *testing.T) {
+	spinning.Store(true)
+	defer spinning.Store(false)
+	n := newNode(t, t.TempDir(), actor.EngineOptions{DeadlockTimeout: 100 * time.Millisecond})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(SpinningWorkflow)
+	n.startWorker(reg)
+	n.start("spin", SpinningWorkflow)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.engine.SignalWorkflow(ctx, "", "spin", "", "go", nil); err != nil {
+		t.Fatal(err)
+	}
+	desc, err := n.engine.DescribeWorkflow(ctx, "", "spin", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deadlock *internal.DeadlockError
+	if !errors.As(desc.TaskFailure, &deadlock) || deadlock.Coroutine != "root" {
+		t.Fatalf("task failure %v, want a DeadlockError of the root coroutine", desc.TaskFailure)
+	}
+	if err := n.engine.TerminateWorkflow(ctx, "", "spin", "", "stuck", nil); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := n.engine.WaitForClose(ctx, "", "spin", "")
+	if err != nil || closed.GetWorkflowExecutionTerminated() == nil {
+		t.Fatalf("closed with %v (%v), want terminated", closed, err)
+	}
+	spinning.Store(false)
+	n.close()
 }
 
 func SilentActivity(ctx context.Context) error {
