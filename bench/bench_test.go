@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -131,5 +132,27 @@ func TestOpenEndedScenarios(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Config{Scenario: "timer", Duration: time.Second, DataDir: t.TempDir()}); err == nil {
 		t.Fatal("a duration was accepted for the fixed-count timer scenario")
+	}
+}
+
+// Every value each goroutine of runParallel records reaches the shared
+// histogram, the last partial batch included.
+func TestRunParallelRecordsEveryLatency(t *testing.T) {
+	const n = 3*latencyBatch + 17
+	var done atomic.Int64
+	lat, err := runParallel(context.Background(), n, 7, time.Time{}, &done, func(i int, l *latencies) error {
+		l.record(time.Duration(i+1) * time.Microsecond)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Result
+	lat.fill(&r)
+	if got := lat.h.TotalCount(); got != n || done.Load() != n {
+		t.Fatalf("histogram holds %d values (%d calls done), want %d", got, done.Load(), n)
+	}
+	if r.Max != n*time.Microsecond {
+		t.Errorf("max %v, want %v", r.Max, n*time.Microsecond)
 	}
 }

@@ -112,8 +112,9 @@ func orDefault(v, def int) int {
 	return def
 }
 
-// runParallel runs do(i) for i in [0, n) on c goroutines, each with its own
-// histogram, and returns the merged histogram and the first error. A
+// runParallel runs do(i) for i in [0, n) on c goroutines, each recording
+// into one histogram through latencies of its own, and returns that
+// histogram and the first error. A
 // non-zero stopAt ends it earlier: no i starts after that time. done counts
 // the calls that completed; every i handed out is run to completion, so
 // they are always [0, done).
@@ -127,7 +128,8 @@ func runParallel(ctx context.Context, n, c int, stopAt time.Time, done *atomic.I
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l := newLatencies()
+			l := all.recorder()
+			defer l.flush()
 			for ctx.Err() == nil && (stopAt.IsZero() || time.Now().Before(stopAt)) {
 				i := int(next.Add(1) - 1)
 				if i >= n {
@@ -143,9 +145,6 @@ func runParallel(ctx context.Context, n, c int, stopAt time.Time, done *atomic.I
 				}
 				done.Add(1)
 			}
-			mu.Lock()
-			all.merge(l)
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
