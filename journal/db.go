@@ -377,21 +377,14 @@ func (db *DB) LastEvent(ctx context.Context, run RunKey) (*journalpb.Event, erro
 		return nil, err
 	}
 	prefix := eventPrefix(db.PartitionOf(run.Namespace, run.WorkflowID), run)
-	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	iter, v, err := db.readEdge(ctx, prefix, true, run, "the last event")
 	if err != nil {
-		return nil, fmt.Errorf("journal: read the last event of %s/%s: %w", run.WorkflowID, run.RunID, err)
+		return nil, err
 	}
-	defer iter.Close()
-	if !iter.Last() {
-		if err := iter.Error(); err != nil {
-			return nil, fmt.Errorf("journal: read the last event of %s/%s: %w", run.WorkflowID, run.RunID, err)
-		}
+	if iter == nil {
 		return nil, fmt.Errorf("%w: workflow %s run %s has no events", ErrNotFound, run.WorkflowID, run.RunID)
 	}
-	v, err := iter.ValueAndErr()
-	if err != nil {
-		return nil, fmt.Errorf("journal: read the last event of %s/%s: %w", run.WorkflowID, run.RunID, err)
-	}
+	defer iter.Close()
 	var h journalpb.History
 	if _, err := decodeRecord(&h, iter.Key(), v, len(prefix)); err != nil {
 		return nil, fmt.Errorf("%w: workflow %s run %s: %v", ErrCorrupt, run.WorkflowID, run.RunID, err)
@@ -408,21 +401,14 @@ func (db *DB) Run(ctx context.Context, run RunKey) (*journalpb.WorkflowMeta, err
 	}
 	p := db.PartitionOf(run.Namespace, run.WorkflowID)
 	rk := runKey(p, run)
-	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: rk, UpperBound: prefixEnd(rk)})
+	iter, v, err := db.readEdge(ctx, rk, false, run, "metadata")
 	if err != nil {
-		return nil, fmt.Errorf("journal: read metadata of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
+		return nil, err
 	}
-	defer iter.Close()
-	if !iter.First() {
-		if err := iter.Error(); err != nil {
-			return nil, fmt.Errorf("journal: read metadata of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
-		}
+	if iter == nil {
 		return nil, fmt.Errorf("%w: workflow %s run %s", ErrNotFound, run.WorkflowID, run.RunID)
 	}
-	v, err := iter.ValueAndErr()
-	if err != nil {
-		return nil, fmt.Errorf("journal: read metadata of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
-	}
+	defer iter.Close()
 	meta := &journalpb.WorkflowMeta{}
 	if err := meta.UnmarshalVT(v); err != nil {
 		return nil, fmt.Errorf("%w: key %q: %v", ErrCorrupt, rk, err)
@@ -433,6 +419,41 @@ func (db *DB) Run(ctx context.Context, run RunKey) (*journalpb.WorkflowMeta, err
 		return nil, err
 	}
 	return meta, nil
+}
+
+// readEdge opens an iterator over the keys that start with prefix and
+// reads the first of them, or with last the last: it returns the iterator,
+// positioned there for the caller to close (or move on with), and that
+// key's value; or a nil iterator if no key starts with prefix. what names
+// the read of run in errors.
+func (db *DB) readEdge(ctx context.Context, prefix []byte, last bool, run RunKey, what string) (*pebble.Iterator, []byte, error) {
+	failed := func(err error) error {
+		return fmt.Errorf("journal: read %s of workflow %s run %s: %w", what, run.WorkflowID, run.RunID, err)
+	}
+	iter, err := db.pebble.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, nil, failed(err)
+	}
+	var found bool
+	if last {
+		found = iter.Last()
+	} else {
+		found = iter.First()
+	}
+	var v []byte
+	if found {
+		v, err = iter.ValueAndErr()
+	} else {
+		err = iter.Error()
+	}
+	if err != nil || !found {
+		_ = iter.Close()
+		if err != nil {
+			return nil, nil, failed(err)
+		}
+		return nil, nil, nil
+	}
+	return iter, v, nil
 }
 
 // Current implements Journal.
