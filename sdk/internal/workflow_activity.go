@@ -236,6 +236,9 @@ func ExecuteActivity(ctx Context, activity any, args ...any) Future {
 
 // optionalDuration encodes d, leaving zero (unset) durations out.
 func optionalDuration(d time.Duration) *durationpb.Duration {
+	if d == 0 {
+		return nil // before allocating: most timeouts are unset
+	}
 	return optionalDurationIn(new(durationpb.Duration), d)
 }
 
