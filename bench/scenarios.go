@@ -114,10 +114,9 @@ func orDefault(v, def int) int {
 
 // runParallel runs do(i) for i in [0, n) on c goroutines, each recording
 // into one histogram through latencies of its own, and returns that
-// histogram and the first error. A
-// non-zero stopAt ends it earlier: no i starts after that time. done counts
-// the calls that completed; every i handed out is run to completion, so
-// they are always [0, done).
+// histogram and the first error. A non-zero stopAt ends it earlier: no i
+// starts after that time. done counts the calls that completed; every i
+// handed out is run to completion, so they are always [0, done).
 func runParallel(ctx context.Context, n, c int, stopAt time.Time, done *atomic.Int64, do func(i int, l *latencies) error) (*latencies, error) {
 	next := atomic.Int64{}
 	all := newLatencies()
