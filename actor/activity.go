@@ -54,6 +54,10 @@ type runningAttempt struct {
 	heartbeatTimer   *time.Timer
 	heartbeatTimeout time.Duration
 
+	// started is set once the activity function is about to run, for the
+	// overrun watchdog.
+	started atomic.Pointer[startedAttempt]
+
 	mu            sync.Mutex
 	details       *journalpb.Payloads
 	lastHeartbeat time.Time
@@ -120,6 +124,8 @@ type taskQueue struct {
 	outstanding map[attemptKey]struct{}
 	stopCtx     context.Context
 	stopAll     context.CancelCauseFunc
+	// watching says the overrun watchdog (watchOverruns) is running.
+	watching bool
 }
 
 func newTaskQueue(e *Engine, name string) *taskQueue {
@@ -276,6 +282,10 @@ func (q *taskQueue) work(cfg *workerConfig, stopCtx context.Context) {
 		}
 		attempt := &runningAttempt{cancel: cancel, details: t.heartbeatDetails}
 		q.running[t.key()] = attempt
+		if !q.watching {
+			q.watching = true
+			go q.watchOverruns()
+		}
 		q.mu.Unlock()
 
 		result, kept := q.runAttemptSafely(ctx, stopCtx, cfg, t, attempt)
@@ -410,10 +420,11 @@ func (q *taskQueue) activityEnvironment(t *activityTask, attempt *runningAttempt
 // goroutine, and returns its outcome with kept true.
 //
 // The attempt is reported when its context ends even if the function
-// ignores it: after overrunGrace, a watchdog settles the attempt with the
-// context's error and starts another pool goroutine (of the worker whose
-// attempts stopCtx ends); runAttempt then returns, whenever the function
-// does, with kept false, and its goroutine leaves the pool.
+// ignores it: after overrunGrace, the watchdog (watchOverruns) settles the
+// attempt with the context's error and starts another pool goroutine (of
+// the worker whose attempts stopCtx ends); runAttempt then returns,
+// whenever the function does, with kept false, and its goroutine leaves
+// the pool.
 // Running the function here rather than on a goroutine of its own spares
 // each attempt a goroutine start, its stack growth and a hand-off.
 func (q *taskQueue) runAttempt(ctx, stopCtx context.Context, cfg *workerConfig, t *activityTask,
@@ -460,23 +471,74 @@ func (q *taskQueue) runAttempt(ctx, stopCtx context.Context, cfg *workerConfig, 
 		attempt.heartbeatTimer = time.AfterFunc(hbTimeout, func() { attempt.stop(errHeartbeatLost) })
 		defer attempt.heartbeatTimer.Stop()
 	}
-	run := &startedAttempt{cfg: cfg, t: t, attempt: attempt, ctx: attemptCtx, deadline: deadline, deadlineType: deadlineType}
-	stopWatchdog := context.AfterFunc(attemptCtx, func() {
-		time.AfterFunc(overrunGrace, func() {
-			if run.state.CompareAndSwap(attemptRunning, attemptAbandoned) {
-				q.endAttempt(ctx, t, attempt, q.safely(t, func() *activityResult { return q.conclude(run, nil, attemptCtx.Err()) }))
-				go q.work(cfg, stopCtx) // takes over this goroutine's place in the pool
-			}
-		})
-	})
+	run := &startedAttempt{cfg: cfg, t: t, attempt: attempt, ctx: attemptCtx, poolCtx: ctx, stopCtx: stopCtx,
+		deadline: deadline, deadlineType: deadlineType}
+	attempt.started.Store(run)
 	// RunActivity copies the environment; this one stays on the stack.
 	env := q.activityEnvironment(t, attempt, dc, now, deadline)
 	result, err := internal.RunActivity(attemptCtx, fn, &env, s.GetInput())
 	if !run.state.CompareAndSwap(attemptRunning, attemptReturned) {
 		return nil, false
 	}
-	stopWatchdog()
 	return q.conclude(run, result, err), true
+}
+
+// watchOverruns is the queue's overrun watchdog: every overrunGrace/2 it
+// looks at the running attempts, and abandons each whose context ended
+// at least overrunGrace before while its function still runs (between
+// one and two graces after the end, then). It ends once no attempt has
+// run for two looks, and work starts it again with the next attempt.
+//
+// One poll for all attempts, rather than a watch on each attempt's
+// context: registering a callback on every attempt's context cost about a
+// tenth of an activity's allocations (bench/RESULTS.md).
+func (q *taskQueue) watchOverruns() {
+	tick := time.NewTicker(overrunGrace / 2)
+	defer tick.Stop()
+	idle := 0
+	var overdue []*startedAttempt
+	for now := range tick.C {
+		q.mu.Lock()
+		if len(q.running) == 0 {
+			if idle++; idle == 2 {
+				q.watching = false
+				q.mu.Unlock()
+				return
+			}
+		} else {
+			idle = 0
+		}
+		for _, attempt := range q.running {
+			run := attempt.started.Load()
+			if run == nil || run.state.Load() != attemptRunning || run.ctx.Err() == nil {
+				continue
+			}
+			switch {
+			case run.endSeen.IsZero():
+				run.endSeen = now
+			case now.Sub(run.endSeen) >= overrunGrace:
+				overdue = append(overdue, run)
+			}
+		}
+		q.mu.Unlock()
+		for i, run := range overdue {
+			q.abandon(run)
+			overdue[i] = nil
+		}
+		overdue = overdue[:0]
+	}
+}
+
+// abandon settles an attempt whose function overran its context, unless
+// the function has returned meanwhile, and starts a pool goroutine in
+// place of the one the function keeps.
+func (q *taskQueue) abandon(run *startedAttempt) {
+	if !run.state.CompareAndSwap(attemptRunning, attemptAbandoned) {
+		return
+	}
+	result := q.safely(run.t, func() *activityResult { return q.conclude(run, nil, run.ctx.Err()) })
+	q.endAttempt(run.poolCtx, run.t, run.attempt, result)
+	go q.work(run.cfg, run.stopCtx)
 }
 
 // startedAttempt is an attempt whose function was started: what its
@@ -486,15 +548,20 @@ type startedAttempt struct {
 	t            *activityTask
 	attempt      *runningAttempt
 	ctx          context.Context // the attempt's own, with its deadline
+	poolCtx      context.Context // the pool goroutine's, which ctx derives from
+	stopCtx      context.Context // the worker's, which ends when it stops
 	deadline     time.Time
 	deadlineType journalpb.TimeoutType
 	// state is attemptRunning until the function returns or the watchdog
 	// abandons it, whichever comes first.
 	state atomic.Int32
+	// endSeen is when the watchdog first saw ctx ended; only it uses it.
+	endSeen time.Time
 }
 
-// overrunGrace is how long an activity function that ignores the end of
-// its context may still return on its own before its attempt is reported.
+// overrunGrace is how long, at least, an activity function that ignores
+// the end of its context may still return on its own before its attempt
+// is reported.
 const overrunGrace = 50 * time.Millisecond
 
 // The states of an attempt's function, which the attempt's goroutine and
