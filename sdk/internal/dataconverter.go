@@ -174,7 +174,19 @@ func (c *CompositeDataConverter) ToPayloads(values ...any) (*journalpb.Payloads,
 	if len(values) == 0 {
 		return nil, nil
 	}
-	out := &journalpb.Payloads{Payloads: make([]*journalpb.Payload, 0, len(values))}
+	var out *journalpb.Payloads
+	if len(values) == 1 {
+		// Most calls encode one value: the message and its slice in one
+		// allocation.
+		one := &struct {
+			payloads journalpb.Payloads
+			slot     [1]*journalpb.Payload
+		}{}
+		out = &one.payloads
+		out.Payloads = one.slot[:0]
+	} else {
+		out = &journalpb.Payloads{Payloads: make([]*journalpb.Payload, 0, len(values))}
+	}
 	for i, v := range values {
 		p, err := c.ToPayload(v)
 		if err != nil {
