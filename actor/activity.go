@@ -489,9 +489,9 @@ func (q *taskQueue) runAttempt(ctx, stopCtx context.Context, cfg *workerConfig, 
 // one and two graces after the end, then). It ends once no attempt has
 // run for two looks, and work starts it again with the next attempt.
 //
-// One poll for all attempts, rather than a watch on each attempt's
-// context: registering a callback on every attempt's context cost about a
-// tenth of an activity's allocations (bench/RESULTS.md).
+// One poll for all attempts, rather than a callback on each attempt's
+// context: registering one cost every attempt a callback context, a new
+// children map and a done channel (bench/RESULTS.md has what it cost).
 func (q *taskQueue) watchOverruns() {
 	tick := time.NewTicker(overrunGrace / 2)
 	defer tick.Stop()
