@@ -483,11 +483,12 @@ func (q *taskQueue) runAttempt(ctx, stopCtx context.Context, cfg *workerConfig, 
 	return q.conclude(run, result, err), true
 }
 
-// watchOverruns is the queue's overrun watchdog: every overrunGrace/2 it
-// looks at the running attempts, and abandons each whose context ended
-// at least overrunGrace before while its function still runs (between
-// one and two graces after the end, then). It ends once no attempt has
-// run for two looks, and work starts it again with the next attempt.
+// watchOverruns is the queue's overrun watchdog. Every overrunGrace/2 it
+// looks at the running attempts and abandons each whose function still
+// runs although an earlier look saw its context ended at least
+// overrunGrace before: between one and two graces after the end. It ends
+// after two looks find nothing running; work starts it again with the
+// next attempt.
 //
 // One poll for all attempts, rather than a callback on each attempt's
 // context: registering one cost every attempt a callback context, a new
