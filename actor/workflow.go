@@ -94,6 +94,10 @@ type workflowActor struct {
 	taskRetry   time.Duration
 	retryTimer  *time.Timer
 
+	// spareAppend is the request memory the next commit reuses; nil while
+	// a commit has it.
+	spareAppend *appendBuffer
+
 	// unseen are recorded events the Execution has not been given yet
 	// (attempt failures, which need no code to run); they go with the next
 	// Decide so its event IDs continue.
@@ -631,12 +635,12 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 			a.taskFailure, a.taskRetry = nil, 0
 		}
 	}
-	// The request and, for the usual few events, its events slice in one
-	// allocation.
-	buf := &struct {
-		req    journal.AppendRequest
-		events [4]*journalpb.Event
-	}{}
+	buf := a.spareAppend
+	if buf == nil { // the first commit of the activation, or one nested in another
+		buf = &appendBuffer{}
+	}
+	a.spareAppend = nil
+	defer a.returnAppend(buf)
 	events := buf.events[:0]
 	if n := len(inputs) + len(outputs); n > len(buf.events) {
 		events = make([]*journalpb.Event, 0, n)
@@ -734,6 +738,22 @@ func (a *workflowActor) commit(inputs []*journalpb.Event, extras appendExtras) e
 	// batch is already durable, so its caller succeeded whatever happens.
 	_ = a.recordCanceled(canceled)
 	return nil
+}
+
+// appendBuffer is the memory of one commit's append request: the request
+// and, for the usual few events, its events slice. The journal keeps
+// neither once Append returns, so an actor reuses one from commit to
+// commit.
+type appendBuffer struct {
+	req    journal.AppendRequest
+	events [4]*journalpb.Event
+}
+
+// returnAppend keeps buf, emptied so that it holds on to no event, for the
+// actor's next commit.
+func (a *workflowActor) returnAppend(buf *appendBuffer) {
+	*buf = appendBuffer{}
+	a.spareAppend = buf
 }
 
 // needsWake says whether the run must be re-activated after a restart even

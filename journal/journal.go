@@ -97,7 +97,8 @@ type Journal interface {
 	// Append writes req atomically and returns only once it is durable (a
 	// synced commit). Concurrent appends share fsyncs. Appending to a closed
 	// run or out of sequence returns ErrRunClosed or ErrOutOfSequence and
-	// writes nothing.
+	// writes nothing. It keeps no reference to req or its slices once it
+	// returns: callers reuse that memory.
 	Append(ctx context.Context, req *AppendRequest) error
 
 	// History returns the run's events in order.
