@@ -202,14 +202,14 @@ func ExecuteActivity(ctx Context, activity any, args ...any) Future {
 	if startToClose == 0 {
 		startToClose = options.ScheduleToCloseTimeout
 	}
-	// The event, its oneof wrapper, its attributes and its timeouts in one
-	// allocation rather than up to seven: every activity is scheduled so.
+	// The event, its oneof wrapper, its attributes and its start-to-close
+	// timeout (which every activity has) in one allocation; the other
+	// timeouts, mostly unset, are allocated when they are set.
 	ev := &struct {
-		event                            journalpb.Event
-		oneof                            journalpb.Event_ActivityTaskScheduled
-		attrs                            journalpb.ActivityTaskScheduled
-		scheduleToClose, scheduleToStart durationpb.Duration
-		startToClose, heartbeat          durationpb.Duration
+		event        journalpb.Event
+		oneof        journalpb.Event_ActivityTaskScheduled
+		attrs        journalpb.ActivityTaskScheduled
+		startToClose durationpb.Duration
 	}{}
 	ev.attrs = journalpb.ActivityTaskScheduled{
 		Seq:                    seq,
@@ -217,10 +217,10 @@ func ExecuteActivity(ctx Context, activity any, args ...any) Future {
 		ActivityType:           activityType,
 		TaskQueue:              taskQueue,
 		Input:                  input,
-		ScheduleToCloseTimeout: optionalDurationIn(&ev.scheduleToClose, options.ScheduleToCloseTimeout),
-		ScheduleToStartTimeout: optionalDurationIn(&ev.scheduleToStart, options.ScheduleToStartTimeout),
+		ScheduleToCloseTimeout: optionalDuration(options.ScheduleToCloseTimeout),
+		ScheduleToStartTimeout: optionalDuration(options.ScheduleToStartTimeout),
 		StartToCloseTimeout:    optionalDurationIn(&ev.startToClose, startToClose),
-		HeartbeatTimeout:       optionalDurationIn(&ev.heartbeat, options.HeartbeatTimeout),
+		HeartbeatTimeout:       optionalDuration(options.HeartbeatTimeout),
 		RetryPolicy:            RetryPolicyToProto(options.RetryPolicy),
 		WaitForCancellation:    options.WaitForCancellation,
 	}
@@ -228,7 +228,7 @@ func ExecuteActivity(ctx Context, activity any, args ...any) Future {
 	ev.event.Attributes = &ev.oneof
 	a.cmd = e.addCommand(&ev.event, func(eventID int64) {
 		a.eventID = eventID
-		e.activities[eventID] = a
+		setIn(&e.activities, eventID, a)
 	})
 	a.detach = e.onCancel(ctx, func() { e.cancelActivity(a) })
 	return f
