@@ -239,7 +239,7 @@ func (e *Execution) signalChannel(name string) *channelImpl {
 	c, ok := e.signals[name]
 	if !ok {
 		c = newChannel(name, -1)
-		e.signals[name] = c
+		setIn(&e.signals, name, c)
 	}
 	return c
 }

@@ -98,6 +98,9 @@ type Execution struct {
 	recordedMarkers map[int64]*journalpb.MarkerRecorded
 	// lastCompletionResult is the previous cron run's result, if any.
 	lastCompletionResult *journalpb.Payloads
+	// The maps from here to updateHandlers are nil until setIn adds their
+	// first entry.
+	//
 	// versions are the versions GetVersion chose (or found recorded), by
 	// change ID.
 	versions map[string]Version
@@ -132,20 +135,12 @@ type Execution struct {
 // NewExecution returns an Execution with no history.
 func NewExecution(opts ExecutionOptions) *Execution {
 	e := &Execution{
-		opts:          opts,
-		dc:            opts.DataConverter,
-		logger:        opts.Logger,
-		d:             newDispatcher(opts.DeadlockTimeout),
-		activities:    map[int64]*activityState{},
-		timers:        map[int64]*timerState{},
-		children:      map[int64]*childState{},
-		externals:     map[int64]*externalState{},
-		signals:       map[string]*channelImpl{},
-		versions:      map[string]Version{},
-		mutableValues: map[string]*journalpb.Payloads{},
-		queryHandlers: map[string]*queryHandler{},
-
-		updateHandlers: map[string]*updateHandler{},
+		opts:   opts,
+		dc:     opts.DataConverter,
+		logger: opts.Logger,
+		d:      newDispatcher(opts.DeadlockTimeout),
+		// The maps of activities, timers, signals and the rest are
+		// made on first use: most workflows use few of them.
 	}
 	if e.dc == nil {
 		e.dc = GetDefaultDataConverter()
@@ -154,6 +149,14 @@ func NewExecution(opts ExecutionOptions) *Execution {
 		e.logger = discardLogger{}
 	}
 	return e
+}
+
+// setIn sets (*m)[k] = v, making the map if it is nil.
+func setIn[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = make(map[K]V)
+	}
+	(*m)[k] = v
 }
 
 // discardLogger drops everything.

@@ -47,7 +47,7 @@ func SetQueryHandlerWithOptions(ctx Context, queryType string, handler any, opti
 	if err := validateQueryHandler(handler); err != nil {
 		return fmt.Errorf("SetQueryHandler %q: %w", queryType, err)
 	}
-	e.queryHandlers[queryType] = &queryHandler{ctx: ctx, fn: reflect.ValueOf(handler)}
+	setIn(&e.queryHandlers, queryType, &queryHandler{ctx: ctx, fn: reflect.ValueOf(handler)})
 	return nil
 }
 

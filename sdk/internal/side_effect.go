@@ -82,7 +82,7 @@ func (e *Execution) recordMutable(id string, data *journalpb.Payloads) {
 	if err != nil {
 		panic(fmt.Sprintf("workflow.MutableSideEffect: encode the ID: %v", err))
 	}
-	e.mutableValues[id] = data
+	setIn(&e.mutableValues, id, data)
 	e.addCommand(&journalpb.Event{Attributes: &journalpb.Event_MarkerRecorded{MarkerRecorded: &journalpb.MarkerRecorded{
 		Seq: e.nextSequence(), MarkerName: mutableSideEffectMarker,
 		Details: map[string]*journalpb.Payloads{"id": idPayload, "data": data},

@@ -47,7 +47,7 @@ func NewTimerWithOptions(ctx Context, d time.Duration, options TimerOptions) Fut
 		},
 	}}, func(eventID int64) {
 		t.eventID = eventID
-		e.timers[eventID] = t
+		setIn(&e.timers, eventID, t)
 	})
 	t.detach = e.onCancel(ctx, func() { e.cancelTimer(t) })
 	return f

@@ -87,7 +87,7 @@ func SetUpdateHandlerWithOptions(ctx Context, updateName string, handler any, op
 		}
 		h.validator = reflect.ValueOf(opts.Validator)
 	}
-	e.updateHandlers[updateName] = h
+	setIn(&e.updateHandlers, updateName, h)
 	return nil
 }
 

@@ -31,7 +31,7 @@ func GetVersion(ctx Context, changeID string, minSupported, maxSupported Version
 	version, known := e.versions[changeID]
 	if !known {
 		version = e.chooseVersion(changeID, maxSupported)
-		e.versions[changeID] = version
+		setIn(&e.versions, changeID, version)
 	}
 	if version < minSupported || version > maxSupported {
 		panic(fmt.Sprintf("workflow.GetVersion: change %q is at version %d in this run, outside the supported range [%d, %d]",
