@@ -136,3 +136,48 @@ func TestOverrunningActivityIsReportedAndGivesUpItsSlot(t *testing.T) {
 		t.Errorf("history:\n  got  %s\n  want %s", got, want)
 	}
 }
+
+// holdout's Holdout activity ignores its context: it says when it has
+// started and returns only once release is closed.
+type holdout struct{ started, release chan struct{} }
+
+func (h *holdout) Holdout(context.Context) error {
+	close(h.started)
+	<-h.release
+	return nil
+}
+
+// HoldoutWorkflow runs Holdout with a deadline far away.
+func HoldoutWorkflow(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Hour})
+	return workflow.ExecuteActivity(ctx, "Holdout").Get(ctx, nil)
+}
+
+// Stopping a worker ends its attempts' contexts. One whose function
+// ignores that is given up on after the overrun grace, like one past its
+// deadline, so the stop does not wait out the worker's stop timeout for a
+// function that may never return.
+func TestStoppingWorkerGivesUpOnActivityIgnoringItsContext(t *testing.T) {
+	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+	reg := internal.NewRegistry()
+	reg.RegisterWorkflow(HoldoutWorkflow)
+	h := &holdout{started: make(chan struct{}), release: make(chan struct{})}
+	reg.RegisterActivity(h)
+	const stopTimeout = 20 * time.Second
+	stop, err := n.engine.StartWorker("q", reg, actor.WorkerOptions{StopTimeout: stopTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer close(h.release)
+	n.start("holdout", HoldoutWorkflow)
+	select {
+	case <-h.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the activity did not start")
+	}
+	begun := time.Now()
+	stop()
+	if took := time.Since(begun); took >= stopTimeout/2 {
+		t.Fatalf("stopping the worker took %v: it waited for the function instead of giving up on it", took)
+	}
+}
