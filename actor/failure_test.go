@@ -21,20 +21,29 @@ func PanickingWorkflow(ctx workflow.Context) error {
 	panic("bad code")
 }
 
-func TestWorkflowPanicBlocksByDefault(t *testing.T) {
-	n := newNode(t, t.TempDir(), actor.EngineOptions{})
+// describeAfterGo starts wf as id on a new node with opts and a worker,
+// sends it the "go" signal (a failing task runs then) and describes it.
+func describeAfterGo(t *testing.T, opts actor.EngineOptions, id string, wf any) (*testNode, *actor.WorkflowDescription) {
+	t.Helper()
+	n := newNode(t, t.TempDir(), opts)
 	reg := internal.NewRegistry()
-	reg.RegisterWorkflow(PanickingWorkflow)
+	reg.RegisterWorkflow(wf)
 	n.startWorker(reg)
-	n.start("p", PanickingWorkflow)
-	ctx := context.Background()
-	if err := n.engine.SignalWorkflow(ctx, "", "p", "", "go", nil); err != nil {
+	n.start(id, wf)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.engine.SignalWorkflow(ctx, "", id, "", "go", nil); err != nil {
 		t.Fatal(err)
 	}
-	desc, err := n.engine.DescribeWorkflow(ctx, "", "p", "")
+	desc, err := n.engine.DescribeWorkflow(ctx, "", id, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return n, desc
+}
+
+func TestWorkflowPanicBlocksByDefault(t *testing.T) {
+	n, desc := describeAfterGo(t, actor.EngineOptions{}, "p", PanickingWorkflow)
 	var panicErr *internal.WorkflowTaskPanicError
 	if !errors.As(desc.TaskFailure, &panicErr) || panicErr.Value != "bad code" || !strings.Contains(panicErr.StackTrace, "PanickingWorkflow") {
 		t.Fatalf("task failure %v", desc.TaskFailure)
@@ -84,20 +93,9 @@ func SpinningWorkflow(ctx workflow.Context) error {
 func TestDeadlockedWorkflowStaysManageable(t *testing.T) {
 	spinning.Store(true)
 	defer spinning.Store(false)
-	n := newNode(t, t.TempDir(), actor.EngineOptions{DeadlockTimeout: 100 * time.Millisecond})
-	reg := internal.NewRegistry()
-	reg.RegisterWorkflow(SpinningWorkflow)
-	n.startWorker(reg)
-	n.start("spin", SpinningWorkflow)
+	n, desc := describeAfterGo(t, actor.EngineOptions{DeadlockTimeout: 100 * time.Millisecond}, "spin", SpinningWorkflow)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := n.engine.SignalWorkflow(ctx, "", "spin", "", "go", nil); err != nil {
-		t.Fatal(err)
-	}
-	desc, err := n.engine.DescribeWorkflow(ctx, "", "spin", "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var deadlock *internal.DeadlockError
 	if !errors.As(desc.TaskFailure, &deadlock) || deadlock.Coroutine != "root" {
 		t.Fatalf("task failure %v, want a DeadlockError of the root coroutine", desc.TaskFailure)
