@@ -203,8 +203,7 @@ func (a *workflowActor) pollUpdate(m *updateRequest) {
 func (a *workflowActor) applyUpdate(ev *journalpb.Event) {
 	switch x := ev.GetAttributes().(type) {
 	case *journalpb.Event_WorkflowExecutionUpdateAccepted:
-		a.updates = mapToWrite(a.updates)
-		a.updates[x.WorkflowExecutionUpdateAccepted.GetUpdateId()] = &updateState{acceptedEventID: ev.GetEventId()}
+		setIn(&a.updates, x.WorkflowExecutionUpdateAccepted.GetUpdateId(), &updateState{acceptedEventID: ev.GetEventId()})
 	case *journalpb.Event_WorkflowExecutionUpdateCompleted:
 		if u := a.updates[x.WorkflowExecutionUpdateCompleted.GetUpdateId()]; u != nil {
 			u.completed = x.WorkflowExecutionUpdateCompleted

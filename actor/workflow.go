@@ -484,9 +484,8 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 	case *journalpb.Event_WorkflowTaskCompleted:
 		a.codeRan = true
 	case *journalpb.Event_ActivityTaskScheduled:
-		a.activities = mapToWrite(a.activities)
-		a.activities[ev.GetEventId()] = &pendingActivity{eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled,
-			scheduledTime: ev.GetTime().AsTime(), attempt: 1}
+		setIn(&a.activities, ev.GetEventId(), &pendingActivity{eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled,
+			scheduledTime: ev.GetTime().AsTime(), attempt: 1})
 	case *journalpb.Event_ActivityTaskAttemptFailed:
 		if act := a.activities[x.ActivityTaskAttemptFailed.GetScheduledEventId()]; act != nil {
 			act.attempt = x.ActivityTaskAttemptFailed.GetAttempt() + 1
@@ -500,27 +499,23 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 			act.cancelRequested = true
 		}
 	case *journalpb.Event_TimerStarted:
-		a.timers = mapToWrite(a.timers)
-		a.timers[userTimerPrefix+x.TimerStarted.GetTimerId()] = pendingTimer{fireAt: x.TimerStarted.GetFireTime().AsTime(), startedEventID: ev.GetEventId()}
+		setIn(&a.timers, userTimerPrefix+x.TimerStarted.GetTimerId(), pendingTimer{fireAt: x.TimerStarted.GetFireTime().AsTime(), startedEventID: ev.GetEventId()})
 	case *journalpb.Event_TimerFired:
 		delete(a.timers, userTimerPrefix+x.TimerFired.GetTimerId())
 	case *journalpb.Event_TimerCanceled:
 		delete(a.timers, userTimerPrefix+x.TimerCanceled.GetTimerId())
 	case *journalpb.Event_WorkflowExecutionSignaled:
 		if id := x.WorkflowExecutionSignaled.GetRequestId(); id != "" {
-			a.signalRequests = mapToWrite(a.signalRequests)
-			a.signalRequests[id] = true
+			setIn(&a.signalRequests, id, true)
 		}
 	case *journalpb.Event_StartChildWorkflowExecutionInitiated:
-		a.children = mapToWrite(a.children)
-		a.children[ev.GetEventId()] = &pendingChild{initiatedID: ev.GetEventId(), initiated: x.StartChildWorkflowExecutionInitiated}
+		setIn(&a.children, ev.GetEventId(), &pendingChild{initiatedID: ev.GetEventId(), initiated: x.StartChildWorkflowExecutionInitiated})
 	case *journalpb.Event_ChildWorkflowExecutionStarted:
 		if c := a.children[x.ChildWorkflowExecutionStarted.GetInitiatedEventId()]; c != nil {
 			c.runID = x.ChildWorkflowExecutionStarted.GetRunId()
 		}
 	case *journalpb.Event_SignalExternalWorkflowExecutionInitiated, *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
-		a.externals = mapToWrite(a.externals)
-		a.externals[ev.GetEventId()] = ev
+		setIn(&a.externals, ev.GetEventId(), ev)
 	}
 	if id, ok := activityOutcome(ev); ok {
 		delete(a.activities, id)
@@ -536,14 +531,15 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 	}
 }
 
-// mapToWrite returns m, or a new map if m is nil. The maps of pending
-// state are made on their first entry: most runs never have a child, an
-// external request, a timer or an update, and a new run made all six.
-func mapToWrite[K comparable, V any](m map[K]V) map[K]V {
-	if m == nil {
-		return make(map[K]V)
+// setIn sets (*m)[k] = v, making the map if it is nil. The maps of
+// pending state are made on their first entry: most runs never have a
+// child, an external request, a timer or an update, and a new run made
+// all six.
+func setIn[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = make(map[K]V)
 	}
-	return m
+	(*m)[k] = v
 }
 
 // activityOutcome returns, for an event that ends an activity, the ID of
