@@ -102,7 +102,7 @@ func (db *DB) commitLoop() {
 	// Both are reused from group to group: a group is gathered into group
 	// and handed to the syncer as a copy of its exact size.
 	group := make([]*appendOp, 0, maxGroup)
-	staged := make(map[string]*journalpb.WorkflowMeta) // run key -> meta after the staged appends
+	staged := make(map[string]runState) // run key -> state after the staged appends
 	for {
 		clear(group) // let answered appends be collected
 		group = group[:0]
@@ -140,7 +140,7 @@ func (db *DB) failQueued() {
 }
 
 // commitGroup stages each append of the group on top of the ones before it
-// (staged, empty on entry, collects the runs' new metadata) and applies the
+// (staged, empty on entry, collects the runs' new states) and applies the
 // batch to Pebble in staging order; the syncer waits for its fsync and
 // answers the callers. The next group is staged while this one's
 // fsync is in flight: the WAL keeps the groups in order, so a later group is
@@ -151,7 +151,7 @@ func (db *DB) failQueued() {
 // about a fifth over a blocking Commit(pebble.Sync) (bench/RESULTS.md); if
 // it ever misbehaves, Commit(pebble.Sync) in place of ApplyNoSyncWait plus
 // SyncWait is the drop-in fallback.
-func (db *DB) commitGroup(group []*appendOp, staged map[string]*journalpb.WorkflowMeta) {
+func (db *DB) commitGroup(group []*appendOp, staged map[string]runState) {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
 	batch := db.pebble.NewBatch()
@@ -174,8 +174,8 @@ func (db *DB) commitGroup(group []*appendOp, staged map[string]*journalpb.Workfl
 		answer(group)
 		return
 	}
-	for key, meta := range staged {
-		db.metas.put(key, meta)
+	for _, st := range staged {
+		db.metas.put(st)
 	}
 	db.syncs <- pendingSync{batch: batch, group: slices.Clone(group)}
 }
@@ -241,20 +241,22 @@ type stageScratch struct {
 
 // stage validates req against the committed state and the appends staged
 // before it, then adds its writes to batch. On error it adds nothing.
-func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMeta, req *AppendRequest) error {
+func (db *DB) stage(batch *pebble.Batch, staged map[string]runState, req *AppendRequest) error {
 	s := &db.scratch
 	p := db.PartitionOf(req.Run.Namespace, req.Run.WorkflowID)
 	s.runKey = appendRunKey(s.runKey[:0], p, req.Run)
-	meta, err := db.stagedMeta(staged, s.runKey, p, req.Run)
+	st, found, err := db.stagedRun(staged, s.runKey, p, req.Run)
 	if err != nil {
 		return err
 	}
-	isNew := meta == nil
+	isNew := !found
 	if isNew {
-		if meta, err = newRunMeta(req); err != nil {
+		meta, err := newRunMeta(req)
+		if err != nil {
 			return err
 		}
-	} else if err := checkContinuation(meta, req); err != nil {
+		st = runState{key: string(s.runKey), meta: meta, next: meta.NextEventId}
+	} else if err := checkContinuation(st, req); err != nil {
 		return err
 	}
 
@@ -277,35 +279,40 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 		return fmt.Errorf("journal: workflow %s run %s: %d bytes of events exceed the %d-byte limit of one append",
 			req.Run.WorkflowID, req.Run.RunID, eventsEnd, db.opts.MaxBatchBytes)
 	}
-	var before *journalpb.WorkflowMeta // the run's metadata before this append; nil for a new run
-	if !isNew {
-		before, meta = meta, copyMeta(meta) // before stays as the cache and staged have it
+	// The record changes when the append creates the run, sets its status
+	// or its events set search attributes or memo; Pebble gets it only
+	// then. Otherwise the new state shares the record, and readers take the
+	// next event ID from the run's last event key (raiseNextEventID).
+	writeMeta := isNew || req.Status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED || changesMeta(req.Events)
+	var before *journalpb.WorkflowMeta // the record before this append; nil for a new run
+	if writeMeta && !isNew {
+		before, st.meta = st.meta, copyMeta(st.meta) // before stays as the cache and staged have it
 	}
-	meta.NextEventId += int64(len(req.Events))
-	setAttributes, indexed := applyVisibility(meta, req.Events)
-	closing := false
-	if req.Status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
-		closing = isClosed(req.Status)
-		meta.Status = req.Status
-		if closing {
-			meta.CloseTime = timestamppb.New(closeTime(req))
+	st.next += int64(len(req.Events))
+	var setAttributes map[string]*journalpb.Payload
+	indexed, closing := false, false
+	if writeMeta {
+		meta := st.meta
+		meta.NextEventId = st.next
+		setAttributes, indexed = applyVisibility(meta, req.Events)
+		if req.Status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
+			closing = isClosed(req.Status)
+			meta.Status = req.Status
+			if closing {
+				meta.CloseTime = timestamppb.New(closeTime(req))
+			}
+			indexed = true
 		}
-		indexed = true
 	}
 	var vis *visibilityChange
 	if indexed {
-		if vis, err = db.planVisibility(before, meta, setAttributes); err != nil {
+		if vis, err = db.planVisibility(before, st.meta, setAttributes); err != nil {
 			return err
 		}
 	}
-	// The committer checks the next append against the staged and cached
-	// meta, so they always get all of it. Pebble gets it only when a field
-	// other than the next event ID changes: readers take the next event ID
-	// from the run's last event key (raiseNextEventID).
-	writeMeta := isNew || req.Status != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED || changesMeta(req.Events)
 	metaStart := len(s.values)
 	if writeMeta {
-		if s.values, err = appendEncoded(s.values, meta); err != nil {
+		if s.values, err = appendEncoded(s.values, st.meta); err != nil {
 			return fmt.Errorf("journal: encode metadata of workflow %s: %w", req.Run.WorkflowID, err)
 		}
 	}
@@ -337,7 +344,7 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 		_ = batch.Set(s.key, nil, nil)
 	}
 	if closing {
-		s.key = appendRetentionKey(s.key[:0], meta.CloseTime.AsTime(), p, req.Run)
+		s.key = appendRetentionKey(s.key[:0], st.meta.CloseTime.AsTime(), p, req.Run)
 		_ = batch.Set(s.key, nil, nil)
 	}
 	switch wake := req.Wake != nil && *req.Wake; {
@@ -348,39 +355,39 @@ func (db *DB) stage(batch *pebble.Batch, staged map[string]*journalpb.WorkflowMe
 		s.key = appendWakeKey(s.key[:0], p, req.Run)
 		_ = batch.Delete(s.key, nil)
 	}
-	staged[string(s.runKey)] = meta
+	staged[st.key] = st
 	return nil
 }
 
-// stagedMeta returns the metadata of run (in partition p, with run key rk)
-// as the staged appends left it, or as committed, or nil if the run does
-// not exist.
-func (db *DB) stagedMeta(staged map[string]*journalpb.WorkflowMeta, rk []byte, p int, run RunKey) (*journalpb.WorkflowMeta, error) {
-	if meta, ok := staged[string(rk)]; ok {
-		return meta, nil
+// stagedRun returns the state of run (in partition p, with run key rk) as
+// the staged appends left it, or as committed; found is false if the run
+// does not exist.
+func (db *DB) stagedRun(staged map[string]runState, rk []byte, p int, run RunKey) (st runState, found bool, err error) {
+	if st, ok := staged[string(rk)]; ok {
+		return st, true, nil
 	}
-	if meta, ok := db.metas.get(string(rk)); ok {
-		return meta, nil
+	if st, ok := db.metas.get(string(rk)); ok {
+		return st, true, nil
 	}
 	meta := &journalpb.WorkflowMeta{}
 	switch err := db.get(rk, meta); {
 	case err == ErrNotFound:
-		return nil, nil
+		return runState{}, false, nil
 	case err != nil:
-		return nil, err
+		return runState{}, false, err
 	}
 	// The Get and this read see the same state: the committer is the only
 	// writer, and every batch it applied is visible (ApplyNoSyncWait).
 	events := eventPrefix(p, run)
 	iter, err := db.pebble.NewIter(&pebble.IterOptions{LowerBound: events, UpperBound: prefixEnd(events)})
 	if err != nil {
-		return nil, fmt.Errorf("journal: read the last event of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
+		return runState{}, false, fmt.Errorf("journal: read the last event of workflow %s run %s: %w", run.WorkflowID, run.RunID, err)
 	}
 	defer iter.Close()
 	if err := raiseNextEventID(meta, iter, events); err != nil {
-		return nil, err
+		return runState{}, false, err
 	}
-	return meta, nil
+	return runState{key: string(rk), meta: meta, next: meta.NextEventId}, true, nil
 }
 
 // changesMeta reports whether events may change a field of the run's
@@ -405,7 +412,7 @@ func changesMeta(events []*journalpb.Event) bool {
 // timestamps and maps, which is safe because their changes replace them:
 // stage and applyVisibility assign new timestamps, and applyVisibility
 // merges into a copy of a map. That makes it much cheaper than proto.Clone,
-// which copies every search attribute and memo entry on every append.
+// which would copy every search attribute and memo entry of the run.
 func copyMeta(m *journalpb.WorkflowMeta) *journalpb.WorkflowMeta {
 	c := &journalpb.WorkflowMeta{
 		Namespace:        m.Namespace,
@@ -450,9 +457,10 @@ func newRunMeta(req *AppendRequest) (*journalpb.WorkflowMeta, error) {
 	}, nil
 }
 
-// checkContinuation checks req against an existing run's metadata. A closed
+// checkContinuation checks req against an existing run's state. A closed
 // run only accepts clean-up: deleting timers and clearing the wake flag.
-func checkContinuation(meta *journalpb.WorkflowMeta, req *AppendRequest) error {
+func checkContinuation(st runState, req *AppendRequest) error {
+	meta := st.meta
 	if isClosed(meta.GetStatus()) {
 		cleanup := len(req.Events) == 0 && len(req.AddTimers) == 0 &&
 			req.Status == journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED && (req.Wake == nil || !*req.Wake)
@@ -462,9 +470,9 @@ func checkContinuation(meta *journalpb.WorkflowMeta, req *AppendRequest) error {
 		}
 		return nil
 	}
-	if len(req.Events) > 0 && req.Events[0].GetEventId() != meta.GetNextEventId() {
+	if len(req.Events) > 0 && req.Events[0].GetEventId() != st.next {
 		return fmt.Errorf("%w: workflow %s run %s: first event ID %d, expected %d",
-			ErrOutOfSequence, req.Run.WorkflowID, req.Run.RunID, req.Events[0].GetEventId(), meta.GetNextEventId())
+			ErrOutOfSequence, req.Run.WorkflowID, req.Run.RunID, req.Events[0].GetEventId(), st.next)
 	}
 	return nil
 }

@@ -60,11 +60,12 @@ func TestAppendLeavesTheCachedMetaUnchanged(t *testing.T) {
 	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{upsert(2, "ann"), memo(3, "ann")}})
 	key := string(runKey(db.PartitionOf(r.Namespace, r.WorkflowID), r))
 	db.writeMu.Lock()
-	cached, ok := db.metas.get(key)
+	st, ok := db.metas.get(key)
 	db.writeMu.Unlock()
 	if !ok {
 		t.Fatal("the run's metadata is not cached")
 	}
+	cached := st.meta
 	want := proto.Clone(cached)
 	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{upsert(4, "bob"), memo(5, "bob")},
 		Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED})

@@ -63,8 +63,8 @@ func TestAppendsThatOnlyAddEventsLeaveTheMetaRecord(t *testing.T) {
 
 // TestNextEventIDComesFromTheLastEvent: when the metadata record lags the
 // history, Run, Current, List and ListRuns report the next event ID after
-// the last event, and the committer expects it, also after a reopen, when
-// it has no cached metadata.
+// the last event, and the committer expects it, both from the state it
+// keeps and after a reopen, when it has none.
 func TestNextEventIDComesFromTheLastEvent(t *testing.T) {
 	dir := t.TempDir()
 	db := openTest(t, dir, Options{})
@@ -103,16 +103,20 @@ func TestNextEventIDComesFromTheLastEvent(t *testing.T) {
 		}
 		check("ListRuns", metas[0], err)
 	}
-	expect(db, 5)
-	db = reopen(t, db, dir)
-	expect(db, 5)
-
-	for _, id := range []int64{4, 6} {
-		err := db.Append(ctx, &AppendRequest{Run: r, Events: []*journalpb.Event{signaled(id, "x")}})
-		if !errors.Is(err, ErrOutOfSequence) {
-			t.Fatalf("append of event %d after a reopen: %v, want ErrOutOfSequence", id, err)
+	rejectsAllBut5 := func(db *DB, when string) {
+		t.Helper()
+		for _, id := range []int64{4, 6} {
+			err := db.Append(ctx, &AppendRequest{Run: r, Events: []*journalpb.Event{signaled(id, "x")}})
+			if !errors.Is(err, ErrOutOfSequence) {
+				t.Fatalf("append of event %d %s: %v, want ErrOutOfSequence", id, when, err)
+			}
 		}
 	}
+	expect(db, 5)
+	rejectsAllBut5(db, "with the run's state cached")
+	db = reopen(t, db, dir)
+	expect(db, 5)
+	rejectsAllBut5(db, "after a reopen")
 	mustAppend(t, db, &AppendRequest{Run: r, Events: []*journalpb.Event{signaled(5, "d")}})
 	expect(db, 6)
 	db = reopen(t, db, dir)

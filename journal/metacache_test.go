@@ -8,16 +8,16 @@ import (
 
 func TestMetaCacheEvictsTheOldestAndLeavesOutClosedRuns(t *testing.T) {
 	c := newMetaCache(2)
-	running := func(n int64) *journalpb.WorkflowMeta {
-		return &journalpb.WorkflowMeta{Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING, NextEventId: n}
+	running := func(key string, next int64) runState {
+		return runState{key: key, meta: &journalpb.WorkflowMeta{Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_RUNNING}, next: next}
 	}
-	c.put("a", running(1))
-	c.put("b", running(1))
-	c.put("a", running(2)) // an update keeps a's place
-	if m, ok := c.get("a"); !ok || m.GetNextEventId() != 2 {
-		t.Fatalf("a = %v, %v; want the updated meta", m, ok)
+	c.put(running("a", 1))
+	c.put(running("b", 1))
+	c.put(running("a", 2)) // an update keeps a's place
+	if st, ok := c.get("a"); !ok || st.next != 2 {
+		t.Fatalf("a = %v, %v; want the updated state", st, ok)
 	}
-	c.put("c", running(1)) // full: evicts a, the oldest added
+	c.put(running("c", 1)) // full: evicts a, the oldest added
 	if _, ok := c.get("a"); ok {
 		t.Fatal("a is still cached after c evicted it")
 	}
@@ -26,12 +26,12 @@ func TestMetaCacheEvictsTheOldestAndLeavesOutClosedRuns(t *testing.T) {
 			t.Fatalf("%s was evicted; want only a gone", k)
 		}
 	}
-	c.put("b", &journalpb.WorkflowMeta{Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED})
+	c.put(runState{key: "b", meta: &journalpb.WorkflowMeta{Status: journalpb.WorkflowStatus_WORKFLOW_STATUS_COMPLETED}})
 	if _, ok := c.get("b"); ok {
 		t.Fatal("a closed run is cached")
 	}
-	c.put("d", running(1)) // evicts b's slot, which is empty now
-	c.put("e", running(1)) // evicts c
+	c.put(running("d", 1)) // evicts b's slot, which is empty now
+	c.put(running("e", 1)) // evicts c
 	if len(c.entries) != 2 {
 		t.Fatalf("%d entries, want 2 (the cache's size)", len(c.entries))
 	}
