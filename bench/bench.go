@@ -144,7 +144,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		if !slices.Contains(OpenEnded, name) {
 			scfg.Duration = 0 // "all" runs the fixed populations at their counts
 		}
-		cpuBefore, writtenBefore := cpuSeconds(), writtenBytes()
+		cpuBefore, writtenBefore, schedBefore := cpuSeconds(), writtenBytes(), schedLatencies()
 		r, err := run(ctx, scfg, dir)
 		if err != nil {
 			return results, fmt.Errorf("bench: %s: %w", name, err)
@@ -152,6 +152,12 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		r.Scenario = name
 		r.CPUSeconds = cpuSeconds() - cpuBefore
 		r.PeakRSSBytes = peakRSS()
+		if sched := schedLatencies(); r.Notes != nil {
+			// Half of all wake-ups run at once (the runtime runs the goroutine
+			// just readied next), so the tail is what tells.
+			r.Notes["sched_wait_p90"] = ms(schedLatencyQuantile(schedBefore, sched, 0.90))
+			r.Notes["sched_wait_p99"] = ms(schedLatencyQuantile(schedBefore, sched, 0.99))
+		}
 		if r.Workflows > 0 {
 			r.WrittenBytesPerWorkflow = float64(writtenBytes()-writtenBefore) / float64(r.Workflows)
 		}

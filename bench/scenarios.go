@@ -211,6 +211,8 @@ func finish(r *Result, n *node, workflows int, elapsed time.Duration) {
 		"appends_per_second": fmt.Sprintf("%.0f", float64(st.Appends)/elapsed.Seconds()),
 		"appends_per_commit": fmt.Sprintf("%.1f", float64(st.Appends)/float64(max(1, st.Commits))),
 		"appends_per_fsync":  fmt.Sprintf("%.1f", float64(st.Appends)/float64(max(1, st.Fsyncs))),
+		"fsync_mean_ms":      fmt.Sprintf("%.2f", st.FsyncTime.Seconds()*1000/float64(max(1, st.Fsyncs))),
+		"fsyncs_per_second":  fmt.Sprintf("%.0f", float64(st.Fsyncs)/elapsed.Seconds()),
 	}
 	if f := n.node.Engine().Stats().WorkflowTaskFailures; f > 0 {
 		// Each failed task waits for its retry: it shows in the latencies.

@@ -103,6 +103,8 @@ type Stats struct {
 	// fsync can cover several commits: those applied while the one before
 	// was in flight.
 	Fsyncs int64
+	// FsyncTime is the time those fsyncs took, summed.
+	FsyncTime time.Duration
 }
 
 // Stats returns the journal's counters.
@@ -112,6 +114,7 @@ func (db *DB) Stats() Stats {
 	var m dto.Metric
 	if h := db.pebble.Metrics().LogWriter.FsyncLatency; h != nil && h.Write(&m) == nil {
 		st.Fsyncs = int64(m.GetHistogram().GetSampleCount())
+		st.FsyncTime = time.Duration(m.GetHistogram().GetSampleSum()) // Pebble observes nanoseconds
 	}
 	return st
 }
