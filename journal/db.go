@@ -471,7 +471,7 @@ func (db *DB) Current(ctx context.Context, namespace, workflowID string) (*journ
 func (db *DB) currentRunID(namespace, workflowID string) (string, error) {
 	v, closer, err := db.pebble.Get(currentKey(namespace, workflowID))
 	if errors.Is(err, pebble.ErrNotFound) {
-		return "", fmt.Errorf("%w: workflow %s", ErrNotFound, workflowID)
+		return "", workflowNotFound{workflowID}
 	}
 	if err != nil {
 		return "", fmt.Errorf("journal: read current run of %s: %w", workflowID, err)
@@ -479,6 +479,14 @@ func (db *DB) currentRunID(namespace, workflowID string) (string, error) {
 	defer closer.Close()
 	return string(v), nil
 }
+
+// workflowNotFound is ErrNotFound for a workflow ID without runs. Every new
+// workflow's activation asks for its current run, so the message is only
+// formatted when it is printed.
+type workflowNotFound struct{ workflowID string }
+
+func (e workflowNotFound) Error() string { return ErrNotFound.Error() + ": workflow " + e.workflowID }
+func (e workflowNotFound) Unwrap() error { return ErrNotFound }
 
 // List implements Journal.
 func (db *DB) List(ctx context.Context, namespace, afterWorkflowID string, limit int) ([]*journalpb.WorkflowMeta, error) {

@@ -496,3 +496,11 @@ func TestLastEventReadsTheLastRecord(t *testing.T) {
 		t.Fatalf("LastEvent of a mismatched record: %v, want ErrCorrupt", err)
 	}
 }
+
+func TestCurrentOfAnUnknownWorkflowNamesIt(t *testing.T) {
+	db := openTest(t, t.TempDir(), Options{})
+	_, err := db.Current(context.Background(), "default", "order-77")
+	if !errors.Is(err, ErrNotFound) || err.Error() != "journal: not found: workflow order-77" {
+		t.Fatalf("Current of an unknown workflow: %v, want ErrNotFound naming order-77", err)
+	}
+}
