@@ -56,8 +56,8 @@ func TestScenariosVerifyTheirResults(t *testing.T) {
 		if r.Scenario != "pebble-ceiling" && r.Scenario != "idle" && r.Scenario != "recovery" && r.Notes["pebble_ceiling_ratio"] == "" {
 			t.Errorf("%s: no ratio to the Pebble ceiling", r.Scenario)
 		}
-		if r.Notes["sched_wait_p99"] == "" {
-			t.Errorf("%s: no scheduling wait", r.Scenario)
+		if w := r.Notes["sched_wait_p99"]; w == "" || w == "-" {
+			t.Errorf("%s: no scheduling wait (%q)", r.Scenario, w)
 		}
 		if r.Scenario != "pebble-ceiling" && (r.Workflows <= 0 || r.DiskBytesPerWorkflow <= 0 || r.WrittenBytesPerWorkflow < 0) {
 			t.Errorf("%s: implausible figures per workflow %+v", r.Scenario, r)
