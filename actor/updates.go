@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	internal "github.com/grainflow/grainflow/sdk/internalbindings"
@@ -203,7 +204,7 @@ func (a *workflowActor) pollUpdate(m *updateRequest) {
 func (a *workflowActor) applyUpdate(ev *journalpb.Event) {
 	switch x := ev.GetAttributes().(type) {
 	case *journalpb.Event_WorkflowExecutionUpdateAccepted:
-		setIn(&a.updates, x.WorkflowExecutionUpdateAccepted.GetUpdateId(), &updateState{acceptedEventID: ev.GetEventId()})
+		lazymap.Set(&a.updates, x.WorkflowExecutionUpdateAccepted.GetUpdateId(), &updateState{acceptedEventID: ev.GetEventId()})
 	case *journalpb.Event_WorkflowExecutionUpdateCompleted:
 		if u := a.updates[x.WorkflowExecutionUpdateCompleted.GetUpdateId()]; u != nil {
 			u.completed = x.WorkflowExecutionUpdateCompleted

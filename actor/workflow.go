@@ -12,6 +12,7 @@ import (
 	protoactor "github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	internal "github.com/grainflow/grainflow/sdk/internalbindings"
@@ -64,6 +65,9 @@ type workflowActor struct {
 	meta       *journalpb.WorkflowMeta // latest run; nil if the workflow has none
 	exec       *internal.Execution     // nil while no worker serves the task queue, or after a task failure
 	execWorker *workerConfig           // the worker whose registry exec runs
+	// The maps of pending state, from here to updates, are nil until
+	// lazymap.Set adds their first entry: most runs never have a child, an
+	// external request, a timer or an update.
 	activities map[int64]*pendingActivity
 	timers     map[string]pendingTimer // by journal timer ID, for user timers
 	children   map[int64]*pendingChild // by the ID of their initiating event
@@ -484,7 +488,7 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 	case *journalpb.Event_WorkflowTaskCompleted:
 		a.codeRan = true
 	case *journalpb.Event_ActivityTaskScheduled:
-		setIn(&a.activities, ev.GetEventId(), &pendingActivity{eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled,
+		lazymap.Set(&a.activities, ev.GetEventId(), &pendingActivity{eventID: ev.GetEventId(), scheduled: x.ActivityTaskScheduled,
 			scheduledTime: ev.GetTime().AsTime(), attempt: 1})
 	case *journalpb.Event_ActivityTaskAttemptFailed:
 		if act := a.activities[x.ActivityTaskAttemptFailed.GetScheduledEventId()]; act != nil {
@@ -499,23 +503,23 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 			act.cancelRequested = true
 		}
 	case *journalpb.Event_TimerStarted:
-		setIn(&a.timers, userTimerPrefix+x.TimerStarted.GetTimerId(), pendingTimer{fireAt: x.TimerStarted.GetFireTime().AsTime(), startedEventID: ev.GetEventId()})
+		lazymap.Set(&a.timers, userTimerPrefix+x.TimerStarted.GetTimerId(), pendingTimer{fireAt: x.TimerStarted.GetFireTime().AsTime(), startedEventID: ev.GetEventId()})
 	case *journalpb.Event_TimerFired:
 		delete(a.timers, userTimerPrefix+x.TimerFired.GetTimerId())
 	case *journalpb.Event_TimerCanceled:
 		delete(a.timers, userTimerPrefix+x.TimerCanceled.GetTimerId())
 	case *journalpb.Event_WorkflowExecutionSignaled:
 		if id := x.WorkflowExecutionSignaled.GetRequestId(); id != "" {
-			setIn(&a.signalRequests, id, true)
+			lazymap.Set(&a.signalRequests, id, true)
 		}
 	case *journalpb.Event_StartChildWorkflowExecutionInitiated:
-		setIn(&a.children, ev.GetEventId(), &pendingChild{initiatedID: ev.GetEventId(), initiated: x.StartChildWorkflowExecutionInitiated})
+		lazymap.Set(&a.children, ev.GetEventId(), &pendingChild{initiatedID: ev.GetEventId(), initiated: x.StartChildWorkflowExecutionInitiated})
 	case *journalpb.Event_ChildWorkflowExecutionStarted:
 		if c := a.children[x.ChildWorkflowExecutionStarted.GetInitiatedEventId()]; c != nil {
 			c.runID = x.ChildWorkflowExecutionStarted.GetRunId()
 		}
 	case *journalpb.Event_SignalExternalWorkflowExecutionInitiated, *journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated:
-		setIn(&a.externals, ev.GetEventId(), ev)
+		lazymap.Set(&a.externals, ev.GetEventId(), ev)
 	}
 	if id, ok := activityOutcome(ev); ok {
 		delete(a.activities, id)
@@ -529,17 +533,6 @@ func (a *workflowActor) apply(ev *journalpb.Event) {
 	if internal.CloseStatus(ev) != journalpb.WorkflowStatus_WORKFLOW_STATUS_UNSPECIFIED {
 		a.closeEvent = ev
 	}
-}
-
-// setIn sets (*m)[k] = v, making the map if it is nil. The maps of
-// pending state are made on their first entry: most runs never have a
-// child, an external request, a timer or an update, and a new run made
-// all six.
-func setIn[K comparable, V any](m *map[K]V, k K, v V) {
-	if *m == nil {
-		*m = make(map[K]V)
-	}
-	(*m)[k] = v
 }
 
 // activityOutcome returns, for an event that ends an activity, the ID of

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
@@ -206,7 +207,7 @@ func ExecuteChildWorkflow(ctx Context, childWorkflow any, args ...any) ChildWork
 		},
 	}}, func(eventID int64) {
 		c.initiatedID = eventID
-		setIn(&e.children, eventID, c)
+		lazymap.Set(&e.children, eventID, c)
 	})
 	c.detach = e.onCancel(ctx, func() { e.cancelChild(c) })
 	return f
@@ -394,7 +395,7 @@ func (e *Execution) signalExternal(ctx Context, namespace, workflowID, runID, si
 		SignalExternalWorkflowExecutionInitiated: &journalpb.SignalExternalWorkflowExecutionInitiated{
 			Seq: e.nextSequence(), Namespace: namespace, WorkflowId: workflowID, RunId: runID,
 			SignalName: signalName, Input: input, ChildWorkflowOnly: childOnly,
-		}}}, func(eventID int64) { setIn(&e.externals, eventID, x) })
+		}}}, func(eventID int64) { lazymap.Set(&e.externals, eventID, x) })
 	return f
 }
 
@@ -415,7 +416,7 @@ func (e *Execution) requestCancelExternal(namespace, workflowID, runID string, c
 	e.addCommand(&journalpb.Event{Attributes: &journalpb.Event_RequestCancelExternalWorkflowExecutionInitiated{
 		RequestCancelExternalWorkflowExecutionInitiated: &journalpb.RequestCancelExternalWorkflowExecutionInitiated{
 			Seq: e.nextSequence(), Namespace: namespace, WorkflowId: workflowID, RunId: runID, ChildWorkflowOnly: childOnly,
-		}}}, func(eventID int64) { setIn(&e.externals, eventID, x) })
+		}}}, func(eventID int64) { lazymap.Set(&e.externals, eventID, x) })
 	return x.future
 }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
@@ -239,7 +240,7 @@ func (e *Execution) signalChannel(name string) *channelImpl {
 	c, ok := e.signals[name]
 	if !ok {
 		c = newChannel(name, -1)
-		setIn(&e.signals, name, c)
+		lazymap.Set(&e.signals, name, c)
 	}
 	return c
 }

@@ -98,8 +98,8 @@ type Execution struct {
 	recordedMarkers map[int64]*journalpb.MarkerRecorded
 	// lastCompletionResult is the previous cron run's result, if any.
 	lastCompletionResult *journalpb.Payloads
-	// The maps from here to updateHandlers are nil until setIn adds their
-	// first entry.
+	// The maps from here to updateHandlers are nil until lazymap.Set adds
+	// their first entry.
 	//
 	// versions are the versions GetVersion chose (or found recorded), by
 	// change ID.
@@ -149,14 +149,6 @@ func NewExecution(opts ExecutionOptions) *Execution {
 		e.logger = discardLogger{}
 	}
 	return e
-}
-
-// setIn sets (*m)[k] = v, making the map if it is nil.
-func setIn[K comparable, V any](m *map[K]V, k K, v V) {
-	if *m == nil {
-		*m = make(map[K]V)
-	}
-	(*m)[k] = v
 }
 
 // discardLogger drops everything.

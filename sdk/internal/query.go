@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
@@ -47,7 +48,7 @@ func SetQueryHandlerWithOptions(ctx Context, queryType string, handler any, opti
 	if err := validateQueryHandler(handler); err != nil {
 		return fmt.Errorf("SetQueryHandler %q: %w", queryType, err)
 	}
-	setIn(&e.queryHandlers, queryType, &queryHandler{ctx: ctx, fn: reflect.ValueOf(handler)})
+	lazymap.Set(&e.queryHandlers, queryType, &queryHandler{ctx: ctx, fn: reflect.ValueOf(handler)})
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
@@ -82,7 +83,7 @@ func (e *Execution) recordMutable(id string, data *journalpb.Payloads) {
 	if err != nil {
 		panic(fmt.Sprintf("workflow.MutableSideEffect: encode the ID: %v", err))
 	}
-	setIn(&e.mutableValues, id, data)
+	lazymap.Set(&e.mutableValues, id, data)
 	e.addCommand(&journalpb.Event{Attributes: &journalpb.Event_MarkerRecorded{MarkerRecorded: &journalpb.MarkerRecorded{
 		Seq: e.nextSequence(), MarkerName: mutableSideEffectMarker,
 		Details: map[string]*journalpb.Payloads{"id": idPayload, "data": data},

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -47,7 +48,7 @@ func NewTimerWithOptions(ctx Context, d time.Duration, options TimerOptions) Fut
 		},
 	}}, func(eventID int64) {
 		t.eventID = eventID
-		setIn(&e.timers, eventID, t)
+		lazymap.Set(&e.timers, eventID, t)
 	})
 	t.detach = e.onCancel(ctx, func() { e.cancelTimer(t) })
 	return f

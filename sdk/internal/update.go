@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
@@ -87,7 +88,7 @@ func SetUpdateHandlerWithOptions(ctx Context, updateName string, handler any, op
 		}
 		h.validator = reflect.ValueOf(opts.Validator)
 	}
-	setIn(&e.updateHandlers, updateName, h)
+	lazymap.Set(&e.updateHandlers, updateName, h)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package internal
 import (
 	"fmt"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal/journalpb"
 )
 
@@ -31,7 +32,7 @@ func GetVersion(ctx Context, changeID string, minSupported, maxSupported Version
 	version, known := e.versions[changeID]
 	if !known {
 		version = e.chooseVersion(changeID, maxSupported)
-		setIn(&e.versions, changeID, version)
+		lazymap.Set(&e.versions, changeID, version)
 	}
 	if version < minSupported || version > maxSupported {
 		panic(fmt.Sprintf("workflow.GetVersion: change %q is at version %d in this run, outside the supported range [%d, %d]",

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/grainflow/grainflow/internal/lazymap"
 	"github.com/grainflow/grainflow/journal/journalpb"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
@@ -228,7 +229,7 @@ func ExecuteActivity(ctx Context, activity any, args ...any) Future {
 	ev.event.Attributes = &ev.oneof
 	a.cmd = e.addCommand(&ev.event, func(eventID int64) {
 		a.eventID = eventID
-		setIn(&e.activities, eventID, a)
+		lazymap.Set(&e.activities, eventID, a)
 	})
 	a.detach = e.onCancel(ctx, func() { e.cancelActivity(a) })
 	return f
